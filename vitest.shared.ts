@@ -1,0 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineProject } from 'vitest/config';
+
+// The per-package vitest project: named after the package, and resolving
+// @tierswap/* imports to their TypeScript sources so tests never wait on a build.
+export function packageProject(dir: string) {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string };
+  const conditions = ['@tierswap/source'];
+  return defineProject({
+    resolve: { conditions },
+    ssr: { resolve: { conditions } },
+    test: { name: pkg.name, root: dir, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+  });
+}
