@@ -100,7 +100,8 @@ export class SlotAllocator {
 
   /** discardPolicy === 'pages', as a boolean: tested on every cluster that empties. */
   private readonly discardPages: boolean;
-  private inUse = 0;
+  /** Slots neither in use nor bad. In use = slots - freeSlots - badSlots. */
+  private freeSlots: number;
   private badSlots = 0;
   private full = false;
   private readonly allocations: Float64Array;
@@ -151,6 +152,7 @@ export class SlotAllocator {
     }
 
     this.slots = slots;
+    this.freeSlots = slots;
     this.clusterSize = clusterSize;
     this.shift = Math.log2(clusterSize);
     this.maxOrder = this.shift;
@@ -198,7 +200,7 @@ export class SlotAllocator {
     if (order >>> 0 !== order || order > this.maxOrder) badOrder('alloc', order, this.maxOrder);
     if (stream >>> 0 !== stream || stream >= this.streams) badStream(stream, this.streams);
     const nr = 1 << order;
-    if (this.slots - this.inUse - this.badSlots < nr) return this.refuse(order, 'full');
+    if (this.freeSlots < nr) return this.refuse(order, 'full');
 
     let found = NO_SLOT;
     if (!this.rotational) {
@@ -211,9 +213,9 @@ export class SlotAllocator {
     }
     if (found === NO_SLOT) return this.refuse(order, order === 0 ? 'full' : 'fragmented');
 
-    this.inUse += nr;
+    this.freeSlots -= nr;
     this.allocations[order]!++;
-    if (this.inUse + this.badSlots === this.slots) this.setFull(true);
+    if (this.freeSlots === 0) this.setFull(true);
     return found;
   }
 
@@ -465,9 +467,15 @@ export class SlotAllocator {
    * reference. Checked before anything changes, so a refused free changes nothing.
    */
   free(slot: number, order = 0): void {
+    if (slot >>> 0 !== slot || slot >= this.slots) outOfRange('free', slot, this.slots);
+    if (order === 0) {
+      if (this.bytes[slot] !== 1) this.refuseFree(slot);
+      this.bytes[slot] = COUNT_FREE;
+      this.release(slot, 1);
+      return;
+    }
     if (order >>> 0 !== order || order > this.maxOrder) badOrder('free', order, this.maxOrder);
     const nr = 1 << order;
-    if (slot >>> 0 !== slot || slot >= this.slots) outOfRange('free', slot, this.slots);
     if ((slot & (nr - 1)) !== 0) misaligned(slot, order);
     const bytes = this.bytes;
     for (let s = slot; s < slot + nr; s++) {
@@ -497,10 +505,11 @@ export class SlotAllocator {
     const c = slot >> this.shift;
     const offset = slot & (this.clusterSize - 1);
     if (offset < this.firstFree[c]!) this.firstFree[c] = offset;
-    this.inUse -= nr;
-    this.used[c]! -= nr;
+    this.freeSlots += nr;
+    const used = this.used[c]! - nr;
+    this.used[c] = used;
     if (this.full) this.setFull(false);
-    if (this.used[c] === 0) {
+    if (used === 0) {
       this.freeCluster(c);
     } else if (this.lists.owner(c) !== LIST_NONFULL + this.order[c]!) {
       // partial_free_cluster(): worth scanning again for this order.
@@ -540,10 +549,8 @@ export class SlotAllocator {
     bytes[slot] = COUNT_BAD;
     this.badSlots++;
     const c = slot >> this.shift;
-    if (b === 1) {
-      this.inUse--;
-      return; // the cluster's use count and list are unchanged
-    }
+    if (b === 1) return; // was in use: the cluster's use count and list are unchanged
+    this.freeSlots--;
     const list = this.lists.owner(c);
     this.used[c]!++;
     if (list === LIST_FREE || list === LIST_DISCARD) this.order[c] = 0;
@@ -552,7 +559,7 @@ export class SlotAllocator {
     else if (list === LIST_FREE || list === LIST_DISCARD) {
       this.lists.move(c, LIST_NONFULL);
     }
-    if (this.inUse + this.badSlots === this.slots) this.setFull(true);
+    if (this.freeSlots === 0) this.setFull(true);
   }
 
   // -------------------------------------------------------------------------------------
@@ -608,11 +615,11 @@ export class SlotAllocator {
     for (let c = 0; c < this.clusterCount; c++) {
       clusters[this.stateOfList(this.lists.owner(c))]++;
     }
-    const free = this.slots - this.inUse - this.badSlots;
+    const free = this.freeSlots;
     const wholeFree = (clusters.free + clusters.discard) * this.clusterSize;
     return {
       slots: this.slots,
-      used: this.inUse,
+      used: this.slots - free - this.badSlots,
       free,
       bad: this.badSlots,
       clusters,
@@ -703,7 +710,8 @@ export class SlotAllocator {
       }
       if (walked !== seen[l]) fail(`list ${l} links ${walked} clusters, ${seen[l]} claim it`);
     }
-    if (inUse !== this.inUse) fail(`${this.inUse} slots counted in use, slots say ${inUse}`);
+    const counted = this.slots - this.freeSlots - this.badSlots;
+    if (inUse !== counted) fail(`${counted} slots counted in use, slots say ${inUse}`);
     if (bad !== this.badSlots) fail(`${this.badSlots} slots counted bad, slots say ${bad}`);
     if (this.full !== (inUse + bad === this.slots)) fail(`full flag ${this.full} is stale`);
   }
