@@ -1,0 +1,141 @@
+/**
+ * Tests of the three codecs on real data (node binary, /usr/share text) and generated
+ * pages: byte-exact round trips sync and batched, levels, errors, binding reports.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { entropyPage, filePages, NODE_BINARY, textPages } from '../bench/corpus.js';
+import { CompressError } from './compressError.js';
+import { createCodec } from './createCodec.js';
+import type { Codec } from './types.js';
+
+function corpus(pageSize: number): Uint8Array[] {
+  return [
+    ...filePages(NODE_BINARY, pageSize, 1000, 48),
+    ...textPages('/usr/share/common-licenses', pageSize, 16),
+    entropyPage(pageSize, 8, 0, 1), // incompressible
+    entropyPage(pageSize, 4, 0.3, 2),
+    entropyPage(pageSize, 0, 0, 3), // zero page
+  ];
+}
+
+function totalSize(chunks: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  return n;
+}
+
+describe('codecs', () => {
+  for (const name of ['lz4', 'none', 'zstd'] as const) {
+    for (const pageSize of [4096, 16384]) {
+      it(`${name} at ${pageSize} B pages: batch round trip is byte-exact on real and generated data`, async () => {
+        const codec = createCodec(name, { pageSize });
+        const pages = corpus(pageSize);
+        const comp = await codec.compressBatch(pages);
+        const outs = pages.map(() => new Uint8Array(pageSize));
+        await codec.decompressBatch(comp, outs);
+        for (let i = 0; i < pages.length; i++) expect(Buffer.compare(outs[i]!, pages[i]!)).toBe(0);
+        if (name !== 'none') {
+          // Real text compresses; the node binary compresses; random data does not.
+          expect(totalSize(comp)).toBeLessThan(totalSize(pages) * 0.8);
+        }
+      });
+    }
+  }
+
+  it('sync paths of lz4 (both decoders) and none round-trip and agree with their batch paths', async () => {
+    const codecs: Codec[] = [
+      createCodec('lz4'),
+      createCodec('lz4', { lz4Decoder: 'js' }),
+      createCodec('none'),
+    ];
+    for (const codec of codecs) {
+      expect(codec.sync).toBe(true);
+      const pages = corpus(4096);
+      const batch = await codec.compressBatch(pages);
+      const out = new Uint8Array(4096);
+      for (let i = 0; i < pages.length; i++) {
+        const c = codec.compressSync(pages[i]!).slice();
+        expect(Buffer.compare(c, batch[i]!)).toBe(0);
+        codec.decompressSync(c, out);
+        expect(Buffer.compare(out, pages[i]!)).toBe(0);
+        const arena = new Uint8Array(c.length + 64);
+        arena.set(c, 32);
+        const dst = new Uint8Array(8192);
+        expect(codec.decompressRange(arena, 32, 32 + c.length, dst, 4096)).toBe(true);
+        expect(Buffer.compare(dst.subarray(4096), pages[i]!)).toBe(0);
+      }
+    }
+  });
+
+  it('zstd has no sync path and says so; levels change the output', async () => {
+    const z1 = createCodec('zstd', { level: 1 });
+    const z19 = createCodec('zstd', { level: 9 });
+    const page = filePages(NODE_BINARY, 4096, 2000, 1)[0]!;
+    expect(() => z1.compressSync(page)).toThrow(CompressError);
+    expect(() => z1.decompressSync(page, new Uint8Array(4096))).toThrow(/no sync API/);
+    const pages = textPages('/usr/share/common-licenses', 4096, 16);
+    const [a, b] = await Promise.all([z1.compressBatch(pages), z19.compressBatch(pages)]);
+    expect(totalSize(b)).toBeLessThan(totalSize(a));
+    expect(z19.level).toBe(9);
+  });
+
+  it('batches read their inputs before the first await (callers may reuse the memory)', async () => {
+    for (const name of ['zstd', 'lz4', 'none'] as const) {
+      const codec = createCodec(name);
+      const pages = filePages(NODE_BINARY, 4096, 3300, 32);
+      const originals = pages.map((p) => p.slice());
+      const pending = codec.compressBatch(pages);
+      for (const p of pages) p.fill(0x5a); // reuse the pages at once
+      const comp = await pending;
+      const srcs = comp.map((c) => c.slice());
+      const outs = pages.map(() => new Uint8Array(4096));
+      const decoding = codec.decompressBatch(srcs, outs);
+      for (const s of srcs) s.fill(0); // and the sources
+      await decoding;
+      for (let i = 0; i < pages.length; i++) {
+        expect(Buffer.compare(outs[i]!, originals[i]!)).toBe(0);
+      }
+    }
+  });
+
+  it('zstd batch names the corrupt page', async () => {
+    const codec = createCodec('zstd');
+    const pages = filePages(NODE_BINARY, 4096, 3000, 4);
+    const comp = (await codec.compressBatch(pages)).map((c) => c.slice());
+    const bad = comp[2]!;
+    bad[bad.length - 5] = bad[bad.length - 5]! ^ 0xff;
+    comp[2] = bad.subarray(0, bad.length - 3);
+    const outs = pages.map(() => new Uint8Array(4096));
+    await expect(codec.decompressBatch(comp, outs)).rejects.toThrow(/page 2 of 4/);
+  });
+
+  it('lz4 refuses corrupt input with CORRUPT_INPUT, with either decoder', () => {
+    for (const lz4Decoder of ['binding', 'js'] as const) {
+      const codec = createCodec('lz4', { lz4Decoder });
+      const good = codec.compressSync(filePages(NODE_BINARY, 4096, 5, 1)[0]!).slice();
+      const badPrefix = good.slice();
+      badPrefix[1] = 0; // size prefix no longer says 4096
+      const truncated = good.subarray(0, good.length - 7);
+      for (const c of [badPrefix, truncated]) {
+        try {
+          codec.decompressSync(c, new Uint8Array(4096));
+          expect.unreachable();
+        } catch (e) {
+          expect(e).toBeInstanceOf(CompressError);
+          expect((e as CompressError).code).toBe('CORRUPT_INPUT');
+        }
+      }
+    }
+  });
+
+  it('reports binding names and versions, and refuses unknown names and bad arguments', () => {
+    expect(createCodec('lz4').binding).toEqual({ name: 'lz4-napi', version: '2.10.0' });
+    expect(createCodec('zstd').binding).toEqual({ name: '@mongodb-js/zstd', version: '1.2.2' });
+    expect(createCodec('none').binding.name).toBe('builtin');
+    expect(() => createCodec('lzo')).toThrow(/unknown codec "lzo"/);
+    expect(() => createCodec('lz4', { pageSize: 1000 })).toThrow(/page size 1000/);
+    expect(() => createCodec('zstd', { level: 0 })).toThrow(/level 0/);
+    expect(() => createCodec('lz4').compressSync(new Uint8Array(100))).toThrow(/100 bytes/);
+  });
+});

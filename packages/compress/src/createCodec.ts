@@ -1,0 +1,35 @@
+/**
+ * createCodec: the one factory that turns a compressor name into a working codec.
+ *
+ * Why: zswap's `compressor` parameter is a string and an unknown name is refused
+ * (-ENOENT); here that is CompressError('UNKNOWN_CODEC'). Bindings load eagerly inside
+ * the factory, so a broken install fails at startup with BINDING_LOAD_FAILED.
+ */
+
+import { CompressError } from './compressError.js';
+import { Lz4Codec } from './lz4Codec.js';
+import { NoneCodec } from './noneCodec.js';
+import type { Codec, CodecName, CodecOptions } from './types.js';
+import { ZstdCodec } from './zstdCodec.js';
+
+export const CODEC_NAMES: readonly CodecName[] = ['lz4', 'zstd', 'none'];
+
+export function isCodecName(name: string): name is CodecName {
+  return (CODEC_NAMES as readonly string[]).includes(name);
+}
+
+export function createCodec(name: string, options: CodecOptions = {}): Codec {
+  switch (name) {
+    case 'lz4':
+      return new Lz4Codec(options);
+    case 'zstd':
+      return new ZstdCodec(options);
+    case 'none':
+      return new NoneCodec(options);
+    default:
+      throw new CompressError(
+        'UNKNOWN_CODEC',
+        `@tierswap/compress/createCodec: unknown codec "${name}" (known: ${CODEC_NAMES.join(', ')})`,
+      );
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The `lz4` codec over lz4-napi (lz4_flex block with a u32 size prefix: the stored
+ * format).
+ *
+ * Decoder choice, measured (bench/codec.bench.ts): lz4-napi's uncompressSync allocates
+ * a fresh Buffer per page, so a pure-TypeScript decoder writing straight into the
+ * caller's page (lz4Block.ts, byte-exact against the binding) looked like a win. On
+ * this machine it is not: JS byte loops run at about 2 ns per byte here, and the
+ * binding plus one copy is about 3x faster on 4 KiB pages. So `decoder: 'binding'` is
+ * the default and `decoder: 'js'` stays available (no allocation, no native call) for
+ * machines where it measures faster. Batches run the sync calls in a loop: one page of
+ * lz4 costs microseconds, less than a libuv thread-pool hop.
+ * Kernel analogue: zswap's per-CPU acomp context with a preallocated destination.
+ */
+
+import { asBuffer, checkPage, checkPageSize } from './checkPageSize.js';
+import { CompressError } from './compressError.js';
+import { type Lz4Binding, loadLz4 } from './loadBinding.js';
+import { lz4DecodePrefixed } from './lz4Block.js';
+import type { BindingInfo, Codec, CodecOptions } from './types.js';
+
+/** The LZ4 decoders the codec can use. */
+export type Lz4Decoder = 'binding' | 'js';
+
+export class Lz4Codec implements Codec {
+  readonly name = 'lz4' as const;
+  readonly level = 0;
+  readonly sync = true;
+  readonly pageSize: number;
+  readonly binding: BindingInfo;
+  /** Which decoder runs: the binding (default) or the built-in TypeScript one. */
+  readonly decoder: Lz4Decoder;
+  readonly #lz4: Lz4Binding;
+
+  constructor(options: CodecOptions = {}) {
+    this.pageSize = checkPageSize('@tierswap/compress/lz4Codec.constructor', options.pageSize);
+    const loaded = loadLz4();
+    this.#lz4 = loaded.api;
+    this.binding = loaded.info;
+    this.decoder = options.lz4Decoder ?? 'binding';
+  }
+
+  compressSync(page: Uint8Array): Uint8Array {
+    checkPage('@tierswap/compress/lz4Codec.compressSync', page, this.pageSize);
+    try {
+      return this.#lz4.compressSync(asBuffer(page));
+    } catch (cause) {
+      throw new CompressError(
+        'COMPRESS_FAILED',
+        `@tierswap/compress/lz4Codec.compressSync: ${String(cause)}`,
+        { cause },
+      );
+    }
+  }
+
+  decompressSync(src: Uint8Array, dst: Uint8Array): void {
+    checkPage('@tierswap/compress/lz4Codec.decompressSync', dst, this.pageSize);
+    if (!this.decompressRange(src, 0, src.length, dst, 0)) {
+      throw new CompressError(
+        'CORRUPT_INPUT',
+        `@tierswap/compress/lz4Codec.decompressSync: ${src.length} bytes are not an lz4 page of ${this.pageSize}`,
+      );
+    }
+  }
+
+  /**
+   * Decode from a range of a larger buffer (an arena zspage) into `dst[dstStart..]`:
+   * the allocation-free path the pool uses. Returns false on corrupt input.
+   */
+  decompressRange(
+    src: Uint8Array,
+    srcStart: number,
+    srcEnd: number,
+    dst: Uint8Array,
+    dstStart: number,
+  ): boolean {
+    if (this.decoder === 'js') {
+      return lz4DecodePrefixed(src, srcStart, srcEnd, dst, dstStart, this.pageSize) >= 0;
+    }
+    if (dstStart + this.pageSize > dst.length) return false;
+    let out: Buffer;
+    try {
+      out = this.#lz4.uncompressSync(src.subarray(srcStart, srcEnd));
+    } catch {
+      return false;
+    }
+    if (out.length !== this.pageSize) return false;
+    dst.set(out, dstStart);
+    return true;
+  }
+
+  async compressBatch(pages: readonly Uint8Array[]): Promise<Uint8Array[]> {
+    // Each result of compressSync is a fresh Buffer, so it can be handed out as is.
+    return pages.map((p) => this.compressSync(p));
+  }
+
+  async decompressBatch(srcs: readonly Uint8Array[], dsts: readonly Uint8Array[]): Promise<void> {
+    checkBatch('lz4Codec', srcs, dsts);
+    for (let i = 0; i < srcs.length; i++) this.decompressSync(srcs[i]!, dsts[i]!);
+  }
+}
+
+export function checkBatch(
+  codec: string,
+  srcs: readonly Uint8Array[],
+  dsts: readonly Uint8Array[],
+): void {
+  if (srcs.length !== dsts.length) {
+    throw new CompressError(
+      'INVALID_ARGUMENT',
+      `@tierswap/compress/${codec}.decompressBatch: ${srcs.length} sources for ${dsts.length} destinations`,
+    );
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * Helpers shared by the tests and benchmarks of @tierswap/zswap: page corpora (real
+ * files on this machine, generated pages of controlled entropy), a virtual clock, and
+ * a WritebackTarget that writes to a real preallocated file (slot = offset / pageSize).
+ *
+ * Why here and not in src/: they are not part of the package's API, but both the
+ * tests (src/*.test.ts) and the benchmarks need them, and bench/ is type-checked.
+ */
+
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isZeroPage } from '@tierswap/compress';
+import type { Clock, WritebackRefusal, WritebackTarget } from '../src/types.js';
+
+/** Seeded PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A page of 2^bits-symbol bytes where `repeat` (0..1) of it copies earlier runs:
+ * bits 8 / repeat 0 is incompressible, high repeat compresses well with LZ codecs.
+ */
+export function entropyPage(
+  pageSize: number,
+  bits: number,
+  repeat: number,
+  seed: number,
+): Uint8Array {
+  const r = rng(seed);
+  const page = new Uint8Array(pageSize);
+  const mask = (1 << bits) - 1;
+  let i = 0;
+  while (i < pageSize) {
+    if (i >= 64 && r() < repeat) {
+      const len = Math.min(pageSize - i, 8 + Math.floor(r() * 56));
+      const from = Math.floor(r() * (i - len > 0 ? i - len : 1));
+      for (let k = 0; k < len; k++) page[i + k] = page[from + k]!;
+      i += len;
+    } else {
+      page[i++] = bits === 0 ? 0 : Math.floor(r() * 256) & mask;
+    }
+  }
+  return page;
+}
+
+/** `count` pages of a real file from page `first` on (wrapping at the end). */
+export function filePages(
+  path: string,
+  pageSize: number,
+  first: number,
+  count: number,
+): Uint8Array[] {
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  try {
+    const pagesInFile = Math.max(1, Math.floor(size / pageSize));
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const page = new Uint8Array(pageSize);
+      readSync(fd, page, 0, pageSize, ((first + i) % pagesInFile) * pageSize);
+      out.push(page);
+    }
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * `count` pages of the text files under `dir` (default /usr/share/common-licenses),
+ * concatenated in name order and cycled if short: real, well-compressible data. Page
+ * i of the cycle starts at a byte offset that shifts by 1 B per cycle, so repeated
+ * pages are not identical.
+ */
+export function textPages(
+  count: number,
+  pageSize = 4096,
+  dir = '/usr/share/common-licenses',
+): Uint8Array[] {
+  const parts: Buffer[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st?.isFile()) parts.push(readFileSync(p));
+  }
+  const all = Buffer.concat(parts);
+  const perCycle = Math.floor((all.length - 64) / pageSize);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const cycle = Math.floor(i / perCycle);
+    const off = (i % perCycle) * pageSize + (cycle % 64);
+    out.push(new Uint8Array(all.subarray(off, off + pageSize)));
+  }
+  return out;
+}
+
+/** The node binary: real code, data and strings. */
+export const NODE_BINARY = process.execPath;
+
+/** A clock the test moves by hand. */
+export class VirtualClock implements Clock {
+  #ms: number;
+  constructor(startMs = 1_000_000) {
+    this.#ms = startMs;
+  }
+  now(): number {
+    return this.#ms;
+  }
+  advance(ms: number): void {
+    this.#ms += ms;
+  }
+}
+
+/**
+ * A real file as writeback target: `slots` page-sized slots in one preallocated file
+ * under os.tmpdir(), written with pwrite at slot * pageSize. `hot` ids answer EEXIST.
+ * Records the order of written ids so tests can check who was written back when.
+ */
+export class FileWritebackTarget implements WritebackTarget {
+  readonly dir: string;
+  readonly path: string;
+  readonly written: number[] = [];
+  readonly hot = new Set<number>();
+  readonly #fd: number;
+  readonly #pageSize: number;
+  readonly #slotOf = new Map<number, number>();
+  readonly #free: number[] = [];
+  readonly #reserved = new Set<number>();
+  #next = 0;
+  readonly #slots: number;
+
+  constructor(pageSize: number, slots: number) {
+    this.dir = mkdtempSync(join(tmpdir(), 'tierswap-zswap-'));
+    this.path = join(this.dir, 'swapfile');
+    this.#fd = openSync(this.path, 'w+');
+    this.#pageSize = pageSize;
+    this.#slots = slots;
+  }
+
+  reserve(entryId: number, _memcg: number): number | WritebackRefusal {
+    if (this.hot.has(entryId)) return 'EEXIST';
+    const slot = this.#free.pop() ?? (this.#next < this.#slots ? this.#next++ : -1);
+    if (slot < 0) return 'ENOSPC';
+    this.#reserved.add(slot);
+    return slot;
+  }
+
+  write(entryId: number, token: number, page: Uint8Array): void {
+    this.#reserved.delete(token);
+    writeSync(this.#fd, page, 0, this.#pageSize, token * this.#pageSize);
+    this.#slotOf.set(entryId, token);
+    this.written.push(entryId);
+  }
+
+  cancel(_entryId: number, token: number): void {
+    this.#reserved.delete(token);
+    this.#free.push(token);
+  }
+
+  /** Read back what was written for `entryId`, or undefined. */
+  read(entryId: number): Uint8Array | undefined {
+    const slot = this.#slotOf.get(entryId);
+    if (slot === undefined) return undefined;
+    const page = new Uint8Array(this.#pageSize);
+    readSync(this.#fd, page, 0, this.#pageSize, slot * this.#pageSize);
+    return page;
+  }
+
+  get reservedCount(): number {
+    return this.#reserved.size;
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Up to `count` non-zero pages of this process's own anonymous memory (V8 heap, malloc
+ * arenas), read through /proc/self/mem: the closest thing to what a swap pool sees.
+ * Zero pages are skipped (the swap layer keeps them out of zswap). Returns fewer pages
+ * when the process has less readable memory.
+ */
+export function procSelfPages(count: number, pageSize = 4096): Uint8Array[] {
+  const maps = readFileSync('/proc/self/maps', 'utf8').split('\n');
+  const fd = openSync('/proc/self/mem', 'r');
+  const out: Uint8Array[] = [];
+  try {
+    for (const line of maps) {
+      const m = /^([0-9a-f]+)-([0-9a-f]+) rw-p \S+ \S+ \d+\s*(.*)$/.exec(line);
+      if (!m) continue;
+      const path = m[3] ?? '';
+      if (path !== '' && path !== '[heap]') continue;
+      const start = Number.parseInt(m[1]!, 16);
+      const end = Number.parseInt(m[2]!, 16);
+      for (let a = start; a + pageSize <= end && out.length < count; a += pageSize) {
+        const page = new Uint8Array(pageSize);
+        let n = 0;
+        try {
+          n = readSync(fd, page, 0, pageSize, BigInt(a));
+        } catch {
+          break; // unreadable mapping (guard pages): next mapping
+        }
+        if (n !== pageSize) break;
+        if (!isZeroPage(page)) out.push(page);
+      }
+      if (out.length >= count) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}

@@ -1,0 +1,319 @@
+/**
+ * Tests of the pool's store / load / invalidate paths on real pages: counters, the raw
+ * path, the poor threshold, stale entries, corrupt data, and the global and memcg limits.
+ */
+
+import { type Codec, createCodec } from '@tierswap/compress';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  entropyPage,
+  FileWritebackTarget,
+  filePages,
+  NODE_BINARY,
+  textPages,
+  VirtualClock,
+} from '../bench/helpers.js';
+import { SimpleMemcgTree } from './simpleMemcgTree.js';
+import type { ZswapPoolOptions } from './types.js';
+import { ZswapPool } from './zswapPool.js';
+
+const targets: FileWritebackTarget[] = [];
+afterEach(() => {
+  for (const t of targets.splice(0)) t.close();
+});
+
+function setup(over: Partial<ZswapPoolOptions> = {}, codec: Codec = createCodec('lz4')) {
+  const tree = new SimpleMemcgTree(0).add(1, 0).add(2, 1).add(3, 1);
+  const clock = new VirtualClock();
+  const target = new FileWritebackTarget(4096, 1 << 16);
+  targets.push(target);
+  const pool = new ZswapPool({
+    codec,
+    memcg: tree,
+    clock,
+    ramBytes: 1 << 30,
+    writeback: target,
+    ...over,
+  });
+  return { pool, tree, clock, target };
+}
+
+describe('ZswapPool store/load on real data', () => {
+  it('lz4: byte-exact exclusive loads of node binary pages; counters follow', () => {
+    const { pool } = setup();
+    const pages = filePages(NODE_BINARY, 4096, 200, 256);
+    let compressed = 0;
+    for (let i = 0; i < pages.length; i++) {
+      const r = pool.store(1000 + i, 2, pages[i]!);
+      expect(['stored', 'stored_raw']).toContain(r);
+      compressed += pool.lengthOf(1000 + i);
+    }
+    const st = pool.stats();
+    expect(st.stored_pages).toBe(256);
+    expect(pool.memcgStats(2).zswpout).toBe(256);
+    expect(pool.memcgStats(2).zswapped).toBe(256 * 4096);
+    expect(pool.memcgStats(2).zswap).toBe(compressed);
+    expect(pool.zswapCurrent(1)).toBe(compressed); // hierarchical
+    expect(pool.zswapCurrent(0)).toBe(compressed);
+    expect(pool.zswapCurrent(3)).toBe(0);
+    // The footprint is what the arena holds: real compression, small packing overhead.
+    expect(st.pool_total_size).toBeLessThan(256 * 4096);
+    expect(st.pool_total_size).toBeGreaterThanOrEqual(compressed);
+    const out = new Uint8Array(4096);
+    for (let i = 0; i < pages.length; i++) {
+      expect(pool.load(1000 + i, out)).toBe('ok');
+      expect(Buffer.compare(out, pages[i]!)).toBe(0);
+      expect(pool.load(1000 + i, out)).toBe('ENOENT'); // exclusive
+    }
+    expect(pool.memcgStats(2).zswpin).toBe(256);
+    expect(pool.stats().stored_pages).toBe(0);
+    expect(pool.zswapCurrent(0)).toBe(0);
+    pool.compact();
+    expect(pool.stats().pool_total_size).toBe(0);
+  });
+
+  it('zstd (async codec): storeBatch and loadBatch round-trip; sync calls say ASYNC_ONLY', async () => {
+    const { pool } = setup({}, createCodec('zstd', { level: 3 }));
+    const pages = filePages(NODE_BINARY, 4096, 900, 64);
+    const rs = await pool.storeBatch(pages.map((page, i) => ({ id: i, memcg: 2, page })));
+    expect(rs.every((r) => r === 'stored' || r === 'stored_raw')).toBe(true);
+    expect(() => pool.store(99, 2, pages[0]!)).toThrow(/no sync path/);
+    const probe = rs.indexOf('stored');
+    expect(() => pool.load(probe, new Uint8Array(4096))).toThrow(/use loadBatch/);
+    const outs = pages.map(() => new Uint8Array(4096));
+    const lr = await pool.loadBatch(
+      pages.map((_, i) => i),
+      outs,
+    );
+    expect(lr.every((r) => r === 'ok')).toBe(true);
+    for (let i = 0; i < pages.length; i++) expect(Buffer.compare(outs[i]!, pages[i]!)).toBe(0);
+  });
+
+  it('raw path: random pages are stored raw when the memcg may write back, refused otherwise', () => {
+    const { pool, tree } = setup();
+    const random = entropyPage(4096, 8, 0, 42);
+    expect(pool.store(1, 2, random)).toBe('stored_raw');
+    expect(pool.lengthOf(1)).toBe(4096);
+    expect(pool.stats().stored_incompressible_pages).toBe(1);
+    expect(pool.memcgStats(2).zswap_incomp).toBe(4096);
+    const out = new Uint8Array(4096);
+    expect(pool.load(1, out)).toBe('ok');
+    expect(Buffer.compare(out, random)).toBe(0);
+    expect(pool.stats().stored_incompressible_pages).toBe(0);
+    expect(pool.memcgStats(2).zswap_incomp).toBe(0);
+    // memory.zswap.writeback=0 on the parent turns it off for the child: refuse.
+    tree.setWriteback(1, false);
+    expect(pool.store(2, 2, random)).toBe('compress_poor');
+    expect(pool.stats().reject_compress_poor).toBe(1);
+    expect(pool.has(2)).toBe(false);
+  });
+
+  it('a threshold below the page size (Google far memory: 2990 B) makes middling pages poor', () => {
+    const { pool } = setup({ maxCompressedBytes: 2990 });
+    const lz4 = createCodec('lz4');
+    // Real text with its first 3200 bytes replaced by random ones: compresses a little.
+    const page = textPages(1)[0]!;
+    page.set(entropyPage(4096, 8, 0, 9).subarray(0, 3200));
+    const n = lz4.compressSync(page).length;
+    expect(n).toBeGreaterThan(2990);
+    expect(n).toBeLessThan(4096);
+    expect(pool.store(5, 2, page)).toBe('stored_raw');
+    const good = textPages(1)[0]!;
+    expect(lz4.compressSync(good).length).toBeLessThanOrEqual(2990);
+    expect(pool.store(6, 2, good)).toBe('stored');
+  });
+
+  it('storing an id again replaces the stale entry; a refused store erases it', () => {
+    const { pool, tree } = setup();
+    const [a, b] = textPages(2) as [Uint8Array, Uint8Array];
+    expect(pool.store(7, 2, a)).toBe('stored');
+    expect(pool.store(7, 2, b)).toBe('stored');
+    expect(pool.stats().stored_pages).toBe(1);
+    const out = new Uint8Array(4096);
+    expect(pool.load(7, out)).toBe('ok');
+    expect(Buffer.compare(out, b)).toBe(0);
+    expect(pool.store(8, 2, a)).toBe('stored');
+    tree.setWriteback(2, false);
+    expect(pool.store(8, 2, entropyPage(4096, 8, 0, 1))).toBe('compress_poor');
+    expect(pool.has(8)).toBe(false);
+    expect(pool.stats().stored_pages).toBe(0);
+  });
+
+  it('corrupt compressed data: load says EIO, counts decompress_fail, keeps the entry', () => {
+    // Real lz4 output with its last 8 bytes cut off: the real decoder must refuse it.
+    const lz4 = createCodec('lz4');
+    const truncating: Codec = {
+      ...lz4,
+      name: 'lz4',
+      level: 0,
+      pageSize: 4096,
+      binding: lz4.binding,
+      sync: true,
+      compressSync: (p) => lz4.compressSync(p).subarray(0, -8),
+      decompressSync: (s, d) => lz4.decompressSync(s, d),
+      decompressRange: (s, a, b, d, o) => lz4.decompressRange(s, a, b, d, o),
+      compressBatch: (ps) => lz4.compressBatch(ps),
+      decompressBatch: (s, d) => lz4.decompressBatch(s, d),
+    };
+    const { pool } = setup({}, truncating);
+    const page = textPages(1)[0]!;
+    expect(pool.store(1, 2, page)).toBe('stored');
+    const out = new Uint8Array(4096);
+    expect(pool.load(1, out)).toBe('EIO');
+    expect(pool.stats().decompress_fail).toBe(1);
+    expect(pool.has(1)).toBe(true);
+    expect(pool.invalidate(1)).toBe(true);
+    // The same page through the real codec is fine.
+    const real = setup().pool;
+    expect(real.store(1, 2, page)).toBe('stored');
+    expect(real.load(1, out)).toBe('ok');
+    expect(Buffer.compare(out, page)).toBe(0);
+  });
+
+  it('corrupt zstd frames: loadBatch and writeback say EIO, put the entry back, free nothing', async () => {
+    // Real zstd frames with their last 6 bytes cut off: the real decoder refuses them.
+    const zstd = createCodec('zstd', { level: 1 });
+    const truncating: Codec = {
+      ...zstd,
+      name: 'zstd',
+      level: 1,
+      pageSize: 4096,
+      binding: zstd.binding,
+      sync: false,
+      compressSync: (p) => zstd.compressSync(p),
+      decompressSync: (s, d) => zstd.decompressSync(s, d),
+      decompressRange: (s, a, b, d, o) => zstd.decompressRange(s, a, b, d, o),
+      compressBatch: async (ps) => (await zstd.compressBatch(ps)).map((c) => c.subarray(0, -6)),
+      decompressBatch: (s, d) => zstd.decompressBatch(s, d),
+    };
+    const { pool, target } = setup({}, truncating);
+    const pages = textPages(3);
+    await pool.storeBatch(pages.map((page, id) => ({ id, memcg: 2, page })));
+    const outs = pages.map(() => new Uint8Array(4096));
+    expect(await pool.loadBatch([0, 1], outs.slice(0, 2))).toEqual(['EIO', 'EIO']);
+    expect(pool.stats().decompress_fail).toBe(2);
+    expect(pool.has(0) && pool.has(1)).toBe(true);
+    expect(await pool.writeback(2)).toBe('EIO');
+    expect(pool.has(2)).toBe(true);
+    expect(target.reservedCount).toBe(0);
+    expect(pool.lruLength(2)).toBe(3);
+    expect(pool.stats().stored_pages).toBe(3);
+    for (const id of [0, 1, 2]) expect(pool.invalidate(id)).toBe(true);
+    expect(pool.arenaStats().liveObjects).toBe(0);
+  });
+
+  it('invalidate frees the entry and its arena space', () => {
+    const { pool } = setup();
+    const pages = filePages(NODE_BINARY, 4096, 300, 32);
+    pages.forEach((p, i) => {
+      pool.store(i, 3, p);
+    });
+    for (let i = 0; i < 32; i++) expect(pool.invalidate(i)).toBe(true);
+    expect(pool.invalidate(0)).toBe(false);
+    expect(pool.stats().stored_pages).toBe(0);
+    expect(pool.arenaStats().liveObjects).toBe(0);
+    expect(pool.lruLength(3)).toBe(0);
+  });
+
+  it('misuse throws with the module and values named', () => {
+    const { pool } = setup();
+    expect(() => pool.store(-1, 2, new Uint8Array(4096))).toThrow(/entry id -1/);
+    expect(() => pool.store(1, 70000, new Uint8Array(4096))).toThrow(/memcg id 70000/);
+    expect(() => pool.store(1, 2, new Uint8Array(100))).toThrow(
+      '@tierswap/zswap/pool.store: entry 1: page of 100 bytes, expected 4096',
+    );
+    expect(() => setup({ maxPoolPercent: 101 })).toThrow(/max_pool_percent 101/);
+  });
+});
+
+describe('ZswapPool limits', () => {
+  it('global limit: pool_limit_hit, refusal until the footprint is under the accept threshold', () => {
+    // 20% of 5 MiB = 1 MiB max, accept at 90%.
+    const { pool } = setup({ ramBytes: 5 << 20 }, createCodec('none'));
+    expect(pool.maxPoolBytes).toBe(1 << 20);
+    const page = filePages(NODE_BINARY, 4096, 77, 1)[0]!;
+    let id = 0;
+    while (pool.store(id, 2, page) !== 'pool_limit') id++;
+    const stored = id;
+    expect(pool.stats().pool_limit_hit).toBe(1);
+    expect(pool.reachedFull).toBe(true);
+    expect(pool.shrinkWorkPending).toBe(true);
+    expect(pool.stats().pool_total_size).toBeGreaterThanOrEqual(pool.maxPoolBytes);
+    // Free pages until just above the threshold: still refused (hysteresis).
+    const out = new Uint8Array(4096);
+    let next = 0;
+    while (pool.stats().pool_total_size - 4096 > pool.acceptThresholdBytes) {
+      expect(pool.load(next++, out)).toBe('ok');
+    }
+    expect(pool.store(100000, 2, page)).toBe('pool_limit');
+    expect(pool.reachedFull).toBe(true);
+    while (pool.stats().pool_total_size > pool.acceptThresholdBytes) {
+      expect(pool.load(next++, out)).toBe('ok');
+    }
+    expect(pool.store(100001, 2, page)).toBe('stored_raw');
+    expect(pool.reachedFull).toBe(false);
+    expect(next).toBeLessThan(stored);
+  });
+
+  it('memory.zswap.max up the hierarchy: one shrink attempt, then refuse', () => {
+    const { pool, tree, target } = setup();
+    const pages = filePages(NODE_BINARY, 4096, 1200, 80);
+    for (let i = 0; i < 40; i++) pool.store(i, 2, pages[i]!);
+    const current = pool.zswapCurrent(1);
+    tree.setZswapMax(1, current); // the parent is exactly at its limit
+    // The store's one shrink attempt scans 32 entries of memcg 2; all are new, hence
+    // referenced: they get their second chance and nothing is written back. Refused.
+    expect(pool.store(100, 2, pages[40]!)).toBe('memcg_limit');
+    expect(target.written.length).toBe(0);
+    // The next attempt meets the 8 still-referenced ones, then the 32 that used their
+    // chance, and writes back from there until memcg 1 is under the limit.
+    expect(pool.store(100, 2, pages[40]!)).toBe('stored');
+    expect(target.written.length).toBeGreaterThan(0);
+    expect(target.written[0]).toBe(0); // the LRU head goes first
+    expect(pool.memcgStats(2).zswpwb).toBe(target.written.length);
+    // With writeback off the limit simply refuses.
+    tree.setZswapMax(1, pool.zswapCurrent(1));
+    tree.setWriteback(0, false);
+    expect(pool.store(101, 2, pages[41]!)).toBe('memcg_limit');
+    expect(pool.stats().reject_memcg_limit).toBe(2);
+    // Memcg 3 shares the limited parent and is refused too.
+    expect(pool.store(102, 3, pages[42]!)).toBe('memcg_limit');
+    // Written-back pages are byte-exact in the real file.
+    for (const id of target.written) expect(Buffer.compare(target.read(id)!, pages[id]!)).toBe(0);
+  });
+
+  it('storeBatch over memory.zswap.max shrinks asynchronously (zstd entries) before refusing', async () => {
+    const { pool, tree, target } = setup({}, createCodec('zstd', { level: 1 }));
+    const pages = textPages(48);
+    await pool.storeBatch(pages.slice(0, 40).map((page, id) => ({ id, memcg: 2, page })));
+    tree.setZswapMax(2, pool.zswapCurrent(2));
+    // First attempt: the 32 scanned entries are all referenced, nothing written.
+    expect(await pool.storeBatch([{ id: 100, memcg: 2, page: pages[40]! }])).toEqual([
+      'memcg_limit',
+    ]);
+    expect(await pool.storeBatch([{ id: 100, memcg: 2, page: pages[40]! }])).toEqual(['stored']);
+    expect(target.written.length).toBeGreaterThan(0);
+    for (const id of target.written) expect(Buffer.compare(target.read(id)!, pages[id]!)).toBe(0);
+  });
+
+  it('queueShrinkWork is called once per limit episode; tunables move the limit', () => {
+    let queued = 0;
+    const { pool } = setup(
+      { ramBytes: 5 << 20, queueShrinkWork: () => queued++ },
+      createCodec('none'),
+    );
+    const page = textPages(1)[0]!;
+    let id = 0;
+    while (pool.store(id, 2, page) !== 'pool_limit') id++;
+    expect(pool.store(id + 1, 2, page)).toBe('pool_limit');
+    expect(queued).toBe(1);
+    expect(() => pool.setTunables({ acceptThresholdPercent: 150 })).toThrow(
+      /accept_threshold_percent 150/,
+    );
+    expect(pool.acceptThresholdBytes).toBe(Math.floor(((1 << 20) * 90) / 100)); // rolled back
+    pool.setTunables({ maxPoolPercent: 40 }); // 2 MiB now; accept at 1.8 MiB
+    expect(pool.maxPoolBytes).toBe(2 << 20);
+    expect(pool.store(id + 2, 2, page)).toBe('stored_raw');
+    expect(pool.reachedFull).toBe(false);
+  });
+});

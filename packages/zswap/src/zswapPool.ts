@@ -1,0 +1,1384 @@
+/**
+ * ZswapPool: the compressed page pool, with the kernel's zswap behaviour and names
+ * (mm/zswap.c, as of the 2025-2026 trees described in reference/kernel-semantics.md).
+ *
+ * Why this design:
+ * - Entries live in a structure of arrays indexed by a dense entry index, found from the
+ *   caller's entry id through EntryIndex. The arrays cost 24 B per entry (the kernel's
+ *   zswap_entry is about 56 B): id u32, arena handle u32, length-1 u16, memcg u16, a
+ *   stamp u32 (store time in 64 ms ticks, codec slot, referenced bit) and the two LRU
+ *   links i32. Raw entries are the ones with length == pageSize, as in the kernel.
+ * - Compressed bytes go into a ZsArena (zsmalloc-like); the pool limit is checked
+ *   against the arena's footprint, so "pool_total_size" is memory really held.
+ * - Loads are exclusive (the entry is freed), stores of an id already present replace
+ *   the stale entry, and a failed store erases it (otherwise a later writeback would
+ *   overwrite newer data): zswap_store()/zswap_load().
+ * - The LRU is per memcg and starts entries referenced; a walk gives referenced entries
+ *   a second chance (clear + rotate) and rotates a candidate to the tail before trying
+ *   it, so a failed writeback leaves it last. -EEXIST (the page is hot) stops a walk.
+ * - Writeback reserves the destination first (zswap allocates the swap-cache folio
+ *   before decompressing), decompresses into a scratch page, writes, then frees the
+ *   entry. Unlike the kernel, the write happens before the free: here the scratch page
+ *   is not a swap-cache folio that would keep the data if the write threw.
+ * - Codecs: up to 8 at once. A compressor switch makes new stores use the new codec;
+ *   entries keep their codec slot and stay readable; a slot is released when its last
+ *   entry goes (zswap keeps old pools alive until their entries are gone).
+ * - @mongodb-js/zstd is Promise-only, so entries of an async codec are loaded and
+ *   written back through the async methods; batches cross the native boundary once.
+ *   Across the await the entries are *detached*: out of the id index and the LRU, like
+ *   a page locked in the swap cache, so nothing else can load, invalidate or write them
+ *   back meanwhile (those calls see ENOENT). Their compressed bytes are handed to the
+ *   codec as views, which the Codec contract reads before its first await. On success
+ *   a detached entry is freed; on failure it is put back (unless a newer store of the
+ *   same id arrived, which wins).
+ */
+
+import type { Codec } from '@tierswap/compress';
+import { EntryIndex } from './entryIndex.js';
+import { MAX_MEMCG_ID, MemcgTable, UNKNOWN_PARENT } from './memcgTable.js';
+import type {
+  BudgetUnit,
+  Clock,
+  LoadResult,
+  MemcgZswapStats,
+  ProactiveWritebackRequest,
+  ProactiveWritebackResult,
+  StoreItem,
+  StoreResult,
+  WritebackResult,
+  WritebackTarget,
+  ZswapMemcgView,
+  ZswapPoolOptions,
+  ZswapStats,
+} from './types.js';
+import { ZsArena } from './zsArena.js';
+import { ZswapError } from './zswapError.js';
+
+// ---------------------------------------------------------------- constants
+
+/** ZSWAP_PROACTIVE_WB_BATCH: target per memcg per visit of a proactive walk. */
+export const PROACTIVE_WB_BATCH = 128;
+/** SCAN_RATIO: a proactive visit scans at most 16x the pages still wanted. */
+export const PROACTIVE_SCAN_RATIO = 16;
+/** MAX_RECLAIM_RETRIES: the shrink worker and proactive writeback give up after this. */
+export const MAX_RECLAIM_RETRIES = 16;
+/** Entries a store over memory.zswap.max may scan in its one shrink attempt. */
+export const STORE_SHRINK_SCAN = 32;
+/** Store-time resolution: 64 ms ticks, 28 bits of them (about 194 days before wrap). */
+const TICK_MS = 64;
+const TICK_BITS = 28;
+const TICK_MASK = (1 << TICK_BITS) - 1;
+const MAX_CODECS = 8;
+const NONE = -1;
+
+/** What one walk over a memcg's LRU achieved. */
+interface WalkResult {
+  pages: number;
+  compressedBytes: number;
+  failures: number;
+  /** -EEXIST met: stop walking this LRU. */
+  stop: boolean;
+}
+
+export class ZswapPool {
+  readonly pageSize: number;
+  readonly #view: ZswapMemcgView;
+  readonly #clock: Clock;
+  readonly #target: WritebackTarget | undefined;
+  readonly #arena: ZsArena;
+  readonly #memcgs = new MemcgTable();
+  readonly #queueShrinkWork: (() => void) | undefined;
+
+  // ------------------------------------------------------------ tunables
+  #ramBytes: number;
+  #maxPoolPercent: number;
+  #acceptPercent: number;
+  #maxPoolBytes = 0;
+  #acceptBytes = 0;
+  #maxCompressed: number;
+  #shrinkerEnabled: boolean;
+
+  // ------------------------------------------------------------ codecs
+  readonly #codecs: (Codec | undefined)[] = new Array(MAX_CODECS).fill(undefined);
+  readonly #codecRefs = new Float64Array(MAX_CODECS);
+  #current = 0;
+
+  // ------------------------------------------------------------ entries (SoA)
+  #cap: number;
+  #eId: Uint32Array;
+  #eHandle: Uint32Array;
+  #eLen: Uint16Array;
+  #eMemcg: Uint16Array;
+  #eStamp: Uint32Array;
+  #ePrev: Int32Array;
+  #eNext: Int32Array;
+  #freeHead = NONE;
+  #unused = 0;
+  readonly #index: EntryIndex;
+
+  // ------------------------------------------------------------ state and counters
+  #reachedFull = false;
+  #shrinkQueued = false;
+  readonly #cursors = new Map<number, number | undefined>();
+  readonly #scratch: Uint8Array;
+  /** Entries the last #selectVictims looked at. */
+  #lastScanned = 0;
+  #poolLimitHit = 0;
+  #rejectReclaimFail = 0;
+  #rejectAllocFail = 0;
+  #rejectCompressFail = 0;
+  #rejectCompressPoor = 0;
+  #rejectMemcgLimit = 0;
+  #decompressFail = 0;
+  #writtenBack = 0;
+  #storedPages = 0;
+  #storedRaw = 0;
+  #compressedBytes = 0;
+
+  constructor(options: ZswapPoolOptions) {
+    const codec = options.codec;
+    this.pageSize = codec.pageSize;
+    this.#view = options.memcg;
+    this.#clock = options.clock;
+    this.#target = options.writeback;
+    this.#queueShrinkWork = options.queueShrinkWork;
+    this.#arena = new ZsArena(this.pageSize, {
+      ...(options.zsChainSize !== undefined && { chainSize: options.zsChainSize }),
+      ...(options.arenaCacheBytes !== undefined && { cacheLimitBytes: options.arenaCacheBytes }),
+    });
+    this.#ramBytes = options.ramBytes;
+    this.#maxPoolPercent = options.maxPoolPercent ?? 20;
+    this.#acceptPercent = options.acceptThresholdPercent ?? 90;
+    this.#maxCompressed = options.maxCompressedBytes ?? this.pageSize - 1;
+    this.#shrinkerEnabled = options.shrinkerEnabled ?? true;
+    this.#checkTunables('constructor');
+    this.#codecs[0] = codec;
+    this.#cap = Math.max(64, options.initialCapacity ?? 1024);
+    this.#eId = new Uint32Array(this.#cap);
+    this.#eHandle = new Uint32Array(this.#cap);
+    this.#eLen = new Uint16Array(this.#cap);
+    this.#eMemcg = new Uint16Array(this.#cap);
+    this.#eStamp = new Uint32Array(this.#cap);
+    this.#ePrev = new Int32Array(this.#cap);
+    this.#eNext = new Int32Array(this.#cap);
+    this.#index = new EntryIndex(this.#eId, this.#cap);
+    this.#scratch = new Uint8Array(this.pageSize);
+  }
+
+  // ================================================================ tunables
+
+  /** zswap.compressor: new stores use `codec`; existing entries keep theirs. */
+  setCompressor(codec: Codec): void {
+    if (codec.pageSize !== this.pageSize) {
+      throw new ZswapError(
+        'INVALID_ARGUMENT',
+        `@tierswap/zswap/pool.setCompressor: codec page size ${codec.pageSize} != pool page size ${this.pageSize}`,
+      );
+    }
+    if (this.#codecs[this.#current] === codec) return;
+    // The codec may still own a slot (switching back before its entries are gone);
+    // otherwise take any other slot without entries.
+    let slot = this.#codecs.indexOf(codec);
+    if (slot < 0) {
+      slot = this.#codecs.findIndex((_, i) => i !== this.#current && this.#codecRefs[i] === 0);
+      if (slot < 0) {
+        throw new ZswapError(
+          'TOO_MANY_CODECS',
+          `@tierswap/zswap/pool.setCompressor: ${MAX_CODECS} codecs still hold entries`,
+        );
+      }
+      this.#codecs[slot] = codec;
+    }
+    const old = this.#current;
+    this.#current = slot;
+    if (this.#codecRefs[old] === 0) this.#codecs[old] = undefined;
+  }
+
+  get compressor(): Codec {
+    return this.#codecs[this.#current]!;
+  }
+
+  /** Set zswap.max_pool_percent / accept_threshold_percent / RAM size / poor threshold. */
+  setTunables(t: {
+    maxPoolPercent?: number;
+    acceptThresholdPercent?: number;
+    ramBytes?: number;
+    maxCompressedBytes?: number;
+    shrinkerEnabled?: boolean;
+  }): void {
+    const saved = [this.#maxPoolPercent, this.#acceptPercent, this.#ramBytes, this.#maxCompressed];
+    this.#maxPoolPercent = t.maxPoolPercent ?? this.#maxPoolPercent;
+    this.#acceptPercent = t.acceptThresholdPercent ?? this.#acceptPercent;
+    this.#ramBytes = t.ramBytes ?? this.#ramBytes;
+    this.#maxCompressed = t.maxCompressedBytes ?? this.#maxCompressed;
+    this.#shrinkerEnabled = t.shrinkerEnabled ?? this.#shrinkerEnabled;
+    try {
+      this.#checkTunables('setTunables');
+    } catch (e) {
+      [this.#maxPoolPercent, this.#acceptPercent, this.#ramBytes, this.#maxCompressed] = saved as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      this.#checkTunables('setTunables');
+      throw e;
+    }
+  }
+
+  /** Maximum pool footprint in bytes (max_pool_percent of RAM). */
+  get maxPoolBytes(): number {
+    return this.#maxPoolBytes;
+  }
+
+  /** Footprint below which stores are accepted again after the limit was hit. */
+  get acceptThresholdBytes(): number {
+    return this.#acceptBytes;
+  }
+
+  /** True when the pool hit its limit and has not yet come back under the threshold. */
+  get reachedFull(): boolean {
+    return this.#reachedFull;
+  }
+
+  /** True when a store asked for the shrink worker and it has not run since. */
+  get shrinkWorkPending(): boolean {
+    return this.#shrinkQueued;
+  }
+
+  #checkTunables(where: string): void {
+    const ok =
+      this.#ramBytes > 0 &&
+      this.#maxPoolPercent >= 0 &&
+      this.#maxPoolPercent <= 100 &&
+      this.#acceptPercent >= 0 &&
+      this.#acceptPercent <= 100 &&
+      Number.isInteger(this.#maxCompressed) &&
+      this.#maxCompressed >= 1 &&
+      this.#maxCompressed < this.pageSize;
+    if (!ok) {
+      throw new ZswapError(
+        'INVALID_ARGUMENT',
+        `@tierswap/zswap/pool.${where}: ramBytes ${this.#ramBytes}, max_pool_percent ${this.#maxPoolPercent}, accept_threshold_percent ${this.#acceptPercent}, maxCompressedBytes ${this.#maxCompressed} (must be 1..${this.pageSize - 1})`,
+      );
+    }
+    this.#maxPoolBytes = Math.floor((this.#ramBytes * this.#maxPoolPercent) / 100);
+    this.#acceptBytes = Math.floor((this.#maxPoolBytes * this.#acceptPercent) / 100);
+  }
+
+  // ================================================================ store
+
+  /**
+   * Store one page (sync codecs). Checks memory.zswap.max up the hierarchy (one shrink
+   * attempt of the page's memcg before refusing), then the global limit with
+   * hysteresis, then compresses. Returns what happened; refusals are counted.
+   */
+  store(id: number, memcg: number, page: Uint8Array): StoreResult {
+    this.#checkStoreArgs('store', id, memcg, page);
+    const codec = this.#codecs[this.#current]!;
+    if (!codec.sync) {
+      throw new ZswapError(
+        'ASYNC_ONLY',
+        `@tierswap/zswap/pool.store: codec ${codec.name} has no sync path; use storeBatch`,
+      );
+    }
+    const pre = this.#preStore(id, memcg);
+    if (pre !== undefined) return pre;
+    let out: Uint8Array | undefined;
+    try {
+      out = codec.compressSync(page);
+    } catch {
+      out = undefined;
+    }
+    return this.#insert(id, memcg, page, out, this.#current);
+  }
+
+  /**
+   * Store many pages; for async codecs this is the path, for sync ones it equals calling
+   * store() for each. Compression of the accepted pages happens in one codec batch.
+   */
+  async storeBatch(items: readonly StoreItem[]): Promise<StoreResult[]> {
+    const results: StoreResult[] = new Array(items.length);
+    const accepted: number[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      this.#checkStoreArgs('storeBatch', it.id, it.memcg, it.page);
+      if (!this.#mayZswap(it.memcg) && !(await this.#shrinkForStoreAsync(it.memcg))) {
+        results[i] = this.#refuse(it.id, 'memcg_limit');
+        continue;
+      }
+      if (this.#checkLimits()) {
+        results[i] = this.#refuse(it.id, 'pool_limit');
+        continue;
+      }
+      accepted.push(i);
+    }
+    if (accepted.length === 0) return results;
+    const slot = this.#current;
+    const codec = this.#codecs[slot]!;
+    this.#codecRefs[slot] = this.#codecRefs[slot]! + 1; // pin across the await
+    let outs: (Uint8Array | undefined)[];
+    try {
+      outs = await codec.compressBatch(accepted.map((i) => items[i]!.page));
+    } catch {
+      outs = accepted.map(() => undefined);
+    } finally {
+      this.#codecRefs[slot] = this.#codecRefs[slot]! - 1;
+    }
+    for (let k = 0; k < accepted.length; k++) {
+      const it = items[accepted[k]!]!;
+      results[accepted[k]!] = this.#insert(it.id, it.memcg, it.page, outs[k], slot);
+    }
+    if (this.#codecRefs[slot] === 0 && slot !== this.#current) this.#codecs[slot] = undefined;
+    return results;
+  }
+
+  #checkStoreArgs(where: string, id: number, memcg: number, page: Uint8Array): void {
+    if (!(id >= 0 && id <= 0xffffffff && Number.isInteger(id))) {
+      throw new ZswapError(
+        'INVALID_ARGUMENT',
+        `@tierswap/zswap/pool.${where}: entry id ${id} is not a u32`,
+      );
+    }
+    if (!(memcg >= 0 && memcg <= MAX_MEMCG_ID && Number.isInteger(memcg))) {
+      throw new ZswapError(
+        'INVALID_ARGUMENT',
+        `@tierswap/zswap/pool.${where}: memcg id ${memcg} not in 0..${MAX_MEMCG_ID}`,
+      );
+    }
+    if (page.byteLength !== this.pageSize) {
+      throw new ZswapError(
+        'INVALID_ARGUMENT',
+        `@tierswap/zswap/pool.${where}: entry ${id}: page of ${page.byteLength} bytes, expected ${this.pageSize}`,
+      );
+    }
+    if (memcg >= this.#memcgs.size || this.#memcgs.parent[memcg] === UNKNOWN_PARENT) {
+      this.#ensureMemcg(memcg);
+    }
+  }
+
+  /** The limit checks of zswap_store() before compression; a refusal or undefined. */
+  #preStore(id: number, memcg: number): StoreResult | undefined {
+    if (!this.#mayZswap(memcg) && !this.#shrinkForStoreSync(memcg)) {
+      return this.#refuse(id, 'memcg_limit');
+    }
+    if (this.#checkLimits()) return this.#refuse(id, 'pool_limit');
+    return undefined;
+  }
+
+  /** A refused store: count it, erase a stale entry of the same id, kick the worker. */
+  #refuse(id: number, why: StoreResult): StoreResult {
+    switch (why) {
+      case 'memcg_limit':
+        this.#rejectMemcgLimit++;
+        break;
+      case 'compress_fail':
+        this.#rejectCompressFail++;
+        break;
+      case 'compress_poor':
+        this.#rejectCompressPoor++;
+        break;
+      case 'alloc_fail':
+        this.#rejectAllocFail++;
+        break;
+      default:
+        break; // pool_limit_hit is counted by #checkLimits
+    }
+    const stale = this.#index.get(id);
+    if (stale >= 0) this.#freeEntry(stale);
+    if (this.#reachedFull && !this.#shrinkQueued) {
+      this.#shrinkQueued = true;
+      this.#queueShrinkWork?.();
+    }
+    return why;
+  }
+
+  /** zswap_check_limits(): global limit with hysteresis. True = refuse. */
+  #checkLimits(): boolean {
+    const cur = this.#arena.footprintBytes;
+    if (cur >= this.#maxPoolBytes) {
+      this.#poolLimitHit++;
+      this.#reachedFull = true;
+    } else if (this.#reachedFull && cur <= this.#acceptBytes) {
+      this.#reachedFull = false;
+    }
+    return this.#reachedFull;
+  }
+
+  /** obj_cgroup_may_zswap(): every level under its memory.zswap.max. */
+  #mayZswap(memcg: number): boolean {
+    const view = this.#view;
+    const charge = this.#memcgs.charge;
+    const parent = this.#memcgs.parent;
+    for (let m = memcg; m >= 0; m = parent[m]!) {
+      const max = view.zswapMax(m);
+      if (max !== Number.POSITIVE_INFINITY && charge[m]! >= max) return false;
+    }
+    return true;
+  }
+
+  /** Put a compressed (or failed) result into the pool. */
+  #insert(
+    id: number,
+    memcg: number,
+    page: Uint8Array,
+    out: Uint8Array | undefined,
+    slot: number,
+  ): StoreResult {
+    const P = this.pageSize;
+    let src: Uint8Array;
+    let len: number;
+    let raw = false;
+    if (
+      out === undefined ||
+      out.length === 0 ||
+      out.length >= P ||
+      out.length > this.#maxCompressed
+    ) {
+      // Compression failed or was poor: keep the page raw when it may later be written
+      // back (dca4437a5861), else refuse so the page stays in memory.
+      if (!this.#view.writebackEnabled(memcg)) {
+        return this.#refuse(id, out === undefined ? 'compress_fail' : 'compress_poor');
+      }
+      src = page;
+      len = P;
+      raw = true;
+    } else {
+      src = out;
+      len = out.length;
+    }
+    const idx = this.#allocIndex();
+    let handle: number;
+    try {
+      handle = this.#arena.alloc(len, idx);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      handle = 0;
+    }
+    if (handle === 0) {
+      this.#releaseIndex(idx);
+      return this.#refuse(id, 'alloc_fail');
+    }
+    this.#arena.bufferOf(handle).set(src, this.#arena.offsetOf(handle));
+    const stale = this.#index.get(id);
+    if (stale >= 0) this.#freeEntry(stale); // xa_store() replaced an older entry
+    this.#eId[idx] = id;
+    this.#eHandle[idx] = handle;
+    this.#eLen[idx] = len - 1;
+    this.#eMemcg[idx] = memcg;
+    // New entries start referenced (second chance on the first walk).
+    this.#eStamp[idx] = stamp(this.#nowTicks(), slot, 1);
+    this.#index.insert(id, idx);
+    this.#codecRefs[slot] = this.#codecRefs[slot]! + 1;
+    this.#lruAddTail(memcg, idx);
+    const mt = this.#memcgs;
+    mt.zswapB[memcg] = mt.zswapB[memcg]! + len;
+    mt.zswappedB[memcg] = mt.zswappedB[memcg]! + P;
+    mt.zswpout[memcg] = mt.zswpout[memcg]! + 1;
+    if (raw) {
+      mt.incompB[memcg] = mt.incompB[memcg]! + P;
+      this.#storedRaw++;
+    }
+    this.#charge(memcg, len);
+    this.#storedPages++;
+    this.#compressedBytes += len;
+    return raw ? 'stored_raw' : 'stored';
+  }
+
+  /** Add `delta` compressed bytes to the memcg and every ancestor (ensured at store). */
+  #charge(memcg: number, delta: number): void {
+    const charge = this.#memcgs.charge;
+    const parent = this.#memcgs.parent;
+    for (let m = memcg; m >= 0; m = parent[m]!) charge[m] = charge[m]! + delta;
+  }
+
+  /** Make room for a memcg and its ancestors, caching their parents. */
+  #ensureMemcg(memcg: number): void {
+    const mt = this.#memcgs;
+    let m = memcg;
+    for (;;) {
+      mt.ensure(m);
+      if (mt.parent[m] !== UNKNOWN_PARENT) return;
+      const p = this.#view.parentOf(m);
+      if (p !== undefined && !(p >= 0 && p <= MAX_MEMCG_ID && Number.isInteger(p))) {
+        throw new ZswapError(
+          'INVALID_ARGUMENT',
+          `@tierswap/zswap/pool.store: parent ${p} of memcg ${m} not in 0..${MAX_MEMCG_ID}`,
+        );
+      }
+      mt.parent[m] = p ?? -1;
+      if (p === undefined) return;
+      m = p;
+    }
+  }
+
+  // ================================================================ load / invalidate
+
+  /**
+   * Exclusive load into `dst` (one page): decompress, free the entry, count zswpin.
+   * 'ENOENT' when the id is not here, 'EIO' (decompress_fail) when the data is corrupt;
+   * a failed entry stays. Throws ASYNC_ONLY for an entry of an async codec.
+   */
+  load(id: number, dst: Uint8Array): LoadResult {
+    this.#checkDst('load', dst);
+    const idx = this.#index.get(id);
+    if (idx < 0) return 'ENOENT';
+    const r = this.#decodeSync(idx, dst);
+    if (r === 'async') {
+      throw new ZswapError(
+        'ASYNC_ONLY',
+        `@tierswap/zswap/pool.load: entry ${id} was compressed by ${this.#codecOf(idx).name}; use loadBatch`,
+      );
+    }
+    if (!r) {
+      this.#decompressFail++;
+      return 'EIO';
+    }
+    this.#countLoad(idx);
+    this.#freeEntry(idx);
+    return 'ok';
+  }
+
+  #countLoad(idx: number): void {
+    const m = this.#eMemcg[idx]!;
+    this.#memcgs.zswpin[m] = this.#memcgs.zswpin[m]! + 1;
+  }
+
+  /**
+   * Exclusive load of many entries, any codec. Entries of async codecs are decoded in
+   * one codec batch per codec (one native call for zstd).
+   */
+  async loadBatch(ids: readonly number[], dsts: readonly Uint8Array[]): Promise<LoadResult[]> {
+    if (ids.length !== dsts.length) {
+      throw new ZswapError(
+        'INVALID_ARGUMENT',
+        `@tierswap/zswap/pool.loadBatch: ${ids.length} ids for ${dsts.length} pages`,
+      );
+    }
+    const results: LoadResult[] = new Array(ids.length);
+    const pendingI: number[] = [];
+    const pendingIdx: number[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      this.#checkDst('loadBatch', dsts[i]!);
+      const idx = this.#index.get(ids[i]!);
+      if (idx < 0) {
+        results[i] = 'ENOENT';
+        continue;
+      }
+      const r = this.#decodeSync(idx, dsts[i]!);
+      if (r === 'async') {
+        this.#detach(idx);
+        pendingI.push(i);
+        pendingIdx.push(idx);
+      } else if (!r) {
+        this.#decompressFail++;
+        results[i] = 'EIO';
+      } else {
+        this.#countLoad(idx);
+        this.#freeEntry(idx);
+        results[i] = 'ok';
+      }
+    }
+    if (pendingIdx.length > 0) {
+      const ok = await this.#decodeAsync(
+        pendingIdx,
+        pendingI.map((i) => dsts[i]!),
+      );
+      for (let k = 0; k < pendingIdx.length; k++) {
+        const idx = pendingIdx[k]!;
+        const i = pendingI[k]!;
+        if (ok[k]) {
+          this.#countLoad(idx);
+          this.#releaseDetached(idx);
+          results[i] = 'ok';
+        } else {
+          this.#decompressFail++;
+          this.#reattach(idx);
+          results[i] = 'EIO';
+        }
+      }
+    }
+    return results;
+  }
+
+  /** Drop an entry (its swap slot was freed). False when the id is not here. */
+  invalidate(id: number): boolean {
+    const idx = this.#index.get(id);
+    if (idx < 0) return false;
+    this.#freeEntry(idx);
+    return true;
+  }
+
+  /** True when `id` is stored. */
+  has(id: number): boolean {
+    return this.#index.get(id) >= 0;
+  }
+
+  /** Compressed length of a stored entry (pageSize for raw ones), or -1. */
+  lengthOf(id: number): number {
+    const idx = this.#index.get(id);
+    return idx < 0 ? -1 : this.#eLen[idx]! + 1;
+  }
+
+  /** The swap layer saw a swap-in from disk for this memcg (shrinker feedback). */
+  noteDiskSwapin(memcg: number): void {
+    this.#memcgs.ensure(memcg);
+    this.#memcgs.diskSwapins[memcg] = this.#memcgs.diskSwapins[memcg]! + 1;
+  }
+
+  #checkDst(where: string, dst: Uint8Array): void {
+    if (dst.byteLength !== this.pageSize) {
+      throw new ZswapError(
+        'INVALID_ARGUMENT',
+        `@tierswap/zswap/pool.${where}: destination of ${dst.byteLength} bytes, expected ${this.pageSize}`,
+      );
+    }
+  }
+
+  #codecOf(idx: number): Codec {
+    return this.#codecs[slotOf(this.#eStamp[idx]!)]!;
+  }
+
+  /** Decode an entry into dst synchronously: true, false (corrupt), or 'async'. */
+  #decodeSync(idx: number, dst: Uint8Array): boolean | 'async' {
+    const handle = this.#eHandle[idx]!;
+    const len = this.#eLen[idx]! + 1;
+    const buf = this.#arena.bufferOf(handle);
+    const off = this.#arena.offsetOf(handle);
+    if (len === this.pageSize) {
+      dst.set(buf.subarray(off, off + len)); // raw: no decompression
+      return true;
+    }
+    const codec = this.#codecOf(idx);
+    if (!codec.sync) return 'async';
+    return codec.decompressRange(buf, off, off + len, dst, 0);
+  }
+
+  /**
+   * Decode entries of async codecs (grouped per codec); per-entry success. Every
+   * codec call is made before the first await, and codecs read their sources before
+   * their own first await, so the arena views passed here are consumed while valid.
+   */
+  async #decodeAsync(idxs: readonly number[], dsts: readonly Uint8Array[]): Promise<boolean[]> {
+    const ok: boolean[] = idxs.map(() => false);
+    const groups = new Map<Codec, number[]>();
+    for (let k = 0; k < idxs.length; k++) {
+      const c = this.#codecOf(idxs[k]!);
+      const g = groups.get(c);
+      if (g) g.push(k);
+      else groups.set(c, [k]);
+    }
+    const calls: Promise<void>[] = [];
+    const members: number[][] = [];
+    for (const [codec, ks] of groups) {
+      const srcs = ks.map((k) => this.#bytesOf(idxs[k]!));
+      calls.push(
+        codec.decompressBatch(
+          srcs,
+          ks.map((k) => dsts[k]!),
+        ),
+      );
+      members.push(ks);
+    }
+    const settled = await Promise.allSettled(calls);
+    for (let g = 0; g < settled.length; g++) {
+      const ks = members[g]!;
+      if (settled[g]!.status === 'fulfilled') {
+        for (const k of ks) ok[k] = true;
+        continue;
+      }
+      // A batch failed: retry page by page (entries are detached, so their bytes
+      // cannot have been reused) to find the corrupt ones.
+      const codec = this.#codecOf(idxs[ks[0]!]!);
+      for (const k of ks) {
+        try {
+          await codec.decompressBatch([this.#bytesOf(idxs[k]!)], [dsts[k]!]);
+          ok[k] = true;
+        } catch {
+          ok[k] = false;
+        }
+      }
+    }
+    return ok;
+  }
+
+  /** A view of an entry's compressed bytes in the arena. */
+  #bytesOf(idx: number): Uint8Array {
+    const h = this.#eHandle[idx]!;
+    const off = this.#arena.offsetOf(h);
+    return this.#arena.bufferOf(h).subarray(off, off + this.#eLen[idx]! + 1);
+  }
+
+  // ================================================================ entry slots
+
+  #allocIndex(): number {
+    if (this.#freeHead !== NONE) {
+      const idx = this.#freeHead;
+      this.#freeHead = this.#eNext[idx]!;
+      return idx;
+    }
+    if (this.#unused === this.#cap) this.#grow();
+    return this.#unused++;
+  }
+
+  #releaseIndex(idx: number): void {
+    this.#eHandle[idx] = 0;
+    this.#eNext[idx] = this.#freeHead;
+    this.#freeHead = idx;
+  }
+
+  #freeEntry(idx: number): void {
+    this.#detach(idx);
+    this.#releaseDetached(idx);
+  }
+
+  /** Take an entry out of the id index and its LRU; it stays stored and counted. */
+  #detach(idx: number): void {
+    this.#lruDel(this.#eMemcg[idx]!, idx);
+    this.#index.remove(this.#eId[idx]!);
+  }
+
+  /** Put a detached entry back, unless a newer store of its id arrived meanwhile. */
+  #reattach(idx: number): void {
+    if (this.#index.get(this.#eId[idx]!) >= 0) {
+      this.#releaseDetached(idx);
+      return;
+    }
+    this.#index.insert(this.#eId[idx]!, idx);
+    this.#lruAddTail(this.#eMemcg[idx]!, idx);
+  }
+
+  /** Free a detached entry: arena object, counters, codec slot, entry slot. */
+  #releaseDetached(idx: number): void {
+    const P = this.pageSize;
+    const m = this.#eMemcg[idx]!;
+    const len = this.#eLen[idx]! + 1;
+    const slot = slotOf(this.#eStamp[idx]!);
+    this.#arena.free(this.#eHandle[idx]!, len);
+    const mt = this.#memcgs;
+    mt.zswapB[m] = mt.zswapB[m]! - len;
+    mt.zswappedB[m] = mt.zswappedB[m]! - P;
+    if (len === P) {
+      mt.incompB[m] = mt.incompB[m]! - P;
+      this.#storedRaw--;
+    }
+    this.#charge(m, -len);
+    this.#storedPages--;
+    this.#compressedBytes -= len;
+    const refs = this.#codecRefs[slot]! - 1;
+    this.#codecRefs[slot] = refs;
+    if (refs === 0 && slot !== this.#current) this.#codecs[slot] = undefined;
+    this.#releaseIndex(idx);
+  }
+
+  #grow(): void {
+    const n = this.#cap * 2;
+    const u32 = (a: Uint32Array): Uint32Array => {
+      const b = new Uint32Array(n);
+      b.set(a);
+      return b;
+    };
+    const u16 = (a: Uint16Array): Uint16Array => {
+      const b = new Uint16Array(n);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.#eId = u32(this.#eId);
+    this.#eHandle = u32(this.#eHandle);
+    this.#eStamp = u32(this.#eStamp);
+    this.#eLen = u16(this.#eLen);
+    this.#eMemcg = u16(this.#eMemcg);
+    this.#ePrev = i32(this.#ePrev);
+    this.#eNext = i32(this.#eNext);
+    this.#index.setIds(this.#eId);
+    this.#cap = n;
+  }
+
+  #nowTicks(): number {
+    return Math.floor(this.#clock.now() / TICK_MS) & TICK_MASK;
+  }
+
+  // ================================================================ LRU
+
+  #lruAddTail(m: number, idx: number): void {
+    const mt = this.#memcgs;
+    const tail = mt.lruTail[m]!;
+    this.#ePrev[idx] = tail;
+    this.#eNext[idx] = NONE;
+    if (tail === NONE) mt.lruHead[m] = idx;
+    else this.#eNext[tail] = idx;
+    mt.lruTail[m] = idx;
+    mt.lruLen[m] = mt.lruLen[m]! + 1;
+  }
+
+  #lruAddHead(m: number, idx: number): void {
+    const mt = this.#memcgs;
+    const head = mt.lruHead[m]!;
+    this.#eNext[idx] = head;
+    this.#ePrev[idx] = NONE;
+    if (head === NONE) mt.lruTail[m] = idx;
+    else this.#ePrev[head] = idx;
+    mt.lruHead[m] = idx;
+    mt.lruLen[m] = mt.lruLen[m]! + 1;
+  }
+
+  #lruDel(m: number, idx: number): void {
+    const mt = this.#memcgs;
+    const prev = this.#ePrev[idx]!;
+    const next = this.#eNext[idx]!;
+    if (prev === NONE) mt.lruHead[m] = next;
+    else this.#eNext[prev] = next;
+    if (next === NONE) mt.lruTail[m] = prev;
+    else this.#ePrev[next] = prev;
+    mt.lruLen[m] = mt.lruLen[m]! - 1;
+  }
+
+  #lruRotate(m: number, idx: number): void {
+    if (this.#memcgs.lruTail[m] === idx) return;
+    this.#lruDel(m, idx);
+    this.#lruAddTail(m, idx);
+  }
+
+  /**
+   * Walk memcg m's LRU from the head and pick writeback candidates (rotated to the tail
+   * before they are tried). Without `cutoff` this is the shrinker's second chance:
+   * referenced entries lose the bit and rotate. With `cutoff` (proactive writeback with
+   * an age) younger entries rotate and older ones are taken whatever their bit, which
+   * they lose without a second-chance rotation: the request is the hint.
+   */
+  #selectVictims(
+    m: number,
+    maxPages: number,
+    maxCompressed: number,
+    maxScan: number,
+    cutoffTicks: number | undefined,
+  ): number[] {
+    const out: number[] = [];
+    const mt = this.#memcgs;
+    const now = this.#nowTicks();
+    this.#lastScanned = 0;
+    let bytes = 0;
+    let scanned = 0;
+    while (out.length < maxPages && bytes < maxCompressed && scanned < maxScan) {
+      const idx = mt.lruHead[m]!;
+      if (idx === NONE) break;
+      scanned++;
+      this.#lastScanned = scanned;
+      const st = this.#eStamp[idx]!;
+      if (cutoffTicks !== undefined) {
+        if (((now - ticksOf(st)) & TICK_MASK) < cutoffTicks) {
+          this.#lruRotate(m, idx);
+          continue;
+        }
+        this.#eStamp[idx] = st & ~1;
+      } else if ((st & 1) !== 0) {
+        this.#eStamp[idx] = st & ~1;
+        this.#lruRotate(m, idx);
+        continue;
+      }
+      this.#lruRotate(m, idx);
+      out.push(idx);
+      bytes += this.#eLen[idx]! + 1;
+    }
+    return out;
+  }
+
+  // ================================================================ writeback
+
+  /** Write back the given candidates; sync where the codec allows, else one batch. */
+  async #writebackVictims(victims: readonly number[], proactive: boolean): Promise<WalkResult> {
+    const res: WalkResult = { pages: 0, compressedBytes: 0, failures: 0, stop: false };
+    const later: number[] = [];
+    const tokens: number[] = [];
+    for (const idx of victims) {
+      const r = this.#writebackOne(idx, proactive, res);
+      if (r === 'EEXIST') {
+        // The kernel would have stopped right here, never touching the candidates
+        // after this one: put them back at the head, in order, leaving the hot entry
+        // rotated behind them.
+        res.stop = true;
+        const at = victims.indexOf(idx);
+        for (let j = victims.length - 1; j > at; j--) {
+          const v = victims[j]!;
+          const m = this.#eMemcg[v]!;
+          this.#lruDel(m, v);
+          this.#lruAddHead(m, v);
+        }
+        break;
+      }
+      if (typeof r === 'number') {
+        this.#detach(idx);
+        later.push(idx);
+        tokens.push(r);
+      }
+    }
+    if (later.length === 0) return res;
+    const pages = later.map(() => new Uint8Array(this.pageSize));
+    const ok = await this.#decodeAsync(later, pages);
+    for (let k = 0; k < later.length; k++) {
+      const idx = later[k]!;
+      if (!ok[k]) {
+        this.#decompressFail++;
+        this.#rejectReclaimFail++;
+        res.failures++;
+        this.#target!.cancel(this.#eId[idx]!, tokens[k]!);
+        this.#reattach(idx);
+        continue;
+      }
+      this.#finishWriteback(idx, tokens[k]!, pages[k]!, proactive, res, true);
+    }
+    return res;
+  }
+
+  /**
+   * One writeback attempt. Returns the result, or the reservation token when the entry
+   * must be decoded asynchronously (the caller finishes it).
+   */
+  #writebackOne(idx: number, proactive: boolean, res: WalkResult): WritebackResult | number {
+    const target = this.#target;
+    const id = this.#eId[idx]!;
+    const m = this.#eMemcg[idx]!;
+    if (target === undefined) {
+      this.#rejectReclaimFail++;
+      res.failures++;
+      return 'ENOSPC';
+    }
+    const token = target.reserve(id, m);
+    if (token === 'EEXIST' || token === 'ENOSPC') {
+      this.#rejectReclaimFail++;
+      res.failures++;
+      return token;
+    }
+    const page = this.#scratch;
+    const r = this.#decodeSync(idx, page);
+    if (r === 'async') return token;
+    if (!r) {
+      this.#decompressFail++;
+      this.#rejectReclaimFail++;
+      res.failures++;
+      target.cancel(id, token);
+      return 'EIO';
+    }
+    this.#finishWriteback(idx, token, page, proactive, res);
+    return 'ok';
+  }
+
+  #finishWriteback(
+    idx: number,
+    token: number,
+    page: Uint8Array,
+    proactive: boolean,
+    res: WalkResult,
+    detached = false,
+  ): void {
+    const id = this.#eId[idx]!;
+    const m = this.#eMemcg[idx]!;
+    const len = this.#eLen[idx]! + 1;
+    try {
+      this.#target!.write(id, token, page);
+    } catch (e) {
+      if (detached) this.#reattach(idx);
+      throw e;
+    }
+    if (detached) this.#releaseDetached(idx);
+    else this.#freeEntry(idx);
+    this.#writtenBack++;
+    const mt = this.#memcgs;
+    mt.zswpwb[m] = mt.zswpwb[m]! + 1;
+    if (proactive) mt.zswpwbProactive[m] = mt.zswpwbProactive[m]! + 1;
+    res.pages++;
+    res.compressedBytes += len;
+  }
+
+  /**
+   * Write back one entry by id (e.g. the stack demoting a known-cold page). Does not
+   * check the memcg's writeback switch: the caller asked for this entry.
+   */
+  async writeback(id: number): Promise<WritebackResult> {
+    const idx = this.#index.get(id);
+    if (idx < 0) return 'ENOENT';
+    const res: WalkResult = { pages: 0, compressedBytes: 0, failures: 0, stop: false };
+    this.#lruRotate(this.#eMemcg[idx]!, idx);
+    const r = this.#writebackOne(idx, false, res);
+    if (typeof r !== 'number') return r;
+    // Async codec: decode across an await with the entry detached.
+    this.#detach(idx);
+    const page = new Uint8Array(this.pageSize);
+    const [ok] = await this.#decodeAsync([idx], [page]);
+    if (!ok) {
+      this.#decompressFail++;
+      this.#rejectReclaimFail++;
+      this.#target!.cancel(id, r);
+      this.#reattach(idx);
+      return 'EIO';
+    }
+    this.#finishWriteback(idx, r, page, false, res, true);
+    return 'ok';
+  }
+
+  /**
+   * The one shrink attempt of a store over memory.zswap.max (sync path): walk the
+   * memcg's LRU (at most STORE_SHRINK_SCAN entries) writing back until every level is
+   * under its limit. Entries of async codecs cannot be written back here and count as
+   * failures. True when anything was written back.
+   */
+  #shrinkForStoreSync(memcg: number): boolean {
+    if (!this.#view.writebackEnabled(memcg)) return false;
+    const res: WalkResult = { pages: 0, compressedBytes: 0, failures: 0, stop: false };
+    const cap = Math.min(STORE_SHRINK_SCAN, this.#memcgs.lruLen[memcg]!);
+    let scanned = 0;
+    while (scanned < cap && !res.stop) {
+      const v = this.#selectVictims(memcg, 1, Number.POSITIVE_INFINITY, cap - scanned, undefined);
+      scanned += this.#lastScanned;
+      if (v.length === 0) break;
+      const idx = v[0]!;
+      const id = this.#eId[idx]!;
+      const r = this.#writebackOne(idx, false, res);
+      if (typeof r === 'number') {
+        // An async codec's entry cannot be decoded on this sync path.
+        this.#target!.cancel(id, r);
+        this.#rejectReclaimFail++;
+        res.failures++;
+      } else if (r === 'EEXIST') {
+        res.stop = true;
+      }
+      if (res.pages > 0 && this.#mayZswap(memcg)) break;
+    }
+    return res.pages > 0;
+  }
+
+  /** The async twin of #shrinkForStoreSync for storeBatch. */
+  async #shrinkForStoreAsync(memcg: number): Promise<boolean> {
+    if (!this.#view.writebackEnabled(memcg)) return false;
+    const v = this.#selectVictims(
+      memcg,
+      STORE_SHRINK_SCAN,
+      Number.POSITIVE_INFINITY,
+      Math.min(STORE_SHRINK_SCAN, this.#memcgs.lruLen[memcg]!),
+      undefined,
+    );
+    if (v.length === 0) return false;
+    const res = await this.#writebackVictims(v.slice(0, 1), false);
+    let pages = res.pages;
+    for (let k = 1; k < v.length && !this.#mayZswap(memcg); k++) {
+      pages += (await this.#writebackVictims([v[k]!], false)).pages;
+    }
+    return pages > 0;
+  }
+
+  /**
+   * shrink_memcg(): try one entry of one memcg (nr_to_walk = 1, as the kernel does per
+   * node). 'ENOENT' when the memcg has nothing to offer or may not write back.
+   */
+  async #shrinkMemcg(m: number): Promise<'ok' | 'EAGAIN' | 'ENOENT'> {
+    if (m >= this.#memcgs.size || this.#memcgs.lruLen[m] === 0) return 'ENOENT';
+    if (!this.#view.writebackEnabled(m)) return 'ENOENT';
+    const v = this.#selectVictims(m, 1, Number.POSITIVE_INFINITY, 1, undefined);
+    if (v.length === 0) return 'EAGAIN';
+    const r = await this.#writebackVictims(v, false);
+    return r.pages > 0 ? 'ok' : 'EAGAIN';
+  }
+
+  /** Next memcg of a cyclic pre-order walk of `root`'s subtree, with `root`'s cursor. */
+  #advanceCursor(root: number): number | undefined {
+    const pos = this.#cursors.get(root);
+    const next = this.#view.nextInSubtree(root, pos);
+    this.#cursors.set(root, next);
+    return next;
+  }
+
+  /**
+   * shrink_worker(): write back until the footprint is at or under the accept
+   * threshold, taking memcgs round-robin through the root's cursor; give up after
+   * MAX_RECLAIM_RETRIES failures. Compacts the arena first when the live objects alone
+   * fit under the threshold (freeing objects only shrinks the footprint when whole
+   * zspages empty). Returns the pages written back.
+   */
+  async runShrinkWorker(): Promise<number> {
+    this.#shrinkQueued = false;
+    const root = this.#view.root();
+    let failures = 0;
+    let attempts = 0;
+    let written = 0;
+    let compacted = false;
+    while (this.#arena.footprintBytes > this.#acceptBytes) {
+      if (!compacted && this.#arena.slotBytes <= this.#acceptBytes) {
+        compacted = true;
+        this.compact();
+        continue;
+      }
+      const m = this.#advanceCursor(root);
+      if (m === undefined) {
+        // A full walk of the tree: only count it as a failure if nothing was tried.
+        if (attempts === 0 && ++failures >= MAX_RECLAIM_RETRIES) break;
+        attempts = 0;
+        continue;
+      }
+      const r = await this.#shrinkMemcg(m);
+      if (r === 'ENOENT') continue;
+      attempts++;
+      if (r === 'ok') {
+        written++;
+        compacted = false;
+      } else if (++failures >= MAX_RECLAIM_RETRIES) break;
+    }
+    return written;
+  }
+
+  // ================================================================ shrinker
+
+  /**
+   * zswap_shrinker_count(): the memcg's LRU length, minus disk swap-ins not yet
+   * consumed (they show past over-shrinking), scaled by the memcg's compression ratio
+   * (compressed bytes / stored bytes), so a well-compressed pool offers less.
+   */
+  shrinkerCount(memcg: number): number {
+    if (!this.#shrinkerEnabled || memcg >= this.#memcgs.size) return 0;
+    if (!this.#view.writebackEnabled(memcg)) return 0;
+    const mt = this.#memcgs;
+    const stored = mt.zswappedB[memcg]!;
+    if (stored === 0) return 0;
+    let freeable = mt.lruLen[memcg]!;
+    if (freeable === 0) return 0;
+    const swapins = mt.diskSwapins[memcg]!;
+    const consumed = Math.min(freeable, swapins);
+    mt.diskSwapins[memcg] = swapins - consumed;
+    freeable -= consumed;
+    if (freeable === 0) return 0;
+    return Math.floor((freeable * mt.zswapB[memcg]!) / stored);
+  }
+
+  /**
+   * zswap_shrinker_scan(): walk up to `nrToScan` entries of the memcg's LRU with second
+   * chance and write back the unreferenced ones. `stop` is SHRINK_STOP (-EEXIST met, or
+   * the shrinker or the memcg's writeback is off).
+   */
+  async shrinkerScan(memcg: number, nrToScan: number): Promise<{ written: number; stop: boolean }> {
+    if (!this.#shrinkerEnabled || !this.#view.writebackEnabled(memcg)) {
+      return { written: 0, stop: true };
+    }
+    if (memcg >= this.#memcgs.size) return { written: 0, stop: false };
+    const v = this.#selectVictims(
+      memcg,
+      nrToScan,
+      Number.POSITIVE_INFINITY,
+      Math.min(nrToScan, this.#memcgs.lruLen[memcg]!),
+      undefined,
+    );
+    const r = await this.#writebackVictims(v, false);
+    return { written: r.pages, stop: r.stop };
+  }
+
+  // ================================================================ proactive writeback
+
+  /**
+   * memory.zswap.proactive_writeback (Hao Jia's series, v1 semantics with the budget
+   * unit of v4 as an option): write back cold entries of the memcg's subtree, walking
+   * descendants through the memcg's own cursor so repeated small requests make
+   * progress across all of them. Per visit: at most PROACTIVE_WB_BATCH pages, scanning
+   * at most min(LRU length, 16 x remaining pages). 'EAGAIN' when nothing was written
+   * after MAX_RECLAIM_RETRIES fruitless walks of the subtree; 'EINVAL' for a zero
+   * budget, a negative age, or writeback disabled.
+   */
+  async proactiveWriteback(req: ProactiveWritebackRequest): Promise<ProactiveWritebackResult> {
+    const P = this.pageSize;
+    const unit: BudgetUnit = req.unit ?? 'original';
+    const none = { pages: 0, originalBytes: 0, compressedBytes: 0 };
+    const minAge = req.minAgeSeconds;
+    if (
+      !(req.maxBytes > 0) ||
+      (minAge !== undefined && !(minAge >= 0)) ||
+      !this.#view.writebackEnabled(req.memcg)
+    ) {
+      return { status: 'EINVAL', ...none };
+    }
+    let cutoff: number | undefined;
+    if (minAge !== undefined) {
+      // "If age >= uptime, returns success with nothing done."
+      if (minAge * 1000 >= this.#clock.now()) return { status: 'ok', ...none };
+      cutoff = Math.ceil((minAge * 1000) / TICK_MS);
+    }
+    let remaining = req.maxBytes;
+    let pages = 0;
+    let compressed = 0;
+    let fruitless = 0;
+    let progress = false;
+    while (remaining > 0) {
+      const m = this.#advanceCursor(req.memcg);
+      if (m === undefined) {
+        if (!progress && ++fruitless >= MAX_RECLAIM_RETRIES) break;
+        progress = false;
+        continue;
+      }
+      if (m >= this.#memcgs.size) continue;
+      const len = this.#memcgs.lruLen[m]!;
+      if (len === 0 || !this.#view.writebackEnabled(m)) continue;
+      let remPages: number;
+      if (unit === 'original') {
+        remPages = Math.ceil(remaining / P);
+      } else {
+        const avg = Math.max(1, this.#memcgs.zswapB[m]! / len);
+        remPages = Math.ceil(remaining / avg);
+      }
+      const victims = this.#selectVictims(
+        m,
+        Math.min(PROACTIVE_WB_BATCH, remPages),
+        unit === 'compressed' ? remaining : Number.POSITIVE_INFINITY,
+        Math.min(len, PROACTIVE_SCAN_RATIO * remPages),
+        cutoff,
+      );
+      if (victims.length === 0) continue;
+      const r = await this.#writebackVictims(victims, true);
+      if (r.pages > 0) progress = true;
+      pages += r.pages;
+      compressed += r.compressedBytes;
+      remaining -= unit === 'original' ? r.pages * P : r.compressedBytes;
+    }
+    return {
+      status: pages > 0 || remaining <= 0 ? 'ok' : 'EAGAIN',
+      pages,
+      originalBytes: pages * P,
+      compressedBytes: compressed,
+    };
+  }
+
+  /**
+   * A memcg went offline: reset every cursor that points at it (the walk restarts) and
+   * forget its cached parent (its id may be reused). It must hold no entries.
+   */
+  forgetMemcg(memcg: number): void {
+    if (memcg < this.#memcgs.size) {
+      if (this.#memcgs.lruLen[memcg] !== 0) {
+        throw new ZswapError(
+          'INVALID_ARGUMENT',
+          `@tierswap/zswap/pool.forgetMemcg: memcg ${memcg} still holds ${this.#memcgs.lruLen[memcg]} entries`,
+        );
+      }
+      this.#memcgs.parent[memcg] = UNKNOWN_PARENT;
+    }
+    for (const [root, pos] of this.#cursors) {
+      if (pos === memcg || root === memcg) this.#cursors.set(root, undefined);
+    }
+    this.#cursors.delete(memcg);
+  }
+
+  // ================================================================ arena, stats
+
+  /** zs_compact(): pack the arena; returns the zspages released. */
+  compact(): number {
+    const handles = this.#eHandle;
+    return this.#arena.compact((owner, h) => {
+      handles[owner] = h;
+    });
+  }
+
+  stats(): ZswapStats {
+    return {
+      pool_limit_hit: this.#poolLimitHit,
+      reject_reclaim_fail: this.#rejectReclaimFail,
+      reject_alloc_fail: this.#rejectAllocFail,
+      reject_compress_fail: this.#rejectCompressFail,
+      reject_compress_poor: this.#rejectCompressPoor,
+      reject_memcg_limit: this.#rejectMemcgLimit,
+      decompress_fail: this.#decompressFail,
+      written_back_pages: this.#writtenBack,
+      pool_total_size: this.#arena.footprintBytes,
+      stored_pages: this.#storedPages,
+      stored_incompressible_pages: this.#storedRaw,
+    };
+  }
+
+  /** memory.stat zswap fields of one memcg (local, not recursive). */
+  memcgStats(memcg: number): MemcgZswapStats {
+    const mt = this.#memcgs;
+    if (memcg >= mt.size) {
+      return {
+        zswap: 0,
+        zswapped: 0,
+        zswap_incomp: 0,
+        zswpin: 0,
+        zswpout: 0,
+        zswpwb: 0,
+        zswpwb_proactive: 0,
+      };
+    }
+    return {
+      zswap: mt.zswapB[memcg]!,
+      zswapped: mt.zswappedB[memcg]!,
+      zswap_incomp: mt.incompB[memcg]!,
+      zswpin: mt.zswpin[memcg]!,
+      zswpout: mt.zswpout[memcg]!,
+      zswpwb: mt.zswpwb[memcg]!,
+      zswpwb_proactive: mt.zswpwbProactive[memcg]!,
+    };
+  }
+
+  /** memory.zswap.current: compressed bytes of the memcg and its descendants. */
+  zswapCurrent(memcg: number): number {
+    return memcg < this.#memcgs.size ? this.#memcgs.charge[memcg]! : 0;
+  }
+
+  /** Entries on a memcg's LRU. */
+  lruLength(memcg: number): number {
+    return memcg < this.#memcgs.size ? this.#memcgs.lruLen[memcg]! : 0;
+  }
+
+  /** Sum of compressed lengths of stored entries (raw ones count pageSize). */
+  get compressedBytes(): number {
+    return this.#compressedBytes;
+  }
+
+  /** The arena's own packing figures. */
+  arenaStats(): ReturnType<ZsArena['stats']> {
+    return this.#arena.stats();
+  }
+
+  /**
+   * Bytes of metadata: entry arrays (24 B per capacity slot), the id index, the
+   * per-memcg table and the arena's tables. Divide by stored_pages for a per-entry cost.
+   */
+  metadataBytes(): {
+    entryArrays: number;
+    index: number;
+    memcgTable: number;
+    arena: number;
+    perEntryArrays: number;
+  } {
+    const entryArrays =
+      this.#eId.byteLength +
+      this.#eHandle.byteLength +
+      this.#eLen.byteLength +
+      this.#eMemcg.byteLength +
+      this.#eStamp.byteLength +
+      this.#ePrev.byteLength +
+      this.#eNext.byteLength;
+    return {
+      entryArrays,
+      index: this.#index.byteLength,
+      memcgTable: this.#memcgs.byteLength,
+      arena: this.#arena.stats().metadataBytes,
+      perEntryArrays: entryArrays / this.#cap,
+    };
+  }
+}
+
+// ---------------------------------------------------------------- stamp encoding
+// eStamp = ticks(28 bits) << 4 | codec slot(3 bits) << 1 | referenced(1 bit).
+// Ticks are 64 ms; ages are computed modulo 2^28 ticks, exact up to ~194 days.
+
+function stamp(ticks: number, slot: number, referenced: number): number {
+  return ticks * 16 + slot * 2 + referenced;
+}
+
+function ticksOf(st: number): number {
+  return st >>> 4;
+}
+
+function slotOf(st: number): number {
+  return (st >>> 1) & 7;
+}
