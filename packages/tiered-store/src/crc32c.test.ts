@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { crc32c, crc32cTable } from './crc32c.js';
+
+/** Bit-at-a-time reference (the definition), used only to check the fast version. */
+function reference(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  }
+  return ~c >>> 0;
+}
+
+describe('crc32c', () => {
+  it('matches the known vectors', () => {
+    const enc = new TextEncoder();
+    expect(crc32c(enc.encode('123456789'))).toBe(0xe3069283);
+    expect(crc32c(new Uint8Array(0))).toBe(0);
+    expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa); // RFC 3720 B.4: 32 bytes of zeros
+    expect(crc32c(new Uint8Array(32).fill(0xff))).toBe(0x62a8ab43); // RFC 3720: 32 bytes of 0xff
+    const inc = Uint8Array.from({ length: 32 }, (_, i) => i);
+    expect(crc32c(inc)).toBe(0x46dd794e); // RFC 3720: 0x00..0x1f
+  });
+
+  it('agrees with the bit-at-a-time definition on random data of any length and offset', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(20), (data, cut) => {
+        const start = Math.min(cut, data.length);
+        const want = reference(data.subarray(start));
+        expect(crc32c(data, start)).toBe(want);
+        expect(crc32cTable(data, start)).toBe(want);
+      }),
+    );
+  });
+
+  it('agrees with the definition on large inputs and continues a running checksum', () => {
+    const big = new Uint8Array(randomBytes(200_003));
+    const want = reference(big);
+    expect(crc32c(big)).toBe(want);
+    expect(crc32cTable(big)).toBe(want);
+    expect(crc32c(big, 5, 70_000)).toBe(reference(big.subarray(5, 70_000)));
+    // Continuing over two pieces gives the checksum of the whole.
+    expect(crc32c(big, 70_000, big.length, crc32c(big, 0, 70_000))).toBe(want);
+    expect(crc32cTable(big, 70_000, big.length, crc32cTable(big, 0, 70_000))).toBe(want);
+  });
+
+  it('agrees with the definition on long, unaligned views (the word-wise path)', () => {
+    const big = new Uint8Array(randomBytes(9000));
+    fc.assert(
+      fc.property(fc.nat(8), fc.integer({ min: 0, max: 8991 }), fc.nat(600), (shift, from, len) => {
+        const view = big.subarray(shift);
+        const end = Math.min(view.length, from + len);
+        const start = Math.min(from, end);
+        const want = reference(view.subarray(start, end));
+        expect(crc32c(view, start, end)).toBe(want);
+        expect(crc32cTable(view, start, end)).toBe(want);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('continues a running checksum across pieces', () => {
+    const page = randomBytes(4096);
+    const whole = crc32c(page);
+    expect(crc32c(page, 1000, 4096, crc32c(page, 0, 1000))).toBe(whole);
+    page[7] = page[7]! ^ 1;
+    expect(crc32c(page)).not.toBe(whole);
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * @tierswap/tiered-store: swap block devices (a preallocated file, a SQLite table),
+ * swapon/swapoff, the global swap tiers and per-memcg tier selection.
+ */
+export type { BlockDevice, DeviceStats } from './blockDevice.js';
+export { emptyDeviceStats } from './blockDevice.js';
+export { crc32c, crc32cTable } from './crc32c.js';
+export type { FaultPlan, FaultSchedule } from './faultInjectingDevice.js';
+export { everyNth, FaultInjectingDevice, onCalls, onSlots } from './faultInjectingDevice.js';
+export type { FileDeviceOptions } from './fileDevice.js';
+export { FileDevice } from './fileDevice.js';
+export { PageChecksums } from './pageChecksums.js';
+export type { JournalMode, LockingMode, SqliteDeviceOptions, Synchronous } from './sqliteDevice.js';
+export { SQLITE_DEVICE_DEFAULTS, SqliteDevice } from './sqliteDevice.js';
+export type {
+  SwapDeviceInfo,
+  SwapoffResult,
+  SwaponOptions,
+  SwapSpaceOptions,
+  SwapSpaceStats,
+} from './swapSpace.js';
+export { SwapSpace } from './swapSpace.js';
+export type { ActiveDeviceView, SwapTiersOptions, TierInfo } from './swapTiers.js';
+export { SwapTiers } from './swapTiers.js';
+export type { TieredStoreErrorCode } from './tieredStoreError.js';
+export {
+  TIERED_STORE_ERROR_CODES,
+  TieredStoreError,
+  toTieredStoreError,
+} from './tieredStoreError.js';
+export { registerTierFiles } from './tierFiles.js';
+export type { DiscardFlag, LatencyModel, SwapSlot } from './types.js';
+export {
+  DEFAULT_MAX_TIERS,
+  DEFAULT_PRIORITY,
+  isStoreRefusal,
+  MAX_DEVICE_SLOTS,
+  MAX_SWAP_DEVICES,
+  PRIO_MAX,
+  StoreRefusal,
+  SWAP_OFFSET_BITS,
+  SWAP_TYPE_BITS,
+  swapOffset,
+  swapType,
+  TIER_DEFAULT_IDX,
+  toSwapSlot,
+} from './types.js';

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import type { ActiveDeviceView } from './swapTiers.js';
+import { SwapTiers } from './swapTiers.js';
+import { TIER_DEFAULT_IDX } from './types.js';
+
+function rows(t: SwapTiers): string[] {
+  return t.list().map((x) => `${x.name}:${x.idx}:${x.start}..${x.end}`);
+}
+
+describe('SwapTiers: the global tiers file', () => {
+  it('adds several tiers in one write, split by "," or whitespace, covering -1..32767', () => {
+    const t = new SwapTiers();
+    expect(t.write('+hdd:-1, +ssd:100\n+nvme:1000')).toBeUndefined();
+    expect(rows(t)).toEqual(['nvme:2:1000..32767', 'ssd:1:100..999', 'hdd:0:-1..99']);
+    expect(t.tierOfPriority(-1)).toBe(0);
+    expect(t.tierOfPriority(99)).toBe(0);
+    expect(t.tierOfPriority(100)).toBe(1);
+    expect(t.tierOfPriority(32767)).toBe(2);
+    expect(t.read()).toBe(
+      'Name             Idx PrioStart PrioEnd\n' +
+        'nvme             2   1000      32767\n' +
+        'ssd              1   100       999\n' +
+        'hdd              0   -1        99\n',
+    );
+  });
+
+  it('reports the default tier when no tiers exist, and an empty write is a no-op', () => {
+    const t = new SwapTiers();
+    expect(t.tierOfPriority(5)).toBe(TIER_DEFAULT_IDX);
+    expect(t.write('\n')).toBeUndefined();
+    expect(t.size).toBe(0);
+  });
+
+  it('removal merges upward; removing the lowest makes the next start at -1', () => {
+    const t = new SwapTiers();
+    t.write('+a:-1 +b:10 +c:20');
+    expect(t.write('-b')).toBeUndefined();
+    expect(rows(t)).toEqual(['c:2:20..32767', 'a:0:-1..19']);
+    expect(t.write('-a')).toBeUndefined();
+    expect(rows(t)).toEqual(['c:2:-1..32767']);
+    expect(t.write('-c')).toBeUndefined();
+    expect(t.size).toBe(0);
+  });
+
+  it('refuses every error vector with the kernel errno and changes nothing', () => {
+    const t = new SwapTiers({ maxTiers: 3 });
+    t.write('+low:-1 +mid:50');
+    const before = t.read();
+    const cases: [string, string][] = [
+      ['hdd:5', 'EINVAL'], // no sign
+      ['*hdd:5', 'EINVAL'], // bad sign
+      ['+hdd', 'EINVAL'], // missing ":"
+      ['+hdd:', 'EINVAL'], // empty priority
+      ['+hdd:abc', 'EINVAL'], // not a number
+      ['+hdd:32768', 'EINVAL'], // not s16
+      ['+hdd:-2', 'EINVAL'], // below -1
+      ['+bad-name:5', 'EINVAL'], // bad character
+      ['+:5', 'EINVAL'], // empty name
+      ['+abcdefghijklmnop:5', 'EINVAL'], // 16 characters
+      ['-nosuch', 'EINVAL'], // unknown tier
+      ['-', 'EINVAL'],
+      ['+mid:60', 'EEXIST'], // duplicate name
+      ['+x:50', 'EBUSY'], // start priority taken
+      ['+x:60 +y:70', 'ENOSPC'], // 3 slots only
+      ['-mid +a:60 +b:70 +c:80', 'ENOSPC'], // a freed slot is reused, then none is left
+      ['-low +low:-1', 'EBUSY'], // mid moved down to -1 when low went
+      ['+ok:70 bogus', 'EINVAL'], // rollback of the valid first op
+      ['-low -mid +x:5', 'EINVAL'], // coverage: lowest would start at 5
+    ];
+    for (const [text, errno] of cases) {
+      expect(t.write(text)?.errno, text).toBe(errno);
+      expect(t.read(), text).toBe(before);
+    }
+  });
+
+  it('refuses a first write that does not cover -1', () => {
+    const t = new SwapTiers();
+    expect(t.write('+ssd:100')?.errno).toBe('EINVAL');
+    expect(t.size).toBe(0);
+  });
+
+  it('EBUSY when an add would move an active device, or a removed tier holds one', () => {
+    const active: ActiveDeviceView[] = [];
+    const t = new SwapTiers({ activeDevices: () => active });
+    t.write('+hdd:-1 +ssd:100');
+    active.push({ name: '/dev/ssd0', priority: 150, tierIdx: 1 });
+    expect(t.write('+nvme:120')?.errno).toBe('EBUSY'); // would take the device from ssd
+    expect(t.write('+nvme:200')).toBeUndefined(); // above it: fine
+    expect(t.write('-ssd')?.errno).toBe('EBUSY');
+    expect(t.write('-hdd')).toBeUndefined();
+    expect(rows(t)).toEqual(['nvme:2:200..32767', 'ssd:1:-1..199']);
+  });
+
+  it('tells the owner which indexes were removed, after commit only', () => {
+    const removed: number[] = [];
+    const t = new SwapTiers({ onRemoved: (i) => removed.push(i) });
+    t.write('+a:-1 +b:5');
+    t.write('-b bogus');
+    expect(removed).toEqual([]);
+    t.write('-b');
+    expect(removed).toEqual([1]);
+  });
+});
