@@ -20,7 +20,8 @@ for (const group of ['packages', 'apps']) {
     if (!entry || pkg.private) continue;
     const problems = [];
     for (const key of ['types', 'default']) {
-      if (!existsSync(join(dir, name, entry[key]))) problems.push(`missing ${key} file ${entry[key]}`);
+      if (!existsSync(join(dir, name, entry[key])))
+        problems.push(`missing ${key} file ${entry[key]}`);
     }
     try {
       // Resolve from inside the package (self-reference), so the exports map is what decides.

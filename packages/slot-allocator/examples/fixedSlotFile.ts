@@ -55,7 +55,9 @@ try {
   console.log(`record 7 still held: ${slots.count(small[7]!) === 1}`);
 
   // Free every other small record and all large ones; the clusters report where space is.
-  small.forEach((s, i) => i % 2 === 0 && slots.free(s));
+  small.forEach((s, i) => {
+    if (i % 2 === 0) slots.free(s);
+  });
   for (const s of large) slots.free(s, 4);
   const st = slots.stats();
   console.log(
