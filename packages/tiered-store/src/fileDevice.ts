@@ -116,14 +116,7 @@ export class FileDevice implements BlockDevice {
 
   writeBatch(slots: ArrayLike<number>, pages: readonly Uint8Array[]): void {
     const where = 'fileDevice.writeBatch';
-    if (slots.length !== pages.length) {
-      throw new TieredStoreError(
-        'BAD_ARGUMENT',
-        where,
-        `${slots.length} slots but ${pages.length} pages`,
-      );
-    }
-    for (let i = 0; i < slots.length; i++) this.sums.checkWrite(slots[i]!, pages[i]!, where);
+    this.sums.checkWriteBatch(slots, pages, where);
     const ps = this.pageSize;
     let i = 0;
     while (i < slots.length) {

@@ -36,6 +36,18 @@ export class PageChecksums {
     }
   }
 
+  /** Checks a whole batch before any of it is written: one page per slot, each acceptable. */
+  checkWriteBatch(slots: ArrayLike<number>, pages: readonly Uint8Array[], where: string): void {
+    if (slots.length !== pages.length) {
+      throw new TieredStoreError(
+        'BAD_ARGUMENT',
+        where,
+        `${slots.length} slots but ${pages.length} pages`,
+      );
+    }
+    for (let i = 0; i < slots.length; i++) this.checkWrite(slots[i]!, pages[i]!, where);
+  }
+
   checkSlot(slot: number, where: string): void {
     if (!(slot >= 0 && slot < this.slots && (slot | 0) === slot)) {
       throw new TieredStoreError(

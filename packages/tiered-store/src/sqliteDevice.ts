@@ -240,14 +240,7 @@ export class SqliteDevice implements BlockDevice {
 
   writeBatch(slots: ArrayLike<number>, pages: readonly Uint8Array[]): void {
     const where = 'sqliteDevice.writeBatch';
-    if (slots.length !== pages.length) {
-      throw new TieredStoreError(
-        'BAD_ARGUMENT',
-        where,
-        `${slots.length} slots but ${pages.length} pages`,
-      );
-    }
-    for (let i = 0; i < slots.length; i++) this.sums.checkWrite(slots[i]!, pages[i]!, where);
+    this.sums.checkWriteBatch(slots, pages, where);
     // Whole groups of MULTI_ROWS go through one multi-row INSERT: better-sqlite3's
     // per-statement cost is most of a single-row insert, so this is ~4x the rows/s.
     // Rows of one statement are inserted in order, so a slot given twice ends with
