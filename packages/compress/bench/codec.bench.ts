@@ -11,7 +11,6 @@
  * Run: pnpm --filter @tierswap/compress bench
  */
 
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,29 +19,10 @@ import { loadLz4 } from '../src/loadBinding.js';
 import { sameFilledWord } from '../src/samePage.js';
 import type { Codec } from '../src/types.js';
 import { filePages, NODE_BINARY, textPages } from './corpus.js';
+import { nativeCli as cli, type Native } from './nativeCli.js';
 
 const PAGE = 4096;
 const ROUNDS = 8;
-
-interface Native {
-  ratio: number;
-  compUs: number;
-  decompUs: number;
-}
-
-function cli(tool: 'lz4' | 'zstd', level: number, file: string): Native {
-  const r = spawnSync(tool, [`-b${level}`, '-B4096', '-i1', file], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${tool} failed: ${r.stderr}`);
-  const re = /\(x?([\d.]+)\),\s*([\d.]+) MB\/s\s*,\s*([\d.]+) MB\/s/g;
-  let last: RegExpExecArray | null = null;
-  for (let m = re.exec(r.stderr + r.stdout); m !== null; m = re.exec(r.stderr + r.stdout)) last = m;
-  if (last === null) throw new Error(`cannot parse ${tool} output`);
-  return {
-    ratio: Number(last[1]),
-    compUs: PAGE / Number(last[2]),
-    decompUs: PAGE / Number(last[3]),
-  };
-}
 
 /**
  * Best of the rounds. The machine is shared, so slow rounds measure other jobs; the

@@ -1,21 +1,69 @@
 /**
- * Tests of the TypeScript LZ4 block decoder against lz4-napi: byte-exact on real and
- * generated pages, bounds kept under fuzzed corruption, and hand-made edge cases.
+ * Tests of the TypeScript LZ4 block decoder against lz4-napi: byte-exact on real pages
+ * (node binary, /usr/share text, a V8 heap snapshot of this process) and generated
+ * ones, every copy path (wild fast path, 4-byte chunks, builtins, short-period
+ * patterns, end of page), bounds kept under fuzzed corruption and on random blocks,
+ * and hand-made malformed blocks.
  */
 
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { entropyPage, filePages, NODE_BINARY, textPages } from '../bench/corpus.js';
+import { entropyPage, filePages, NODE_BINARY, rng, textPages } from '../bench/corpus.js';
 import { loadLz4 } from './loadBinding.js';
-import { lz4DecodeBlock, lz4DecodePrefixed } from './lz4Block.js';
+import { LZ4_PREFIX_BYTES, lz4DecodeBlock, lz4DecodePrefixed } from './lz4Block.js';
 
 const lz4 = loadLz4().api;
+
+/** Pages of a V8 heap snapshot of this process (real, JSON-shaped data). */
+function heapSnapshotPages(count: number): Uint8Array[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tierswap-lz4-heap-'));
+  try {
+    const bytes = readFileSync(writeHeapSnapshot(join(dir, 'h.heapsnapshot')));
+    const out: Uint8Array[] = [];
+    for (let i = 0; i + 4096 <= bytes.length && out.length < count; i += 4096) {
+      out.push(new Uint8Array(bytes.subarray(i, i + 4096)));
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Compress with lz4-napi into a plain Uint8Array (the arena holds Uint8Arrays). */
+function compress(page: Uint8Array): Uint8Array {
+  return new Uint8Array(lz4.compressSync(Buffer.from(page)));
+}
+
+/**
+ * Decode a possibly corrupt lz4 page into the middle page of three: it is refused or
+ * decoded whole, and the neighbouring pages are untouched.
+ */
+function expectRefusedOrInside(bad: Uint8Array): void {
+  const dst = new Uint8Array(3 * 4096).fill(7);
+  const n = lz4DecodePrefixed(bad, 0, bad.length, dst, 4096, 4096);
+  expect(n === -1 || n === 4096).toBe(true);
+  expect(dst.subarray(0, 4096).every((b) => b === 7)).toBe(true);
+  expect(dst.subarray(8192).every((b) => b === 7)).toBe(true);
+}
+
+/** Decode `c` with both decoders and check both give `page`. */
+function expectExact(c: Uint8Array, page: Uint8Array): void {
+  const out = new Uint8Array(page.length).fill(0xaa);
+  expect(lz4DecodePrefixed(c, 0, c.length, out, 0, page.length)).toBe(page.length);
+  expect(Buffer.compare(out, lz4.uncompressSync(c))).toBe(0);
+  expect(Buffer.compare(out, page)).toBe(0);
+}
 
 describe('lz4DecodePrefixed against lz4-napi', () => {
   it('decodes lz4-napi output byte-exact on real and generated pages', () => {
     const pages = [
       ...filePages(NODE_BINARY, 4096, 100, 200),
       ...textPages('/usr/share/common-licenses', 4096, 40),
+      ...heapSnapshotPages(60),
       ...[0, 2, 4, 6, 8].map((bits) => entropyPage(4096, bits, 0.5, bits + 1)),
       entropyPage(4096, 8, 0, 7),
       entropyPage(4096, 3, 0.95, 8),
@@ -67,11 +115,7 @@ describe('lz4DecodePrefixed against lz4-napi', () => {
       fc.property(fc.nat(c.length - 1), fc.nat(255), fc.nat(c.length), (pos, val, cut) => {
         const bad = c.slice(0, Math.max(1, cut));
         if (pos < bad.length) bad[pos] = val;
-        const dst = new Uint8Array(3 * 4096).fill(7);
-        const n = lz4DecodePrefixed(bad, 0, bad.length, dst, 4096, 4096);
-        expect(n === -1 || n === 4096).toBe(true);
-        expect(dst.subarray(0, 4096).every((b) => b === 7)).toBe(true);
-        expect(dst.subarray(8192).every((b) => b === 7)).toBe(true);
+        expectRefusedOrInside(bad);
       }),
       { numRuns: 400 },
     );
@@ -90,5 +134,274 @@ describe('lz4DecodePrefixed against lz4-napi', () => {
     const ok = new Uint8Array([0x10, 97, 1, 0, 0x10, 98]);
     expect(lz4DecodeBlock(ok, 0, ok.length, out, 0, 16)).toBe(6);
     expect(Buffer.from(out.subarray(0, 6)).toString()).toBe('aaaaab');
+  });
+});
+
+describe('lz4DecodeBlock copy paths', () => {
+  it('decodes short-period patterns (offsets 1-9) at every phase, and runs up to the page end', () => {
+    const r = rng(11);
+    for (let period = 1; period <= 9; period++) {
+      for (const prefix of [0, 1, 3, 17, 200, 4000]) {
+        const page = new Uint8Array(4096);
+        for (let i = 0; i < prefix; i++) page[i] = Math.floor(r() * 256);
+        const unit = Array.from({ length: period }, () => Math.floor(r() * 256));
+        for (let i = prefix; i < 4096; i++) page[i] = unit[(i - prefix) % period]!;
+        expectExact(compress(page), page);
+      }
+    }
+  });
+
+  it('decodes long literal runs and long non-overlapping matches (the builtin paths)', () => {
+    const text = textPages('/usr/share/common-licenses', 4096, 8);
+    const noise = entropyPage(4096, 8, 0, 5);
+    for (const len of [127, 128, 129, 300, 1000]) {
+      // noise (literals), then a copy of an earlier stretch of text (a long match)
+      const page = new Uint8Array(4096);
+      page.set(noise.subarray(0, 1500));
+      page.set(text[0]!.subarray(0, len), 1500);
+      page.set(text[0]!.subarray(0, len), 1500 + len + 7);
+      page.set(noise.subarray(2000, 4096 - (1500 + 2 * len + 7)), 1500 + 2 * len + 7);
+      expectExact(compress(page), page);
+    }
+  });
+
+  it('decodes sequences whose copies end exactly at the destination end, inside a larger buffer', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const page = entropyPage(4096, 4, 0.9, seed);
+      const c = compress(page);
+      const big = new Uint8Array(4096 + 64).fill(0x5a);
+      expect(lz4DecodePrefixed(c, 0, c.length, big, 3, 4096)).toBe(4096);
+      expect(Buffer.compare(big.subarray(3, 4099), page)).toBe(0);
+      expect(big[2]).toBe(0x5a);
+      expect(big.subarray(4099).every((b) => b === 0x5a)).toBe(true);
+    }
+  });
+});
+
+/**
+ * The LZ4 block format as plainly as it can be written (test oracle): the decoded
+ * bytes, or undefined when the block is malformed or longer than `room`.
+ */
+function referenceDecode(block: Uint8Array, room: number): number[] | undefined {
+  const out: number[] = [];
+  let i = 0;
+  const ext = (n: number): number => {
+    let v = n;
+    for (;;) {
+      if (i >= block.length) return -1;
+      const b = block[i++]!;
+      v += b;
+      if (b !== 255) return v;
+    }
+  };
+  while (i < block.length) {
+    const token = block[i++]!;
+    let lit = token >> 4;
+    if (lit === 15) lit = ext(15);
+    if (lit < 0 || i + lit > block.length) return undefined;
+    for (let k = 0; k < lit; k++) out.push(block[i++]!);
+    if (i === block.length) break;
+    if (i + 2 > block.length) return undefined;
+    const offset = block[i]! | (block[i + 1]! << 8);
+    i += 2;
+    let mlen = token & 15;
+    if (mlen === 15) mlen = ext(15);
+    if (mlen < 0 || offset === 0 || offset > out.length) return undefined;
+    for (let k = 0; k < mlen + 4; k++) out.push(out[out.length - offset]!);
+  }
+  return out.length <= room ? out : undefined;
+}
+
+/** Sequences of a syntactically valid block (offsets may still reach too far). */
+const sequenceArb = fc.record({
+  literals: fc.uint8Array({ maxLength: 40 }),
+  matchLength: fc.integer({ min: 4, max: 300 }),
+  offset: fc.integer({ min: 1, max: 70_000 }),
+});
+
+/** Encode sequences (and closing literals) as an LZ4 block. */
+function encodeBlock(
+  seqs: readonly { literals: Uint8Array; matchLength: number; offset: number }[],
+  last: Uint8Array,
+): Uint8Array {
+  const out: number[] = [];
+  const lengthBytes = (n: number): void => {
+    let v = n - 15;
+    while (v >= 255) {
+      out.push(255);
+      v -= 255;
+    }
+    out.push(v);
+  };
+  let produced = 0;
+  for (const s of seqs) {
+    const lit = s.literals.length;
+    const m = s.matchLength - 4;
+    out.push((Math.min(lit, 15) << 4) | Math.min(m, 15));
+    if (lit >= 15) lengthBytes(lit);
+    out.push(...s.literals);
+    produced += lit;
+    // Mostly valid offsets (within what is decoded so far, capped at 65535).
+    const offset = produced > 0 ? 1 + (s.offset % Math.min(produced, 65535)) : s.offset & 0xffff;
+    out.push(offset & 255, offset >> 8);
+    if (m >= 15) lengthBytes(m);
+    produced += s.matchLength;
+  }
+  out.push(Math.min(last.length, 15) << 4);
+  if (last.length >= 15) lengthBytes(last.length);
+  out.push(...last);
+  return new Uint8Array(out);
+}
+
+describe('lz4DecodeBlock against a reference decoder', () => {
+  it('property: generated blocks decode as the format says, inside the room or not at all', () => {
+    fc.assert(
+      fc.property(
+        fc.array(sequenceArb, { maxLength: 60 }),
+        fc.uint8Array({ maxLength: 30 }),
+        fc.integer({ min: -60, max: 20 }),
+        fc.nat(48),
+        (seqs, last, slack, pad) => {
+          const block = encodeBlock(seqs, last);
+          const full = referenceDecode(block, Number.POSITIVE_INFINITY);
+          const total = full === undefined ? 200 : full.length;
+          const room = Math.max(0, total + slack);
+          const want = referenceDecode(block, room);
+          const dst = new Uint8Array(room + 2 * pad).fill(0x3c);
+          const n = lz4DecodeBlock(block, 0, block.length, dst, pad, pad + room);
+          if (want === undefined) {
+            expect(n).toBe(-1);
+          } else {
+            expect(n).toBe(want.length);
+            expect(Array.from(dst.subarray(pad, pad + n))).toEqual(want);
+          }
+          expect(dst.subarray(0, pad).every((b) => b === 0x3c)).toBe(true);
+          expect(dst.subarray(pad + room).every((b) => b === 0x3c)).toBe(true);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+});
+
+describe('lz4DecodeBlock near the end of the destination', () => {
+  it('decodes every short sequence shape at every distance from the end, exactly in its room', () => {
+    // 40 literal bytes (so every offset is valid), then one sequence of each literal
+    // length 0..14, match length 4..18 and offset, then 0..40 closing literals: the
+    // room is exactly the decoded length, inside a larger buffer.
+    const r = rng(3);
+    const head = Array.from({ length: 40 }, () => Math.floor(r() * 256));
+    const tail = Array.from({ length: 40 }, () => Math.floor(r() * 256));
+    const dst = new Uint8Array(200);
+    let checked = 0;
+    for (let lit = 0; lit <= 14; lit++) {
+      for (let mlen = 4; mlen <= 18; mlen++) {
+        for (const offset of [1, 2, 3, 4, 5, 7, 8, 9, 16, 40]) {
+          for (let t = 0; t <= 40; t++) {
+            const block = new Uint8Array([
+              0xf0,
+              40 - 15,
+              ...head,
+              0,
+              0,
+              (lit << 4) | (mlen - 4),
+              ...tail.slice(0, lit),
+              offset,
+              0,
+              Math.min(t, 15) << 4,
+              ...(t >= 15 ? [t - 15] : []),
+              ...tail.slice(0, t),
+            ]);
+            // The first sequence's match: 4 bytes at offset 1 would be invalid with an
+            // offset of 0, so give it offset 1.
+            block[2 + 40] = 1;
+            const want = referenceDecode(block, Number.POSITIVE_INFINITY)!;
+            dst.fill(0x42);
+            const n = lz4DecodeBlock(block, 0, block.length, dst, 50, 50 + want.length);
+            if (n !== want.length || dst[49] !== 0x42 || dst[50 + want.length] !== 0x42) {
+              expect({ lit, mlen, offset, t, n }).toEqual({ lit, mlen, offset, t, n: want.length });
+            }
+            for (let k = 0; k < want.length; k++) {
+              if (dst[50 + k] !== want[k]) expect({ lit, mlen, offset, t, k }).toBe('byte-exact');
+            }
+            expect(dst.subarray(50 + want.length).every((b) => b === 0x42)).toBe(true);
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBe(15 * 15 * 10 * 41);
+  });
+});
+
+describe('lz4DecodeBlock on malformed input', () => {
+  it('refuses truncated extensions, matches past the end and offsets before the start', () => {
+    const out = new Uint8Array(64).fill(9);
+    const cases: number[][] = [
+      [0xf0], // literal length 15 needs an extension byte
+      [0xf0, 255], // ... and another
+      [0x0f, 0, 1, 0], // no literals: offset 1 reaches before the start
+      [0x1f, 65, 1, 0, 255], // match extension cut short
+      [0x1f, 65, 1, 0, 60, 0x10, 66], // match of 4 + 15 + 60 bytes > 64
+      [0x50, 1, 2, 3], // 5 literals announced, 3 present
+      [0x10, 65, 1], // offset cut to one byte
+    ];
+    for (const block of cases) {
+      const src = new Uint8Array(block);
+      expect(lz4DecodeBlock(src, 0, src.length, out, 0, 64)).toBe(-1);
+    }
+    // Decoding into the middle of a buffer: an offset reaching into the bytes before
+    // dstStart is refused, though they are inside `dst`.
+    const mid = new Uint8Array(64).fill(9);
+    const src = new Uint8Array([0x10, 65, 2, 0, 0x10, 66]);
+    expect(lz4DecodeBlock(src, 0, src.length, mid, 10, 64)).toBe(-1);
+    // Ranges that are not ranges.
+    expect(lz4DecodeBlock(src, 0, 7, mid, 0, 64)).toBe(-1);
+    expect(lz4DecodeBlock(src, 0, src.length, mid, 0, 65)).toBe(-1);
+    expect(lz4DecodeBlock(src, 3, 3, mid, 0, 64)).toBe(-1);
+    expect(lz4DecodeBlock(src, 0.5, src.length, mid, 0, 64)).toBe(-1);
+    expect(lz4DecodeBlock(src, 0, src.length, mid, 20, 10)).toBe(-1);
+  });
+
+  it('property: random blocks never throw, never write outside the range, never touch src', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 600 }),
+        fc.nat(40),
+        fc.nat(40),
+        fc.integer({ min: 0, max: 300 }),
+        (block, srcPad, dstPad, room) => {
+          const src = new Uint8Array(block.length + 2 * srcPad).fill(0xee);
+          src.set(block, srcPad);
+          const srcCopy = src.slice();
+          const dst = new Uint8Array(room + 2 * dstPad).fill(0x77);
+          const n = lz4DecodeBlock(src, srcPad, srcPad + block.length, dst, dstPad, dstPad + room);
+          expect(n === -1 || (n >= 0 && n <= room)).toBe(true);
+          expect(dst.subarray(0, dstPad).every((b) => b === 0x77)).toBe(true);
+          expect(dst.subarray(dstPad + room).every((b) => b === 0x77)).toBe(true);
+          expect(Buffer.compare(src, srcCopy)).toBe(0);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('property: real lz4 pages with several corrupted bytes decode inside their page or are refused', () => {
+    const pages = [
+      ...filePages(NODE_BINARY, 4096, 500, 2),
+      ...textPages('/usr/share/common-licenses', 4096, 2),
+    ].map(compress);
+    fc.assert(
+      fc.property(
+        fc.nat(pages.length - 1),
+        fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 6 }),
+        (which, edits) => {
+          const bad = pages[which]!.slice();
+          for (const [pos, val] of edits) bad[LZ4_PREFIX_BYTES + (pos % (bad.length - 4))] = val;
+          expectRefusedOrInside(bad);
+        },
+      ),
+      { numRuns: 1500 },
+    );
   });
 });

@@ -2,13 +2,15 @@
  * The `lz4` codec over lz4-napi (lz4_flex block with a u32 size prefix: the stored
  * format).
  *
- * Decoder choice, measured (bench/codec.bench.ts): lz4-napi's uncompressSync allocates
- * a fresh Buffer per page, so a pure-TypeScript decoder writing straight into the
- * caller's page (lz4Block.ts, byte-exact against the binding) looked like a win. On
- * this machine it is not: JS byte loops run at about 2 ns per byte here, and the
- * binding plus one copy is about 3x faster on 4 KiB pages. So `decoder: 'binding'` is
- * the default and `decoder: 'js'` stays available (no allocation, no native call) for
- * machines where it measures faster. Batches run the sync calls in a loop: one page of
+ * Decoder choice, measured (bench/lz4Decode.bench.ts, one process, interleaved
+ * rounds, real pages): lz4-napi's uncompressSync allocates a fresh Buffer per page, so
+ * a pure-TypeScript decoder writing straight into the caller's page (lz4Block.ts,
+ * byte-exact against the binding) looked like a win. On this machine it is not: even
+ * with 4-byte DataView copies and a wild-copy fast path it takes 6.6-7.2 us per 4 KiB
+ * page against 3.5-4.3 us for the binding plus one copy (about 300 sequences per page
+ * at ~15-20 ns each in JIT code here, where C lz4 needs 1.5 us for the whole page). So
+ * `decoder: 'binding'` is the default and `decoder: 'js'` stays available (no
+ * allocation, no native call) for machines where it measures faster. Batches run the sync calls in a loop: one page of
  * lz4 costs microseconds, less than a libuv thread-pool hop.
  * Kernel analogue: zswap's per-CPU acomp context with a preallocated destination.
  */

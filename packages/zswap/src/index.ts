@@ -25,10 +25,9 @@ export type { ZsArenaStats } from './zsArena.js';
 export { ZS_CHAIN_SIZE, ZsArena } from './zsArena.js';
 export type { ZswapErrorCode } from './zswapError.js';
 export { ZSWAP_ERROR_CODES, ZswapError } from './zswapError.js';
+export { STORE_SHRINK_SCAN, ZswapPool } from './zswapPool.js';
 export {
   MAX_RECLAIM_RETRIES,
   PROACTIVE_SCAN_RATIO,
   PROACTIVE_WB_BATCH,
-  STORE_SHRINK_SCAN,
-  ZswapPool,
-} from './zswapPool.js';
+} from './zswapReclaim.js';

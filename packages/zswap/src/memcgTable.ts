@@ -1,8 +1,7 @@
 /**
  * MemcgTable: per-memcg state of the pool in typed arrays indexed by memcg id: the
- * LRU list heads (the lists themselves run through the pool's entry arrays), the
- * memory.stat counters, the hierarchical zswap charge and the disk-swapin count the
- * shrinker subtracts.
+ * memory.stat counters, the hierarchical zswap charge, the disk-swapin count the
+ * shrinker subtracts and the cached parent. (The per-memcg LRU heads are MemcgLru's.)
  *
  * Why typed arrays: memcg ids are small dense integers (16-bit in the kernel), and the
  * store path touches this state for every page; Float64Array columns hold byte counts
@@ -15,10 +14,24 @@ export const MAX_MEMCG_ID = 0xffff;
 /** `parent` value of a memcg whose parent has not been looked up yet. */
 export const UNKNOWN_PARENT = -2;
 
+/**
+ * The length of a per-memcg column that must hold `id`, from its current length:
+ * at least 16, doubling, at most MAX_MEMCG_ID + 1. MemcgLru sizes its heads with it too.
+ */
+export function memcgColumnLength(current: number, id: number): number {
+  let n = Math.max(16, current);
+  while (n <= id) n *= 2;
+  return Math.min(n, MAX_MEMCG_ID + 1);
+}
+
+/** A copy of `a` grown to `n` entries, the new ones set to `fill`. */
+export function growInt32(a: Int32Array, n: number, fill: number): Int32Array {
+  const b = new Int32Array(n).fill(fill);
+  b.set(a);
+  return b;
+}
+
 export class MemcgTable {
-  lruHead: Int32Array = new Int32Array(0);
-  lruTail: Int32Array = new Int32Array(0);
-  lruLen: Int32Array = new Int32Array(0);
   /** Local memory.stat values (bytes or events). */
   zswapB: Float64Array = new Float64Array(0);
   zswappedB: Float64Array = new Float64Array(0);
@@ -38,28 +51,18 @@ export class MemcgTable {
   parent: Int32Array = new Int32Array(0);
 
   get size(): number {
-    return this.lruHead.length;
+    return this.parent.length;
   }
 
   /** Make room for `id`. */
   ensure(id: number): void {
-    if (id < this.lruHead.length) return;
-    let n = Math.max(16, this.lruHead.length);
-    while (n <= id) n *= 2;
-    n = Math.min(n, MAX_MEMCG_ID + 1);
-    const i32 = (a: Int32Array, fill: number): Int32Array => {
-      const b = new Int32Array(n).fill(fill);
-      b.set(a);
-      return b;
-    };
+    if (id < this.parent.length) return;
+    const n = memcgColumnLength(this.parent.length, id);
     const f64 = (a: Float64Array): Float64Array => {
       const b = new Float64Array(n);
       b.set(a);
       return b;
     };
-    this.lruHead = i32(this.lruHead, -1);
-    this.lruTail = i32(this.lruTail, -1);
-    this.lruLen = i32(this.lruLen, 0);
     this.zswapB = f64(this.zswapB);
     this.zswappedB = f64(this.zswappedB);
     this.incompB = f64(this.incompB);
@@ -69,10 +72,10 @@ export class MemcgTable {
     this.zswpwbProactive = f64(this.zswpwbProactive);
     this.charge = f64(this.charge);
     this.diskSwapins = f64(this.diskSwapins);
-    this.parent = i32(this.parent, UNKNOWN_PARENT);
+    this.parent = growInt32(this.parent, n, UNKNOWN_PARENT);
   }
 
   get byteLength(): number {
-    return this.lruHead.length * (4 * 4 + 9 * 8);
+    return this.parent.length * (4 + 9 * 8);
   }
 }

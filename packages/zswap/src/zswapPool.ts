@@ -6,16 +6,22 @@
  * - Entries live in a structure of arrays indexed by a dense entry index, found from the
  *   caller's entry id through EntryIndex. The arrays cost 24 B per entry (the kernel's
  *   zswap_entry is about 56 B): id u32, arena handle u32, length-1 u16, memcg u16, a
- *   stamp u32 (store time in 64 ms ticks, codec slot, referenced bit) and the two LRU
- *   links i32. Raw entries are the ones with length == pageSize, as in the kernel.
+ *   stamp u32 (store time in 64 ms ticks, codec slot, referenced bit: entryStamp.ts)
+ *   and the two LRU links i32, which MemcgLru owns. Raw entries are the ones with
+ *   length == pageSize, as in the kernel.
  * - Compressed bytes go into a ZsArena (zsmalloc-like); the pool limit is checked
  *   against the arena's footprint, so "pool_total_size" is memory really held.
  * - Loads are exclusive (the entry is freed), stores of an id already present replace
  *   the stale entry, and a failed store erases it (otherwise a later writeback would
  *   overwrite newer data): zswap_store()/zswap_load().
- * - The LRU is per memcg and starts entries referenced; a walk gives referenced entries
- *   a second chance (clear + rotate) and rotates a candidate to the tail before trying
- *   it, so a failed writeback leaves it last. -EEXIST (the page is hot) stops a walk.
+ * - The LRU is per memcg (MemcgLru) and starts entries referenced; its walk gives
+ *   referenced entries a second chance and rotates a candidate to the tail before it is
+ *   tried, so a failed writeback leaves it last. -EEXIST (the page is hot) stops a walk.
+ * - The reclaim side (shrinker count/scan, shrink worker, proactive writeback and their
+ *   memcg cursors) is ZswapReclaim, which decides which entries go; it reaches the pool
+ *   through a small ReclaimHost (shared LRU and memcg table, footprint figures,
+ *   writebackVictims). This file keeps store / load / invalidate, the limits, and the
+ *   writeback of chosen entries.
  * - Writeback reserves the destination first (zswap allocates the swap-cache folio
  *   before decompressing), decompresses into a scratch page, writes, then frees the
  *   entry. Unlike the kernel, the write happens before the free: here the scratch page
@@ -35,9 +41,10 @@
 
 import type { Codec } from '@tierswap/compress';
 import { EntryIndex } from './entryIndex.js';
+import { MAX_CODECS, slotOf, stamp, ticksAt } from './entryStamp.js';
+import { MemcgLru } from './memcgLru.js';
 import { MAX_MEMCG_ID, MemcgTable, UNKNOWN_PARENT } from './memcgTable.js';
 import type {
-  BudgetUnit,
   Clock,
   LoadResult,
   MemcgZswapStats,
@@ -53,32 +60,14 @@ import type {
 } from './types.js';
 import { ZsArena } from './zsArena.js';
 import { ZswapError } from './zswapError.js';
+import { type WalkResult, ZswapReclaim } from './zswapReclaim.js';
 
 // ---------------------------------------------------------------- constants
 
-/** ZSWAP_PROACTIVE_WB_BATCH: target per memcg per visit of a proactive walk. */
-export const PROACTIVE_WB_BATCH = 128;
-/** SCAN_RATIO: a proactive visit scans at most 16x the pages still wanted. */
-export const PROACTIVE_SCAN_RATIO = 16;
-/** MAX_RECLAIM_RETRIES: the shrink worker and proactive writeback give up after this. */
-export const MAX_RECLAIM_RETRIES = 16;
 /** Entries a store over memory.zswap.max may scan in its one shrink attempt. */
 export const STORE_SHRINK_SCAN = 32;
-/** Store-time resolution: 64 ms ticks, 28 bits of them (about 194 days before wrap). */
-const TICK_MS = 64;
-const TICK_BITS = 28;
-const TICK_MASK = (1 << TICK_BITS) - 1;
-const MAX_CODECS = 8;
+/** End of the free list of entry slots. */
 const NONE = -1;
-
-/** What one walk over a memcg's LRU achieved. */
-interface WalkResult {
-  pages: number;
-  compressedBytes: number;
-  failures: number;
-  /** -EEXIST met: stop walking this LRU. */
-  stop: boolean;
-}
 
 export class ZswapPool {
   readonly pageSize: number;
@@ -110,19 +99,21 @@ export class ZswapPool {
   #eLen: Uint16Array;
   #eMemcg: Uint16Array;
   #eStamp: Uint32Array;
-  #ePrev: Int32Array;
-  #eNext: Int32Array;
+  /**
+   * Free entry slots, linked through their handle column (a free slot has no arena
+   * object): eHandle[idx] = next free index + 1, 0 ending the list.
+   */
   #freeHead = NONE;
   #unused = 0;
   readonly #index: EntryIndex;
+  /** Per-memcg LRU lists through the entries (links, heads, second chance). */
+  readonly #lru: MemcgLru;
+  readonly #reclaim: ZswapReclaim;
 
   // ------------------------------------------------------------ state and counters
   #reachedFull = false;
   #shrinkQueued = false;
-  readonly #cursors = new Map<number, number | undefined>();
   readonly #scratch: Uint8Array;
-  /** Entries the last #selectVictims looked at. */
-  #lastScanned = 0;
   #poolLimitHit = 0;
   #rejectReclaimFail = 0;
   #rejectAllocFail = 0;
@@ -159,10 +150,23 @@ export class ZswapPool {
     this.#eLen = new Uint16Array(this.#cap);
     this.#eMemcg = new Uint16Array(this.#cap);
     this.#eStamp = new Uint32Array(this.#cap);
-    this.#ePrev = new Int32Array(this.#cap);
-    this.#eNext = new Int32Array(this.#cap);
     this.#index = new EntryIndex(this.#eId, this.#cap);
+    this.#lru = new MemcgLru(this.#cap, this.#eStamp, this.#eLen);
     this.#scratch = new Uint8Array(this.pageSize);
+    const arena = this.#arena;
+    this.#reclaim = new ZswapReclaim({
+      pageSize: this.pageSize,
+      view: this.#view,
+      clock: this.#clock,
+      lru: this.#lru,
+      memcgs: this.#memcgs,
+      shrinkerEnabled: () => this.#shrinkerEnabled,
+      footprintBytes: () => arena.footprintBytes,
+      liveBytes: () => arena.slotBytes,
+      acceptThresholdBytes: () => this.#acceptBytes,
+      compact: () => this.compact(),
+      writebackVictims: (victims, proactive) => this.#writebackVictims(victims, proactive),
+    });
   }
 
   // ================================================================ tunables
@@ -470,7 +474,7 @@ export class ZswapPool {
     this.#eStamp[idx] = stamp(this.#nowTicks(), slot, 1);
     this.#index.insert(id, idx);
     this.#codecRefs[slot] = this.#codecRefs[slot]! + 1;
-    this.#lruAddTail(memcg, idx);
+    this.#lru.addTail(memcg, idx);
     const mt = this.#memcgs;
     mt.zswapB[memcg] = mt.zswapB[memcg]! + len;
     mt.zswappedB[memcg] = mt.zswappedB[memcg]! + P;
@@ -497,7 +501,7 @@ export class ZswapPool {
     const mt = this.#memcgs;
     let m = memcg;
     for (;;) {
-      mt.ensure(m);
+      this.#ensureTables(m);
       if (mt.parent[m] !== UNKNOWN_PARENT) return;
       const p = this.#view.parentOf(m);
       if (p !== undefined && !(p >= 0 && p <= MAX_MEMCG_ID && Number.isInteger(p))) {
@@ -510,6 +514,12 @@ export class ZswapPool {
       if (p === undefined) return;
       m = p;
     }
+  }
+
+  /** Make room for memcg m in the memcg table and the LRU (they grow together). */
+  #ensureTables(m: number): void {
+    this.#memcgs.ensure(m);
+    this.#lru.ensureMemcg(m);
   }
 
   // ================================================================ load / invalidate
@@ -622,7 +632,7 @@ export class ZswapPool {
 
   /** The swap layer saw a swap-in from disk for this memcg (shrinker feedback). */
   noteDiskSwapin(memcg: number): void {
-    this.#memcgs.ensure(memcg);
+    this.#ensureTables(memcg);
     this.#memcgs.diskSwapins[memcg] = this.#memcgs.diskSwapins[memcg]! + 1;
   }
 
@@ -714,7 +724,7 @@ export class ZswapPool {
   #allocIndex(): number {
     if (this.#freeHead !== NONE) {
       const idx = this.#freeHead;
-      this.#freeHead = this.#eNext[idx]!;
+      this.#freeHead = this.#eHandle[idx]! - 1;
       return idx;
     }
     if (this.#unused === this.#cap) this.#grow();
@@ -722,8 +732,7 @@ export class ZswapPool {
   }
 
   #releaseIndex(idx: number): void {
-    this.#eHandle[idx] = 0;
-    this.#eNext[idx] = this.#freeHead;
+    this.#eHandle[idx] = this.#freeHead + 1;
     this.#freeHead = idx;
   }
 
@@ -734,7 +743,7 @@ export class ZswapPool {
 
   /** Take an entry out of the id index and its LRU; it stays stored and counted. */
   #detach(idx: number): void {
-    this.#lruDel(this.#eMemcg[idx]!, idx);
+    this.#lru.delete(this.#eMemcg[idx]!, idx);
     this.#index.remove(this.#eId[idx]!);
   }
 
@@ -745,7 +754,7 @@ export class ZswapPool {
       return;
     }
     this.#index.insert(this.#eId[idx]!, idx);
-    this.#lruAddTail(this.#eMemcg[idx]!, idx);
+    this.#lru.addTail(this.#eMemcg[idx]!, idx);
   }
 
   /** Free a detached entry: arena object, counters, codec slot, entry slot. */
@@ -783,109 +792,18 @@ export class ZswapPool {
       b.set(a);
       return b;
     };
-    const i32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
     this.#eId = u32(this.#eId);
     this.#eHandle = u32(this.#eHandle);
     this.#eStamp = u32(this.#eStamp);
     this.#eLen = u16(this.#eLen);
     this.#eMemcg = u16(this.#eMemcg);
-    this.#ePrev = i32(this.#ePrev);
-    this.#eNext = i32(this.#eNext);
     this.#index.setIds(this.#eId);
+    this.#lru.resize(n, this.#eStamp, this.#eLen);
     this.#cap = n;
   }
 
   #nowTicks(): number {
-    return Math.floor(this.#clock.now() / TICK_MS) & TICK_MASK;
-  }
-
-  // ================================================================ LRU
-
-  #lruAddTail(m: number, idx: number): void {
-    const mt = this.#memcgs;
-    const tail = mt.lruTail[m]!;
-    this.#ePrev[idx] = tail;
-    this.#eNext[idx] = NONE;
-    if (tail === NONE) mt.lruHead[m] = idx;
-    else this.#eNext[tail] = idx;
-    mt.lruTail[m] = idx;
-    mt.lruLen[m] = mt.lruLen[m]! + 1;
-  }
-
-  #lruAddHead(m: number, idx: number): void {
-    const mt = this.#memcgs;
-    const head = mt.lruHead[m]!;
-    this.#eNext[idx] = head;
-    this.#ePrev[idx] = NONE;
-    if (head === NONE) mt.lruTail[m] = idx;
-    else this.#ePrev[head] = idx;
-    mt.lruHead[m] = idx;
-    mt.lruLen[m] = mt.lruLen[m]! + 1;
-  }
-
-  #lruDel(m: number, idx: number): void {
-    const mt = this.#memcgs;
-    const prev = this.#ePrev[idx]!;
-    const next = this.#eNext[idx]!;
-    if (prev === NONE) mt.lruHead[m] = next;
-    else this.#eNext[prev] = next;
-    if (next === NONE) mt.lruTail[m] = prev;
-    else this.#ePrev[next] = prev;
-    mt.lruLen[m] = mt.lruLen[m]! - 1;
-  }
-
-  #lruRotate(m: number, idx: number): void {
-    if (this.#memcgs.lruTail[m] === idx) return;
-    this.#lruDel(m, idx);
-    this.#lruAddTail(m, idx);
-  }
-
-  /**
-   * Walk memcg m's LRU from the head and pick writeback candidates (rotated to the tail
-   * before they are tried). Without `cutoff` this is the shrinker's second chance:
-   * referenced entries lose the bit and rotate. With `cutoff` (proactive writeback with
-   * an age) younger entries rotate and older ones are taken whatever their bit, which
-   * they lose without a second-chance rotation: the request is the hint.
-   */
-  #selectVictims(
-    m: number,
-    maxPages: number,
-    maxCompressed: number,
-    maxScan: number,
-    cutoffTicks: number | undefined,
-  ): number[] {
-    const out: number[] = [];
-    const mt = this.#memcgs;
-    const now = this.#nowTicks();
-    this.#lastScanned = 0;
-    let bytes = 0;
-    let scanned = 0;
-    while (out.length < maxPages && bytes < maxCompressed && scanned < maxScan) {
-      const idx = mt.lruHead[m]!;
-      if (idx === NONE) break;
-      scanned++;
-      this.#lastScanned = scanned;
-      const st = this.#eStamp[idx]!;
-      if (cutoffTicks !== undefined) {
-        if (((now - ticksOf(st)) & TICK_MASK) < cutoffTicks) {
-          this.#lruRotate(m, idx);
-          continue;
-        }
-        this.#eStamp[idx] = st & ~1;
-      } else if ((st & 1) !== 0) {
-        this.#eStamp[idx] = st & ~1;
-        this.#lruRotate(m, idx);
-        continue;
-      }
-      this.#lruRotate(m, idx);
-      out.push(idx);
-      bytes += this.#eLen[idx]! + 1;
-    }
-    return out;
+    return ticksAt(this.#clock.now());
   }
 
   // ================================================================ writeback
@@ -905,9 +823,7 @@ export class ZswapPool {
         const at = victims.indexOf(idx);
         for (let j = victims.length - 1; j > at; j--) {
           const v = victims[j]!;
-          const m = this.#eMemcg[v]!;
-          this.#lruDel(m, v);
-          this.#lruAddHead(m, v);
+          this.#lru.moveToHead(this.#eMemcg[v]!, v);
         }
         break;
       }
@@ -1003,7 +919,7 @@ export class ZswapPool {
     const idx = this.#index.get(id);
     if (idx < 0) return 'ENOENT';
     const res: WalkResult = { pages: 0, compressedBytes: 0, failures: 0, stop: false };
-    this.#lruRotate(this.#eMemcg[idx]!, idx);
+    this.#lru.rotate(this.#eMemcg[idx]!, idx);
     const r = this.#writebackOne(idx, false, res);
     if (typeof r !== 'number') return r;
     // Async codec: decode across an await with the entry detached.
@@ -1030,11 +946,19 @@ export class ZswapPool {
   #shrinkForStoreSync(memcg: number): boolean {
     if (!this.#view.writebackEnabled(memcg)) return false;
     const res: WalkResult = { pages: 0, compressedBytes: 0, failures: 0, stop: false };
-    const cap = Math.min(STORE_SHRINK_SCAN, this.#memcgs.lruLen[memcg]!);
+    const lru = this.#lru;
+    const cap = Math.min(STORE_SHRINK_SCAN, lru.length(memcg));
     let scanned = 0;
     while (scanned < cap && !res.stop) {
-      const v = this.#selectVictims(memcg, 1, Number.POSITIVE_INFINITY, cap - scanned, undefined);
-      scanned += this.#lastScanned;
+      const v = lru.select(
+        memcg,
+        1,
+        Number.POSITIVE_INFINITY,
+        cap - scanned,
+        undefined,
+        this.#nowTicks(),
+      );
+      scanned += lru.lastScanned;
       if (v.length === 0) break;
       const idx = v[0]!;
       const id = this.#eId[idx]!;
@@ -1055,12 +979,13 @@ export class ZswapPool {
   /** The async twin of #shrinkForStoreSync for storeBatch. */
   async #shrinkForStoreAsync(memcg: number): Promise<boolean> {
     if (!this.#view.writebackEnabled(memcg)) return false;
-    const v = this.#selectVictims(
+    const v = this.#lru.select(
       memcg,
       STORE_SHRINK_SCAN,
       Number.POSITIVE_INFINITY,
-      Math.min(STORE_SHRINK_SCAN, this.#memcgs.lruLen[memcg]!),
+      Math.min(STORE_SHRINK_SCAN, this.#lru.length(memcg)),
       undefined,
+      this.#nowTicks(),
     );
     if (v.length === 0) return false;
     const res = await this.#writebackVictims(v.slice(0, 1), false);
@@ -1071,180 +996,31 @@ export class ZswapPool {
     return pages > 0;
   }
 
-  /**
-   * shrink_memcg(): try one entry of one memcg (nr_to_walk = 1, as the kernel does per
-   * node). 'ENOENT' when the memcg has nothing to offer or may not write back.
-   */
-  async #shrinkMemcg(m: number): Promise<'ok' | 'EAGAIN' | 'ENOENT'> {
-    if (m >= this.#memcgs.size || this.#memcgs.lruLen[m] === 0) return 'ENOENT';
-    if (!this.#view.writebackEnabled(m)) return 'ENOENT';
-    const v = this.#selectVictims(m, 1, Number.POSITIVE_INFINITY, 1, undefined);
-    if (v.length === 0) return 'EAGAIN';
-    const r = await this.#writebackVictims(v, false);
-    return r.pages > 0 ? 'ok' : 'EAGAIN';
-  }
-
-  /** Next memcg of a cyclic pre-order walk of `root`'s subtree, with `root`'s cursor. */
-  #advanceCursor(root: number): number | undefined {
-    const pos = this.#cursors.get(root);
-    const next = this.#view.nextInSubtree(root, pos);
-    this.#cursors.set(root, next);
-    return next;
-  }
+  // ================================================================ reclaim (ZswapReclaim)
 
   /**
    * shrink_worker(): write back until the footprint is at or under the accept
-   * threshold, taking memcgs round-robin through the root's cursor; give up after
-   * MAX_RECLAIM_RETRIES failures. Compacts the arena first when the live objects alone
-   * fit under the threshold (freeing objects only shrinks the footprint when whole
-   * zspages empty). Returns the pages written back.
+   * threshold, memcgs round-robin through the root's cursor (see ZswapReclaim).
+   * Returns the pages written back.
    */
-  async runShrinkWorker(): Promise<number> {
+  runShrinkWorker(): Promise<number> {
     this.#shrinkQueued = false;
-    const root = this.#view.root();
-    let failures = 0;
-    let attempts = 0;
-    let written = 0;
-    let compacted = false;
-    while (this.#arena.footprintBytes > this.#acceptBytes) {
-      if (!compacted && this.#arena.slotBytes <= this.#acceptBytes) {
-        compacted = true;
-        this.compact();
-        continue;
-      }
-      const m = this.#advanceCursor(root);
-      if (m === undefined) {
-        // A full walk of the tree: only count it as a failure if nothing was tried.
-        if (attempts === 0 && ++failures >= MAX_RECLAIM_RETRIES) break;
-        attempts = 0;
-        continue;
-      }
-      const r = await this.#shrinkMemcg(m);
-      if (r === 'ENOENT') continue;
-      attempts++;
-      if (r === 'ok') {
-        written++;
-        compacted = false;
-      } else if (++failures >= MAX_RECLAIM_RETRIES) break;
-    }
-    return written;
+    return this.#reclaim.runShrinkWorker();
   }
 
-  // ================================================================ shrinker
-
-  /**
-   * zswap_shrinker_count(): the memcg's LRU length, minus disk swap-ins not yet
-   * consumed (they show past over-shrinking), scaled by the memcg's compression ratio
-   * (compressed bytes / stored bytes), so a well-compressed pool offers less.
-   */
+  /** zswap_shrinker_count(): freeable entries of the memcg, scaled by its ratio. */
   shrinkerCount(memcg: number): number {
-    if (!this.#shrinkerEnabled || memcg >= this.#memcgs.size) return 0;
-    if (!this.#view.writebackEnabled(memcg)) return 0;
-    const mt = this.#memcgs;
-    const stored = mt.zswappedB[memcg]!;
-    if (stored === 0) return 0;
-    let freeable = mt.lruLen[memcg]!;
-    if (freeable === 0) return 0;
-    const swapins = mt.diskSwapins[memcg]!;
-    const consumed = Math.min(freeable, swapins);
-    mt.diskSwapins[memcg] = swapins - consumed;
-    freeable -= consumed;
-    if (freeable === 0) return 0;
-    return Math.floor((freeable * mt.zswapB[memcg]!) / stored);
+    return this.#reclaim.shrinkerCount(memcg);
   }
 
-  /**
-   * zswap_shrinker_scan(): walk up to `nrToScan` entries of the memcg's LRU with second
-   * chance and write back the unreferenced ones. `stop` is SHRINK_STOP (-EEXIST met, or
-   * the shrinker or the memcg's writeback is off).
-   */
-  async shrinkerScan(memcg: number, nrToScan: number): Promise<{ written: number; stop: boolean }> {
-    if (!this.#shrinkerEnabled || !this.#view.writebackEnabled(memcg)) {
-      return { written: 0, stop: true };
-    }
-    if (memcg >= this.#memcgs.size) return { written: 0, stop: false };
-    const v = this.#selectVictims(
-      memcg,
-      nrToScan,
-      Number.POSITIVE_INFINITY,
-      Math.min(nrToScan, this.#memcgs.lruLen[memcg]!),
-      undefined,
-    );
-    const r = await this.#writebackVictims(v, false);
-    return { written: r.pages, stop: r.stop };
+  /** zswap_shrinker_scan(): second-chance walk of up to `nrToScan` entries. */
+  shrinkerScan(memcg: number, nrToScan: number): Promise<{ written: number; stop: boolean }> {
+    return this.#reclaim.shrinkerScan(memcg, nrToScan);
   }
 
-  // ================================================================ proactive writeback
-
-  /**
-   * memory.zswap.proactive_writeback (Hao Jia's series, v1 semantics with the budget
-   * unit of v4 as an option): write back cold entries of the memcg's subtree, walking
-   * descendants through the memcg's own cursor so repeated small requests make
-   * progress across all of them. Per visit: at most PROACTIVE_WB_BATCH pages, scanning
-   * at most min(LRU length, 16 x remaining pages). 'EAGAIN' when nothing was written
-   * after MAX_RECLAIM_RETRIES fruitless walks of the subtree; 'EINVAL' for a zero
-   * budget, a negative age, or writeback disabled.
-   */
-  async proactiveWriteback(req: ProactiveWritebackRequest): Promise<ProactiveWritebackResult> {
-    const P = this.pageSize;
-    const unit: BudgetUnit = req.unit ?? 'original';
-    const none = { pages: 0, originalBytes: 0, compressedBytes: 0 };
-    const minAge = req.minAgeSeconds;
-    if (
-      !(req.maxBytes > 0) ||
-      (minAge !== undefined && !(minAge >= 0)) ||
-      !this.#view.writebackEnabled(req.memcg)
-    ) {
-      return { status: 'EINVAL', ...none };
-    }
-    let cutoff: number | undefined;
-    if (minAge !== undefined) {
-      // "If age >= uptime, returns success with nothing done."
-      if (minAge * 1000 >= this.#clock.now()) return { status: 'ok', ...none };
-      cutoff = Math.ceil((minAge * 1000) / TICK_MS);
-    }
-    let remaining = req.maxBytes;
-    let pages = 0;
-    let compressed = 0;
-    let fruitless = 0;
-    let progress = false;
-    while (remaining > 0) {
-      const m = this.#advanceCursor(req.memcg);
-      if (m === undefined) {
-        if (!progress && ++fruitless >= MAX_RECLAIM_RETRIES) break;
-        progress = false;
-        continue;
-      }
-      if (m >= this.#memcgs.size) continue;
-      const len = this.#memcgs.lruLen[m]!;
-      if (len === 0 || !this.#view.writebackEnabled(m)) continue;
-      let remPages: number;
-      if (unit === 'original') {
-        remPages = Math.ceil(remaining / P);
-      } else {
-        const avg = Math.max(1, this.#memcgs.zswapB[m]! / len);
-        remPages = Math.ceil(remaining / avg);
-      }
-      const victims = this.#selectVictims(
-        m,
-        Math.min(PROACTIVE_WB_BATCH, remPages),
-        unit === 'compressed' ? remaining : Number.POSITIVE_INFINITY,
-        Math.min(len, PROACTIVE_SCAN_RATIO * remPages),
-        cutoff,
-      );
-      if (victims.length === 0) continue;
-      const r = await this.#writebackVictims(victims, true);
-      if (r.pages > 0) progress = true;
-      pages += r.pages;
-      compressed += r.compressedBytes;
-      remaining -= unit === 'original' ? r.pages * P : r.compressedBytes;
-    }
-    return {
-      status: pages > 0 || remaining <= 0 ? 'ok' : 'EAGAIN',
-      pages,
-      originalBytes: pages * P,
-      compressedBytes: compressed,
-    };
+  /** memory.zswap.proactive_writeback on the memcg's subtree (see ZswapReclaim). */
+  proactiveWriteback(req: ProactiveWritebackRequest): Promise<ProactiveWritebackResult> {
+    return this.#reclaim.proactiveWriteback(req);
   }
 
   /**
@@ -1253,18 +1029,16 @@ export class ZswapPool {
    */
   forgetMemcg(memcg: number): void {
     if (memcg < this.#memcgs.size) {
-      if (this.#memcgs.lruLen[memcg] !== 0) {
+      const held = this.#lru.length(memcg);
+      if (held !== 0) {
         throw new ZswapError(
           'INVALID_ARGUMENT',
-          `@tierswap/zswap/pool.forgetMemcg: memcg ${memcg} still holds ${this.#memcgs.lruLen[memcg]} entries`,
+          `@tierswap/zswap/pool.forgetMemcg: memcg ${memcg} still holds ${held} entries`,
         );
       }
       this.#memcgs.parent[memcg] = UNKNOWN_PARENT;
     }
-    for (const [root, pos] of this.#cursors) {
-      if (pos === memcg || root === memcg) this.#cursors.set(root, undefined);
-    }
-    this.#cursors.delete(memcg);
+    this.#reclaim.forgetMemcg(memcg);
   }
 
   // ================================================================ arena, stats
@@ -1325,7 +1099,7 @@ export class ZswapPool {
 
   /** Entries on a memcg's LRU. */
   lruLength(memcg: number): number {
-    return memcg < this.#memcgs.size ? this.#memcgs.lruLen[memcg]! : 0;
+    return this.#lru.length(memcg);
   }
 
   /** Sum of compressed lengths of stored entries (raw ones count pageSize). */
@@ -1355,30 +1129,13 @@ export class ZswapPool {
       this.#eLen.byteLength +
       this.#eMemcg.byteLength +
       this.#eStamp.byteLength +
-      this.#ePrev.byteLength +
-      this.#eNext.byteLength;
+      this.#lru.entryBytes;
     return {
       entryArrays,
       index: this.#index.byteLength,
-      memcgTable: this.#memcgs.byteLength,
+      memcgTable: this.#memcgs.byteLength + this.#lru.memcgBytes,
       arena: this.#arena.stats().metadataBytes,
       perEntryArrays: entryArrays / this.#cap,
     };
   }
-}
-
-// ---------------------------------------------------------------- stamp encoding
-// eStamp = ticks(28 bits) << 4 | codec slot(3 bits) << 1 | referenced(1 bit).
-// Ticks are 64 ms; ages are computed modulo 2^28 ticks, exact up to ~194 days.
-
-function stamp(ticks: number, slot: number, referenced: number): number {
-  return ticks * 16 + slot * 2 + referenced;
-}
-
-function ticksOf(st: number): number {
-  return st >>> 4;
-}
-
-function slotOf(st: number): number {
-  return (st >>> 1) & 7;
 }
