@@ -14,11 +14,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { createCodec } from '../src/createCodec.js';
 import { loadLz4 } from '../src/loadBinding.js';
 import { sameFilledWord } from '../src/samePage.js';
 import type { Codec } from '../src/types.js';
-import { filePages, NODE_BINARY, textPages } from './corpus.js';
 import { nativeCli as cli, type Native } from './nativeCli.js';
 
 const PAGE = 4096;
@@ -105,7 +105,7 @@ function fixedCosts(): Record<string, number> {
 async function main(): Promise<void> {
   const corpora = [
     { name: 'node-binary', pages: filePages(NODE_BINARY, PAGE, 0, 2048) },
-    { name: 'usr-share-files', pages: textPages('/usr/share', PAGE, 1024) },
+    { name: 'usr-share-files', pages: textPages(1024, PAGE, '/usr/share') },
   ];
   const dir = mkdtempSync(join(tmpdir(), 'tierswap-compress-bench-'));
   const rows: Record<string, string | number>[] = [];

@@ -19,10 +19,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
+import { filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { createCodec } from '../src/createCodec.js';
 import { loadLz4 } from '../src/loadBinding.js';
 import type { Codec } from '../src/types.js';
-import { filePages, NODE_BINARY, textPages } from './corpus.js';
 import { nativeCli } from './nativeCli.js';
 
 const PAGE = 4096;
@@ -84,7 +84,7 @@ function main(): void {
   try {
     const corpora = [
       { name: 'node binary 8 MiB', pages: filePages(NODE_BINARY, PAGE, 0, 2048) },
-      { name: '/usr/share files 4 MiB', pages: textPages('/usr/share', PAGE, 1024) },
+      { name: '/usr/share files 4 MiB', pages: textPages(1024, PAGE, '/usr/share') },
       { name: 'V8 heap snapshot', pages: heapSnapshotPages(dir, 2048) },
     ];
     for (const c of corpora) {

@@ -3,8 +3,8 @@
  * pages: byte-exact round trips sync and batched, levels, errors, binding reports.
  */
 
+import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { describe, expect, it } from 'vitest';
-import { entropyPage, filePages, NODE_BINARY, textPages } from '../bench/corpus.js';
 import { CompressError } from './compressError.js';
 import { createCodec } from './createCodec.js';
 import type { Codec } from './types.js';
@@ -12,7 +12,7 @@ import type { Codec } from './types.js';
 function corpus(pageSize: number): Uint8Array[] {
   return [
     ...filePages(NODE_BINARY, pageSize, 1000, 48),
-    ...textPages('/usr/share/common-licenses', pageSize, 16),
+    ...textPages(16, pageSize, '/usr/share/common-licenses'),
     entropyPage(pageSize, 8, 0, 1), // incompressible
     entropyPage(pageSize, 4, 0.3, 2),
     entropyPage(pageSize, 0, 0, 3), // zero page
@@ -74,7 +74,7 @@ describe('codecs', () => {
     const page = filePages(NODE_BINARY, 4096, 2000, 1)[0]!;
     expect(() => z1.compressSync(page)).toThrow(CompressError);
     expect(() => z1.decompressSync(page, new Uint8Array(4096))).toThrow(/no sync API/);
-    const pages = textPages('/usr/share/common-licenses', 4096, 16);
+    const pages = textPages(16, 4096, '/usr/share/common-licenses');
     const [a, b] = await Promise.all([z1.compressBatch(pages), z19.compressBatch(pages)]);
     expect(totalSize(b)).toBeLessThan(totalSize(a));
     expect(z19.level).toBe(9);

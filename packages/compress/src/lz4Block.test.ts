@@ -10,9 +10,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
+import { entropyPage, filePages, NODE_BINARY, rng, textPages } from '@tierswap/bench-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { entropyPage, filePages, NODE_BINARY, rng, textPages } from '../bench/corpus.js';
 import { loadLz4 } from './loadBinding.js';
 import { LZ4_PREFIX_BYTES, lz4DecodeBlock, lz4DecodePrefixed } from './lz4Block.js';
 
@@ -62,7 +62,7 @@ describe('lz4DecodePrefixed against lz4-napi', () => {
   it('decodes lz4-napi output byte-exact on real and generated pages', () => {
     const pages = [
       ...filePages(NODE_BINARY, 4096, 100, 200),
-      ...textPages('/usr/share/common-licenses', 4096, 40),
+      ...textPages(40, 4096, '/usr/share/common-licenses'),
       ...heapSnapshotPages(60),
       ...[0, 2, 4, 6, 8].map((bits) => entropyPage(4096, bits, 0.5, bits + 1)),
       entropyPage(4096, 8, 0, 7),
@@ -152,7 +152,7 @@ describe('lz4DecodeBlock copy paths', () => {
   });
 
   it('decodes long literal runs and long non-overlapping matches (the builtin paths)', () => {
-    const text = textPages('/usr/share/common-licenses', 4096, 8);
+    const text = textPages(8, 4096, '/usr/share/common-licenses');
     const noise = entropyPage(4096, 8, 0, 5);
     for (const len of [127, 128, 129, 300, 1000]) {
       // noise (literals), then a copy of an earlier stretch of text (a long match)
@@ -389,7 +389,7 @@ describe('lz4DecodeBlock on malformed input', () => {
   it('property: real lz4 pages with several corrupted bytes decode inside their page or are refused', () => {
     const pages = [
       ...filePages(NODE_BINARY, 4096, 500, 2),
-      ...textPages('/usr/share/common-licenses', 4096, 2),
+      ...textPages(2, 4096, '/usr/share/common-licenses'),
     ].map(compress);
     fc.assert(
       fc.property(

@@ -3,9 +3,9 @@
  * views, and a property test that any single changed byte is seen.
  */
 
+import { filePages, NODE_BINARY } from '@tierswap/bench-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { filePages, NODE_BINARY } from '../bench/corpus.js';
 import { fillWithWord, isZeroPage, sameFilledWord } from './samePage.js';
 
 describe('sameFilledWord', () => {

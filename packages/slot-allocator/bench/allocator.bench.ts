@@ -19,29 +19,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { median, rng } from '@tierswap/bench-kit';
 import { createSlotAllocator, type SlotAllocator } from '../src/index.js';
 import { type BaselineAllocator, BitmapAllocator, FreeListAllocator, NONE } from './baselines.js';
 
 const quick = process.argv.includes('--quick');
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
-
-/** A small seeded PRNG (mulberry32): every allocator sees the same random choices. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 // ---------------------------------------------------------------------------------------
 // 1. Throughput. One loop per allocator class keeps each call site monomorphic.

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from '@tierswap/bench-kit';
 import { Bench } from 'tinybench';
 
 export interface PairResult {
@@ -17,12 +18,6 @@ export interface PairResult {
   /** subject / baseline, median of the per-round ratios. */
   ratio: number;
   rounds: number[];
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function perSec(bench: Bench, name: string, opsPerCall: number): number {

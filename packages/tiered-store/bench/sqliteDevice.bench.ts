@@ -19,10 +19,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from '@tierswap/bench-kit';
 import Database from 'better-sqlite3';
 import type { SqliteDeviceOptions } from '../src/sqliteDevice.js';
 import { SQLITE_DEVICE_DEFAULTS, SqliteDevice } from '../src/sqliteDevice.js';
-import { environment, median, runPair, writeResults } from './benchUtil.js';
+import { environment, runPair, writeResults } from './benchUtil.js';
 
 const PAGE = 4096;
 const N = 16384;

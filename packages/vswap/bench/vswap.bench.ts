@@ -25,6 +25,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { median, rng } from '@tierswap/bench-kit';
 import {
   type BackendWord,
   type DeviceId,
@@ -45,23 +46,6 @@ const gc: () => void = maybeGc;
 
 const MEMCGS = 8;
 const noop = () => {};
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 const phys = (i: number) => physBackend((i & 3) as DeviceId, (i >>> 2) as PhysSlot);
 const zswap = (i: number) => zswapBackend(i as ZswapHandle);

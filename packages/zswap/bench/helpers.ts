@@ -1,7 +1,7 @@
 /**
- * Helpers shared by the tests and benchmarks of @tierswap/zswap: page corpora (real
- * files on this machine, generated pages of controlled entropy), a virtual clock, and
- * a WritebackTarget that writes to a real preallocated file (slot = offset / pageSize).
+ * Helpers shared by the tests and benchmarks of @tierswap/zswap: a virtual clock, a
+ * WritebackTarget that writes to a real preallocated file (slot = offset / pageSize), and
+ * pages of this process's own memory. Page corpora come from @tierswap/bench-kit.
  *
  * Why here and not in src/: they are not part of the package's API, but both the
  * tests (src/*.test.ts) and the benchmarks need them, and bench/ is type-checked.
@@ -11,110 +11,15 @@ import {
   closeSync,
   mkdtempSync,
   openSync,
-  readdirSync,
   readFileSync,
   readSync,
   rmSync,
-  statSync,
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isZeroPage } from '@tierswap/compress';
 import type { Clock, WritebackRefusal, WritebackTarget } from '../src/types.js';
-
-/** Seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * A page of 2^bits-symbol bytes where `repeat` (0..1) of it copies earlier runs:
- * bits 8 / repeat 0 is incompressible, high repeat compresses well with LZ codecs.
- */
-export function entropyPage(
-  pageSize: number,
-  bits: number,
-  repeat: number,
-  seed: number,
-): Uint8Array {
-  const r = rng(seed);
-  const page = new Uint8Array(pageSize);
-  const mask = (1 << bits) - 1;
-  let i = 0;
-  while (i < pageSize) {
-    if (i >= 64 && r() < repeat) {
-      const len = Math.min(pageSize - i, 8 + Math.floor(r() * 56));
-      const from = Math.floor(r() * (i - len > 0 ? i - len : 1));
-      for (let k = 0; k < len; k++) page[i + k] = page[from + k]!;
-      i += len;
-    } else {
-      page[i++] = bits === 0 ? 0 : Math.floor(r() * 256) & mask;
-    }
-  }
-  return page;
-}
-
-/** `count` pages of a real file from page `first` on (wrapping at the end). */
-export function filePages(
-  path: string,
-  pageSize: number,
-  first: number,
-  count: number,
-): Uint8Array[] {
-  const size = statSync(path).size;
-  const fd = openSync(path, 'r');
-  try {
-    const pagesInFile = Math.max(1, Math.floor(size / pageSize));
-    const out: Uint8Array[] = [];
-    for (let i = 0; i < count; i++) {
-      const page = new Uint8Array(pageSize);
-      readSync(fd, page, 0, pageSize, ((first + i) % pagesInFile) * pageSize);
-      out.push(page);
-    }
-    return out;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * `count` pages of the text files under `dir` (default /usr/share/common-licenses),
- * concatenated in name order and cycled if short: real, well-compressible data. Page
- * i of the cycle starts at a byte offset that shifts by 1 B per cycle, so repeated
- * pages are not identical.
- */
-export function textPages(
-  count: number,
-  pageSize = 4096,
-  dir = '/usr/share/common-licenses',
-): Uint8Array[] {
-  const parts: Buffer[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (st?.isFile()) parts.push(readFileSync(p));
-  }
-  const all = Buffer.concat(parts);
-  const perCycle = Math.floor((all.length - 64) / pageSize);
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) {
-    const cycle = Math.floor(i / perCycle);
-    const off = (i % perCycle) * pageSize + (cycle % 64);
-    out.push(new Uint8Array(all.subarray(off, off + pageSize)));
-  }
-  return out;
-}
-
-/** The node binary: real code, data and strings. */
-export const NODE_BINARY = process.execPath;
 
 /** A clock the test moves by hand. */
 export class VirtualClock implements Clock {

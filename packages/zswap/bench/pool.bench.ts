@@ -23,10 +23,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { filePages, NODE_BINARY } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
 import { SimpleMemcgTree } from '../src/simpleMemcgTree.js';
 import { ZswapPool } from '../src/zswapPool.js';
-import { filePages, NODE_BINARY, procSelfPages, VirtualClock } from './helpers.js';
+import { procSelfPages, VirtualClock } from './helpers.js';
 
 const PAGE = 4096;
 const PAGES = 2048; // 8 MiB per corpus

@@ -3,9 +3,9 @@
  * bytes, compaction with owner updates, and a property test against a Map model.
  */
 
+import { filePages, NODE_BINARY } from '@tierswap/bench-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { filePages, NODE_BINARY } from '../bench/helpers.js';
 import { ZsArena } from './zsArena.js';
 
 describe('ZsArena size classes', () => {

@@ -4,17 +4,11 @@
  * bytes and nothing is left in the arena at the end.
  */
 
+import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { createCodec } from '@tierswap/compress';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  entropyPage,
-  FileWritebackTarget,
-  filePages,
-  NODE_BINARY,
-  textPages,
-  VirtualClock,
-} from '../bench/helpers.js';
+import { FileWritebackTarget, VirtualClock } from '../bench/helpers.js';
 import { SimpleMemcgTree } from './simpleMemcgTree.js';
 import { ZswapPool } from './zswapPool.js';
 

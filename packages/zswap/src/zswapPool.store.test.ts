@@ -3,16 +3,10 @@
  * path, the poor threshold, stale entries, corrupt data, and the global and memcg limits.
  */
 
+import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  entropyPage,
-  FileWritebackTarget,
-  filePages,
-  NODE_BINARY,
-  textPages,
-  VirtualClock,
-} from '../bench/helpers.js';
+import { FileWritebackTarget, VirtualClock } from '../bench/helpers.js';
 import { SimpleMemcgTree } from './simpleMemcgTree.js';
 import type { ZswapPoolOptions } from './types.js';
 import { ZswapPool } from './zswapPool.js';

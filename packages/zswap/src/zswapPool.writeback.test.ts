@@ -4,16 +4,10 @@
  * the seed-003 fairness case at full size.
  */
 
+import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  entropyPage,
-  FileWritebackTarget,
-  filePages,
-  NODE_BINARY,
-  textPages,
-  VirtualClock,
-} from '../bench/helpers.js';
+import { FileWritebackTarget, VirtualClock } from '../bench/helpers.js';
 import { SimpleMemcgTree } from './simpleMemcgTree.js';
 import type { ZswapPoolOptions } from './types.js';
 import { ZswapPool } from './zswapPool.js';

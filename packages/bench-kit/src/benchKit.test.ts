@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { entropyPage, filePages, median, NODE_BINARY, rng, textPages } from './index.js';
+
+describe('rng', () => {
+  it('repeats the same sequence for the same seed, in [0, 1)', () => {
+    const a = rng(7);
+    const b = rng(7);
+    const xs = Array.from({ length: 1000 }, () => a());
+    expect(xs).toEqual(Array.from({ length: 1000 }, () => b()));
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(new Set(xs).size).toBe(1000);
+    expect(rng(8)()).not.toBe(rng(7)());
+  });
+});
+
+describe('median', () => {
+  it('takes the middle sample, or the mean of the two middle ones', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(() => median([])).toThrow(/no samples/);
+  });
+});
+
+describe('corpora', () => {
+  it('generates pages whose entropy follows the requested symbol count', () => {
+    const random = entropyPage(4096, 8, 0, 1);
+    const nibbles = entropyPage(4096, 4, 0, 1);
+    expect(new Set(random).size).toBeGreaterThan(250);
+    expect(new Set(nibbles).size).toBeLessThanOrEqual(16);
+    expect(entropyPage(4096, 8, 0, 1)).toEqual(random);
+  });
+
+  it('reads real pages of a file, wrapping at its end', () => {
+    const [first] = filePages(NODE_BINARY, 4096, 0, 1);
+    expect(Array.from(first!.subarray(0, 4))).toEqual([0x7f, 0x45, 0x4c, 0x46]); // ELF magic
+    const pages = filePages(NODE_BINARY, 4096, 10, 3);
+    expect(pages.map((p) => p.length)).toEqual([4096, 4096, 4096]);
+  });
+
+  it('returns as many text pages as asked for, cycling through the texts', () => {
+    const pages = textPages(5000);
+    expect(pages).toHaveLength(5000);
+    const printable = pages[0]!.filter((b) => b === 10 || (b >= 32 && b < 127)).length;
+    expect(printable / 4096).toBeGreaterThan(0.95);
+  });
+
+  it('walks directories below the one it is given', () => {
+    // /usr/share holds directories at its top level; the pages come from files below them.
+    const pages = textPages(64, 4096, '/usr/share');
+    expect(pages).toHaveLength(64);
+    expect(new Set(pages.map((p) => p.join(','))).size).toBe(64);
+  });
+
+  it('says clearly when a directory has no text to give', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-kit-'));
+    try {
+      writeFileSync(join(dir, 'short.txt'), 'ten bytes!');
+      expect(() => textPages(1, 4096, dir)).toThrow(/holds 10 bytes, less than one 4096 B page/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,3 @@
+export { entropyPage, filePages, NODE_BINARY, textPages } from './corpus.js';
+export { median } from './median.js';
+export { rng } from './rng.js';
