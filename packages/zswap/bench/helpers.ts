@@ -18,8 +18,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Codec } from '@tierswap/compress';
 import { isZeroPage } from '@tierswap/compress';
-import type { Clock, WritebackRefusal, WritebackTarget } from '../src/types.js';
+import { SimpleMemcgTree } from '../src/simpleMemcgTree.js';
+import type { Clock, WritebackRefusal, WritebackTarget, ZswapPoolOptions } from '../src/types.js';
+import { ZswapPool } from '../src/zswapPool.js';
 
 /** A clock the test moves by hand. */
 export class VirtualClock implements Clock {
@@ -135,4 +138,28 @@ export function procSelfPages(count: number, pageSize = 4096): Uint8Array[] {
     closeSync(fd);
   }
   return out;
+}
+
+/**
+ * The pool the tests start from: memcg tree 0 > 1 > {2, 3}, a virtual clock, 1 GiB of RAM
+ * (max pool 20% of it) and a real file of `slots` pages as writeback target. The caller
+ * closes `target` when done.
+ */
+export function testPool(
+  codec: Codec,
+  over: Partial<ZswapPoolOptions> = {},
+  slots = 1 << 16,
+): { pool: ZswapPool; tree: SimpleMemcgTree; clock: VirtualClock; target: FileWritebackTarget } {
+  const tree = new SimpleMemcgTree(0).add(1, 0).add(2, 1).add(3, 1);
+  const clock = new VirtualClock();
+  const target = new FileWritebackTarget(4096, slots);
+  const pool = new ZswapPool({
+    codec,
+    memcg: tree,
+    clock,
+    ramBytes: 1 << 30,
+    writeback: target,
+    ...over,
+  });
+  return { pool, tree, clock, target };
 }

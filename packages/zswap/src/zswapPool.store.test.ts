@@ -6,10 +6,8 @@
 import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileWritebackTarget, VirtualClock } from '../bench/helpers.js';
-import { SimpleMemcgTree } from './simpleMemcgTree.js';
+import { type FileWritebackTarget, testPool } from '../bench/helpers.js';
 import type { ZswapPoolOptions } from './types.js';
-import { ZswapPool } from './zswapPool.js';
 
 const targets: FileWritebackTarget[] = [];
 afterEach(() => {
@@ -17,19 +15,9 @@ afterEach(() => {
 });
 
 function setup(over: Partial<ZswapPoolOptions> = {}, codec: Codec = createCodec('lz4')) {
-  const tree = new SimpleMemcgTree(0).add(1, 0).add(2, 1).add(3, 1);
-  const clock = new VirtualClock();
-  const target = new FileWritebackTarget(4096, 1 << 16);
-  targets.push(target);
-  const pool = new ZswapPool({
-    codec,
-    memcg: tree,
-    clock,
-    ramBytes: 1 << 30,
-    writeback: target,
-    ...over,
-  });
-  return { pool, tree, clock, target };
+  const fixture = testPool(codec, over);
+  targets.push(fixture.target);
+  return fixture;
 }
 
 describe('ZswapPool store/load on real data', () => {

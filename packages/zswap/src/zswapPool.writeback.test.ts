@@ -7,10 +7,8 @@
 import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileWritebackTarget, VirtualClock } from '../bench/helpers.js';
-import { SimpleMemcgTree } from './simpleMemcgTree.js';
+import { type FileWritebackTarget, testPool } from '../bench/helpers.js';
 import type { ZswapPoolOptions } from './types.js';
-import { ZswapPool } from './zswapPool.js';
 
 const targets: FileWritebackTarget[] = [];
 afterEach(() => {
@@ -22,19 +20,9 @@ function setup(
   codec: Codec = createCodec('lz4'),
   slots = 1 << 16,
 ) {
-  const tree = new SimpleMemcgTree(0).add(1, 0).add(2, 1).add(3, 1);
-  const clock = new VirtualClock();
-  const target = new FileWritebackTarget(4096, slots);
-  targets.push(target);
-  const pool = new ZswapPool({
-    codec,
-    memcg: tree,
-    clock,
-    ramBytes: 1 << 30,
-    writeback: target,
-    ...over,
-  });
-  return { pool, tree, clock, target };
+  const fixture = testPool(codec, over, slots);
+  targets.push(fixture.target);
+  return fixture;
 }
 
 describe('LRU, second chance and the shrinker', () => {
