@@ -125,7 +125,18 @@ async function main(): Promise<void> {
         batch: number;
         native: keyof typeof natives | undefined;
       }[] = [
-        { label: 'lz4 (binding decoder)', codec: createCodec('lz4'), batch: 1, native: 'lz4' },
+        {
+          label: 'lz4 (binding decoder)',
+          codec: createCodec('lz4', { lz4Decoder: 'binding' }),
+          batch: 1,
+          native: 'lz4',
+        },
+        {
+          label: 'lz4 (wasm decoder)',
+          codec: createCodec('lz4', { lz4Decoder: 'wasm' }),
+          batch: 1,
+          native: 'lz4',
+        },
         {
           label: 'lz4 (TS decoder)',
           codec: createCodec('lz4', { lz4Decoder: 'js' }),

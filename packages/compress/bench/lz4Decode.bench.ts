@@ -1,8 +1,9 @@
 /**
  * lz4Decode.bench.ts: the lz4 load path alone, per 4 KiB page, in one process: the
- * codec's binding decoder (lz4-napi uncompressSync, then a copy into the page) against
- * its TypeScript decoder (lz4Block.ts, straight into the page), on the same compressed
- * pages, with the native `lz4 -b1 -B4096 -i1` on the same bytes as the reference.
+ * codec's three decoders (WebAssembly, lz4Wasm.ts: copy in, decode in wasm memory, copy
+ * out; lz4-napi uncompressSync, then a copy into the page; TypeScript, lz4Block.ts,
+ * straight into the page), on the same compressed pages, with the native
+ * `lz4 -b1 -B4096 -i1` on the same bytes as the reference.
  *
  * Why this shape: the question is which decoder zswap loads should use, so both run
  * through `Codec.decompressRange` from one arena-like buffer into one page, as
@@ -78,8 +79,9 @@ function main(): void {
   const r2 = (x: number): number => Math.round(x * 100) / 100;
   const rows: Record<string, string | number>[] = [];
   const subjects: { label: string; codec: Codec }[] = [
-    { label: 'binding', codec: createCodec('lz4') },
+    { label: 'binding', codec: createCodec('lz4', { lz4Decoder: 'binding' }) },
     { label: 'ts', codec: createCodec('lz4', { lz4Decoder: 'js' }) },
+    { label: 'wasm', codec: createCodec('lz4', { lz4Decoder: 'wasm' }) },
   ];
   try {
     const corpora = [
@@ -118,15 +120,18 @@ function main(): void {
       }
       natives.push(nativeCli('lz4', 1, file));
       const native = Math.min(...natives.map((n) => n.decompUs));
-      const [bind, ts] = times as [number[], number[]];
+      const [bind, ts, wasm] = times as [number[], number[], number[]];
       rows.push({
         corpus: c.name,
         pages: c.pages.length,
         ratio: r2((c.pages.length * PAGE) / packed.arena.length),
         'native us': r2(native),
+        'wasm us (median / best)': `${r2(median(wasm))} / ${r2(Math.min(...wasm))}`,
         'binding us (median / best)': `${r2(median(bind))} / ${r2(Math.min(...bind))}`,
         'ts us (median / best)': `${r2(median(ts))} / ${r2(Math.min(...ts))}`,
+        'wasm vs binding (median)': r2(median(bind) / median(wasm)),
         'ts vs binding (median)': r2(median(bind) / median(ts)),
+        'wasm vs native (best)': r2(native / Math.min(...wasm)),
         'binding vs native (best)': r2(native / Math.min(...bind)),
         'ts vs native (best)': r2(native / Math.min(...ts)),
       });

@@ -43,9 +43,10 @@ describe('codecs', () => {
     }
   }
 
-  it('sync paths of lz4 (both decoders) and none round-trip and agree with their batch paths', async () => {
+  it('sync paths of lz4 (all three decoders) and none round-trip and agree with their batch paths', async () => {
     const codecs: Codec[] = [
       createCodec('lz4'),
+      createCodec('lz4', { lz4Decoder: 'binding' }),
       createCodec('lz4', { lz4Decoder: 'js' }),
       createCodec('none'),
     ];
@@ -110,8 +111,8 @@ describe('codecs', () => {
     await expect(codec.decompressBatch(comp, outs)).rejects.toThrow(/page 2 of 4/);
   });
 
-  it('lz4 refuses corrupt input with CORRUPT_INPUT, with either decoder', () => {
-    for (const lz4Decoder of ['binding', 'js'] as const) {
+  it('lz4 refuses corrupt input with CORRUPT_INPUT, with every decoder', () => {
+    for (const lz4Decoder of ['wasm', 'binding', 'js'] as const) {
       const codec = createCodec('lz4', { lz4Decoder });
       const good = codec.compressSync(filePages(NODE_BINARY, 4096, 5, 1)[0]!).slice();
       const badPrefix = good.slice();

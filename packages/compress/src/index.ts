@@ -9,6 +9,7 @@ export { CODEC_NAMES, createCodec, isCodecName } from './createCodec.js';
 export { LZ4_PREFIX_BYTES, lz4DecodeBlock, lz4DecodePrefixed } from './lz4Block.js';
 export type { Lz4Decoder } from './lz4Codec.js';
 export { Lz4Codec } from './lz4Codec.js';
+export { Lz4WasmDecoder } from './lz4Wasm.js';
 export { NoneCodec } from './noneCodec.js';
 export { fillWithWord, isZeroPage, sameFilledWord } from './samePage.js';
 export type { BindingInfo, Codec, CodecName, CodecOptions } from './types.js';

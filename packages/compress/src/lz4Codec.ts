@@ -3,15 +3,14 @@
  * format).
  *
  * Decoder choice, measured (bench/lz4Decode.bench.ts, one process, interleaved
- * rounds, real pages): lz4-napi's uncompressSync allocates a fresh Buffer per page, so
- * a pure-TypeScript decoder writing straight into the caller's page (lz4Block.ts,
- * byte-exact against the binding) looked like a win. On this machine it is not: even
- * with 4-byte DataView copies and a wild-copy fast path it takes 6.6-7.2 us per 4 KiB
- * page against 3.5-4.3 us for the binding plus one copy (about 300 sequences per page
- * at ~15-20 ns each in JIT code here, where C lz4 needs 1.5 us for the whole page). So
- * `decoder: 'binding'` is the default and `decoder: 'js'` stays available (no
- * allocation, no native call) for machines where it measures faster. Batches run the sync calls in a loop: one page of
- * lz4 costs microseconds, less than a libuv thread-pool hop.
+ * rounds, real pages): lz4-napi's uncompressSync allocates a fresh Buffer per page
+ * (~2.6 us per call before any work). The WebAssembly decoder (lz4Wasm.ts: copy the
+ * block into wasm memory, decode there, copy the page out) takes 2.5-2.8 us per 4 KiB
+ * page against 3.9-4.9 for the binding plus its copy, so `decoder: 'wasm'` is the
+ * default. `'binding'` stays available, and `'js'` (lz4Block.ts, straight into the
+ * caller's page, 6.6-7.3 us: about 300 sequences per page at ~15-20 ns each in JIT
+ * code) for runtimes without WebAssembly. Batches run the sync calls in a loop: one
+ * page of lz4 costs microseconds, less than a libuv thread-pool hop.
  * Kernel analogue: zswap's per-CPU acomp context with a preallocated destination.
  */
 
@@ -19,10 +18,11 @@ import { asBuffer, checkPage, checkPageSize } from './checkPageSize.js';
 import { CompressError } from './compressError.js';
 import { type Lz4Binding, loadLz4 } from './loadBinding.js';
 import { lz4DecodePrefixed } from './lz4Block.js';
+import { Lz4WasmDecoder } from './lz4Wasm.js';
 import type { BindingInfo, Codec, CodecOptions } from './types.js';
 
 /** The LZ4 decoders the codec can use. */
-export type Lz4Decoder = 'binding' | 'js';
+export type Lz4Decoder = 'wasm' | 'binding' | 'js';
 
 export class Lz4Codec implements Codec {
   readonly name = 'lz4' as const;
@@ -30,16 +30,19 @@ export class Lz4Codec implements Codec {
   readonly sync = true;
   readonly pageSize: number;
   readonly binding: BindingInfo;
-  /** Which decoder runs: the binding (default) or the built-in TypeScript one. */
+  /** Which decoder runs: WebAssembly (default), the binding, or the TypeScript one. */
   readonly decoder: Lz4Decoder;
   readonly #lz4: Lz4Binding;
+  /** The wasm decoder (its own memory), only when `decoder === 'wasm'`. */
+  readonly #wasm: Lz4WasmDecoder | undefined;
 
   constructor(options: CodecOptions = {}) {
     this.pageSize = checkPageSize('@tierswap/compress/lz4Codec.constructor', options.pageSize);
     const loaded = loadLz4();
     this.#lz4 = loaded.api;
     this.binding = loaded.info;
-    this.decoder = options.lz4Decoder ?? 'binding';
+    this.decoder = options.lz4Decoder ?? 'wasm';
+    this.#wasm = this.decoder === 'wasm' ? new Lz4WasmDecoder(this.pageSize) : undefined;
   }
 
   compressSync(page: Uint8Array): Uint8Array {
@@ -76,6 +79,9 @@ export class Lz4Codec implements Codec {
     dst: Uint8Array,
     dstStart: number,
   ): boolean {
+    if (this.#wasm !== undefined) {
+      return this.#wasm.decodePrefixed(src, srcStart, srcEnd, dst, dstStart, this.pageSize) >= 0;
+    }
     if (this.decoder === 'js') {
       return lz4DecodePrefixed(src, srcStart, srcEnd, dst, dstStart, this.pageSize) >= 0;
     }

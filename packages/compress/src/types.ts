@@ -29,8 +29,11 @@ export interface CodecOptions {
   readonly pageSize?: number;
   /** zstd compression level (1..19, default 3 as in @mongodb-js/zstd). Ignored by others. */
   readonly level?: number;
-  /** lz4 only: 'binding' (lz4-napi uncompressSync, default) or 'js' (lz4Block.ts). */
-  readonly lz4Decoder?: 'binding' | 'js';
+  /**
+   * lz4 only: 'wasm' (lz4Wasm.ts, default), 'binding' (lz4-napi uncompressSync) or 'js'
+   * (lz4Block.ts).
+   */
+  readonly lz4Decoder?: 'wasm' | 'binding' | 'js';
 }
 
 /**
