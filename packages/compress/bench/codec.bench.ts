@@ -3,7 +3,9 @@
  * page, on the same bytes (8 MiB of the node binary; the first 4 MiB of files under /usr/share).
  *
  * Rows: native `lz4 -b1 -B4096 -i1` and `zstd -b1|-b3 -B4096 -i1` (best of two runs
- * interleaved with ours); lz4 with the binding's decoder and with the TypeScript one;
+ * interleaved with ours); lz4 with the default WebAssembly encoder and each of its three
+ * decoders (binding, wasm, TypeScript), and with the binding for both directions (the
+ * old default; bench/lz4Encode.bench.ts compares the two encoders alone, interleaved);
  * zstd levels 1 and 3 in batches of 64 and of 1 (the per-call cost of the Promise-only
  * binding); none; and zero / same-filled page detection. us/page = microseconds per
  * 4096-byte page; "vs native" = native time / ours (1.0 = as fast as the C CLI).
@@ -79,6 +81,7 @@ async function measure(
  */
 function fixedCosts(): Record<string, number> {
   const lz4 = loadLz4().api;
+  const wasmLz4 = createCodec('lz4');
   const zero = Buffer.alloc(PAGE);
   const zeroC = lz4.compressSync(zero);
   const copyDst = new Uint8Array(PAGE);
@@ -95,6 +98,7 @@ function fixedCosts(): Record<string, number> {
   };
   return {
     'lz4-napi compressSync(zero page)': time(() => lz4.compressSync(zero)),
+    'wasm encoder compressSync(zero page)': time(() => wasmLz4.compressSync(zero)),
     'lz4-napi uncompressSync(zero page)': time(() => lz4.uncompressSync(zeroC)),
     'Buffer.allocUnsafe(4096)': time(() => Buffer.allocUnsafe(PAGE)),
     'new Uint8Array(4096)': time(() => new Uint8Array(PAGE)),
@@ -126,19 +130,25 @@ async function main(): Promise<void> {
         native: keyof typeof natives | undefined;
       }[] = [
         {
-          label: 'lz4 (binding decoder)',
+          label: 'lz4 (binding encoder + decoder)',
+          codec: createCodec('lz4', { lz4Encoder: 'binding', lz4Decoder: 'binding' }),
+          batch: 1,
+          native: 'lz4',
+        },
+        {
+          label: 'lz4 (wasm encoder, binding decoder)',
           codec: createCodec('lz4', { lz4Decoder: 'binding' }),
           batch: 1,
           native: 'lz4',
         },
         {
-          label: 'lz4 (wasm decoder)',
+          label: 'lz4 (wasm encoder + decoder)',
           codec: createCodec('lz4', { lz4Decoder: 'wasm' }),
           batch: 1,
           native: 'lz4',
         },
         {
-          label: 'lz4 (TS decoder)',
+          label: 'lz4 (wasm encoder, TS decoder)',
           codec: createCodec('lz4', { lz4Decoder: 'js' }),
           batch: 1,
           native: 'lz4',

@@ -9,7 +9,15 @@
  * page against 3.9-4.9 for the binding plus its copy, so `decoder: 'wasm'` is the
  * default. `'binding'` stays available, and `'js'` (lz4Block.ts, straight into the
  * caller's page, 6.6-7.3 us: about 300 sequences per page at ~15-20 ns each in JIT
- * code) for runtimes without WebAssembly. Batches run the sync calls in a loop: one
+ * code) for runtimes without WebAssembly.
+ *
+ * Encoder choice, measured the same way (bench/lz4Encode.bench.ts): lz4-napi's
+ * compressSync costs ~1.8 us per call before any work and its lz4_flex core is slower
+ * than C lz4; the WebAssembly encoder (lz4WasmEncoder.ts: C lz4's fast mode, copy in,
+ * compress in wasm memory, return a view of it) is about twice as fast with the same
+ * ratio (within 1%), so `lz4Encoder: 'wasm'` is the default and `'binding'` stays
+ * selectable. Its result is scratch memory (the Codec contract allows it); batches
+ * copy it. Batches run the sync calls in a loop: one
  * page of lz4 costs microseconds, less than a libuv thread-pool hop.
  * Kernel analogue: zswap's per-CPU acomp context with a preallocated destination.
  */
@@ -19,10 +27,14 @@ import { CompressError } from './compressError.js';
 import { type Lz4Binding, loadLz4 } from './loadBinding.js';
 import { lz4DecodePrefixed } from './lz4Block.js';
 import { Lz4WasmDecoder } from './lz4Wasm.js';
+import { Lz4WasmEncoder } from './lz4WasmEncoder.js';
 import type { BindingInfo, Codec, CodecOptions } from './types.js';
 
 /** The LZ4 decoders the codec can use. */
 export type Lz4Decoder = 'wasm' | 'binding' | 'js';
+
+/** The LZ4 encoders the codec can use. */
+export type Lz4Encoder = 'wasm' | 'binding';
 
 export class Lz4Codec implements Codec {
   readonly name = 'lz4' as const;
@@ -35,6 +47,10 @@ export class Lz4Codec implements Codec {
   readonly #lz4: Lz4Binding;
   /** The wasm decoder (its own memory), only when `decoder === 'wasm'`. */
   readonly #wasm: Lz4WasmDecoder | undefined;
+  /** Which encoder runs: WebAssembly (default) or the binding. */
+  readonly encoder: Lz4Encoder;
+  /** The wasm encoder (its own memory), only when `encoder === 'wasm'`. */
+  readonly #wasmEncoder: Lz4WasmEncoder | undefined;
 
   constructor(options: CodecOptions = {}) {
     this.pageSize = checkPageSize('@tierswap/compress/lz4Codec.constructor', options.pageSize);
@@ -43,11 +59,16 @@ export class Lz4Codec implements Codec {
     this.binding = loaded.info;
     this.decoder = options.lz4Decoder ?? 'wasm';
     this.#wasm = this.decoder === 'wasm' ? new Lz4WasmDecoder(this.pageSize) : undefined;
+    this.encoder = options.lz4Encoder ?? 'wasm';
+    this.#wasmEncoder = this.encoder === 'wasm' ? new Lz4WasmEncoder() : undefined;
   }
 
   compressSync(page: Uint8Array): Uint8Array {
     checkPage('@tierswap/compress/lz4Codec.compressSync', page, this.pageSize);
     try {
+      // a wasm trap (none is expected: every access stays inside the fixed layout) would
+      // surface as COMPRESS_FAILED too, which zswap counts as a compression failure
+      if (this.#wasmEncoder !== undefined) return this.#wasmEncoder.compressPrefixed(page);
       return this.#lz4.compressSync(asBuffer(page));
     } catch (cause) {
       throw new CompressError(
@@ -98,7 +119,8 @@ export class Lz4Codec implements Codec {
   }
 
   async compressBatch(pages: readonly Uint8Array[]): Promise<Uint8Array[]> {
-    // Each result of compressSync is a fresh Buffer, so it can be handed out as is.
+    // A wasm result is scratch memory: copy it. A binding result is a fresh Buffer.
+    if (this.#wasmEncoder !== undefined) return pages.map((p) => this.compressSync(p).slice());
     return pages.map((p) => this.compressSync(p));
   }
 

@@ -34,6 +34,8 @@ export interface CodecOptions {
    * (lz4Block.ts).
    */
   readonly lz4Decoder?: 'wasm' | 'binding' | 'js';
+  /** lz4 only: 'wasm' (lz4WasmEncoder.ts, default) or 'binding' (lz4-napi compressSync). */
+  readonly lz4Encoder?: 'wasm' | 'binding';
 }
 
 /**

@@ -11,7 +11,9 @@
  * type / function / memory / export / code sections, LEB128 integers, and a
  * `FunctionBuilder` with structured control flow (`block` / `loop` / `if` take
  * callbacks and return labels, so branch depths are computed, never counted by hand).
- * Only i32 and i64 values; no tables, globals, imports or data segments.
+ * Only i32 and i64 values; no tables, globals, imports or data segments. The opcode
+ * list holds what the lz4 decoder and encoder (lz4WasmEncoder.ts: i64 xor / ctz for the
+ * match-length count, 16-bit stores for the hash table and offsets) use.
  */
 
 /** Value types. */
@@ -39,6 +41,12 @@ export const OP = {
   i32Or: 0x72,
   i32Shl: 0x74,
   i32ShrU: 0x76,
+  i32Xor: 0x73,
+  i32Ctz: 0x68,
+  i64Eqz: 0x50,
+  i64Ctz: 0x7a,
+  i64Xor: 0x85,
+  i32WrapI64: 0xa7,
 } as const;
 
 /** Unsigned LEB128. */
@@ -141,6 +149,9 @@ export class FunctionBuilder {
   }
   store8(offset = 0): this {
     return this.op(0x3a, 0, ...uleb(offset));
+  }
+  store16(offset = 0): this {
+    return this.op(0x3b, 0, ...uleb(offset));
   }
   store32(offset = 0): this {
     return this.op(0x36, 0, ...uleb(offset));
