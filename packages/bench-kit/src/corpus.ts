@@ -5,8 +5,19 @@
  * a test can ask for "incompressible" or "about 2x" and get it, reproducibly (seeded).
  */
 
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { rng } from './rng.js';
 
 /** The node binary: a real, mixed (code + data + strings) corpus present on every machine. */
@@ -105,4 +116,23 @@ export function textPages(
     out.push(new Uint8Array(all.subarray(off, off + pageSize)));
   }
   return out;
+}
+
+/**
+ * Up to `count` pages of a V8 heap snapshot of this process: real, JSON-shaped data, much
+ * like what a Node service's swap holds. The snapshot file is written to a temporary
+ * directory and removed again.
+ */
+export function heapSnapshotPages(count: number, pageSize = 4096): Uint8Array[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tierswap-heap-'));
+  try {
+    const bytes = readFileSync(writeHeapSnapshot(join(dir, 'heap.heapsnapshot')));
+    const out: Uint8Array[] = [];
+    for (let i = 0; i + pageSize <= bytes.length && out.length < count; i += pageSize) {
+      out.push(new Uint8Array(bytes.subarray(i, i + pageSize)));
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,4 +1,4 @@
-export { entropyPage, filePages, NODE_BINARY, textPages } from './corpus.js';
+export { entropyPage, filePages, heapSnapshotPages, NODE_BINARY, textPages } from './corpus.js';
 export { median } from './median.js';
 export { markdownBlock, runExample, runReadmeExample } from './readmeExample.js';
 export { rng } from './rng.js';

@@ -28,8 +28,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeHeapSnapshot } from 'node:v8';
-import { filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
+import { filePages, heapSnapshotPages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { createCodec } from '../src/createCodec.js';
 import { isZeroPage } from '../src/samePage.js';
 import type { Codec } from '../src/types.js';
@@ -38,16 +37,6 @@ import { nativeCli } from './nativeCli.js';
 const PAGE = 4096;
 const WARMUP_ROUNDS = 4;
 const ROUNDS = 25;
-
-/** Pages of a V8 heap snapshot of this process, at most `count`. */
-function heapSnapshotPages(dir: string, count: number): Uint8Array[] {
-  const bytes = readFileSync(writeHeapSnapshot(join(dir, 'bench.heapsnapshot')));
-  const out: Uint8Array[] = [];
-  for (let i = 0; i + PAGE <= bytes.length && out.length < count; i += PAGE) {
-    out.push(new Uint8Array(bytes.subarray(i, i + PAGE)));
-  }
-  return out;
-}
 
 /** Non-zero pages of this process's anonymous memory (private rw mappings and the heap). */
 function procSelfPages(count: number): Uint8Array[] {
@@ -114,7 +103,7 @@ function main(): void {
     const corpora = [
       { name: 'node binary 8 MiB', pages: filePages(NODE_BINARY, PAGE, 0, 2048) },
       { name: '/usr/share files 4 MiB', pages: textPages(1024, PAGE, '/usr/share') },
-      { name: 'V8 heap snapshot', pages: heapSnapshotPages(dir, 2048) },
+      { name: 'V8 heap snapshot', pages: heapSnapshotPages(2048) },
       { name: '/proc/self/mem', pages: procSelfPages(2048) },
     ];
     for (const c of corpora) {

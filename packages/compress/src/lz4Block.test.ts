@@ -6,32 +6,21 @@
  * and hand-made malformed blocks.
  */
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { writeHeapSnapshot } from 'node:v8';
-import { entropyPage, filePages, NODE_BINARY, rng, textPages } from '@tierswap/bench-kit';
+import {
+  entropyPage,
+  filePages,
+  heapSnapshotPages,
+  NODE_BINARY,
+  rng,
+  textPages,
+} from '@tierswap/bench-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { encodeBlock, referenceDecode, sequenceArb } from '../bench/lz4Reference.js';
 import { loadLz4 } from './loadBinding.js';
 import { LZ4_PREFIX_BYTES, lz4DecodeBlock, lz4DecodePrefixed } from './lz4Block.js';
 
 const lz4 = loadLz4().api;
-
-/** Pages of a V8 heap snapshot of this process (real, JSON-shaped data). */
-function heapSnapshotPages(count: number): Uint8Array[] {
-  const dir = mkdtempSync(join(tmpdir(), 'tierswap-lz4-heap-'));
-  try {
-    const bytes = readFileSync(writeHeapSnapshot(join(dir, 'h.heapsnapshot')));
-    const out: Uint8Array[] = [];
-    for (let i = 0; i + 4096 <= bytes.length && out.length < count; i += 4096) {
-      out.push(new Uint8Array(bytes.subarray(i, i + 4096)));
-    }
-    return out;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Compress with lz4-napi into a plain Uint8Array (the arena holds Uint8Arrays). */
 function compress(page: Uint8Array): Uint8Array {
@@ -177,81 +166,6 @@ describe('lz4DecodeBlock copy paths', () => {
     }
   });
 });
-
-/**
- * The LZ4 block format as plainly as it can be written (test oracle): the decoded
- * bytes, or undefined when the block is malformed or longer than `room`.
- */
-function referenceDecode(block: Uint8Array, room: number): number[] | undefined {
-  const out: number[] = [];
-  let i = 0;
-  const ext = (n: number): number => {
-    let v = n;
-    for (;;) {
-      if (i >= block.length) return -1;
-      const b = block[i++]!;
-      v += b;
-      if (b !== 255) return v;
-    }
-  };
-  while (i < block.length) {
-    const token = block[i++]!;
-    let lit = token >> 4;
-    if (lit === 15) lit = ext(15);
-    if (lit < 0 || i + lit > block.length) return undefined;
-    for (let k = 0; k < lit; k++) out.push(block[i++]!);
-    if (i === block.length) break;
-    if (i + 2 > block.length) return undefined;
-    const offset = block[i]! | (block[i + 1]! << 8);
-    i += 2;
-    let mlen = token & 15;
-    if (mlen === 15) mlen = ext(15);
-    if (mlen < 0 || offset === 0 || offset > out.length) return undefined;
-    for (let k = 0; k < mlen + 4; k++) out.push(out[out.length - offset]!);
-  }
-  return out.length <= room ? out : undefined;
-}
-
-/** Sequences of a syntactically valid block (offsets may still reach too far). */
-const sequenceArb = fc.record({
-  literals: fc.uint8Array({ maxLength: 40 }),
-  matchLength: fc.integer({ min: 4, max: 300 }),
-  offset: fc.integer({ min: 1, max: 70_000 }),
-});
-
-/** Encode sequences (and closing literals) as an LZ4 block. */
-function encodeBlock(
-  seqs: readonly { literals: Uint8Array; matchLength: number; offset: number }[],
-  last: Uint8Array,
-): Uint8Array {
-  const out: number[] = [];
-  const lengthBytes = (n: number): void => {
-    let v = n - 15;
-    while (v >= 255) {
-      out.push(255);
-      v -= 255;
-    }
-    out.push(v);
-  };
-  let produced = 0;
-  for (const s of seqs) {
-    const lit = s.literals.length;
-    const m = s.matchLength - 4;
-    out.push((Math.min(lit, 15) << 4) | Math.min(m, 15));
-    if (lit >= 15) lengthBytes(lit);
-    out.push(...s.literals);
-    produced += lit;
-    // Mostly valid offsets (within what is decoded so far, capped at 65535).
-    const offset = produced > 0 ? 1 + (s.offset % Math.min(produced, 65535)) : s.offset & 0xffff;
-    out.push(offset & 255, offset >> 8);
-    if (m >= 15) lengthBytes(m);
-    produced += s.matchLength;
-  }
-  out.push(Math.min(last.length, 15) << 4);
-  if (last.length >= 15) lengthBytes(last.length);
-  out.push(...last);
-  return new Uint8Array(out);
-}
 
 describe('lz4DecodeBlock against a reference decoder', () => {
   it('property: generated blocks decode as the format says, inside the room or not at all', () => {

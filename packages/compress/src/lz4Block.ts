@@ -53,6 +53,32 @@ const SRC_ROOM = 16;
 const DST_ROOM = 34;
 
 /**
+ * Whether `src[srcStart, srcEnd)` is a non-empty range of src and `dst[dstStart, dstEnd)` a
+ * range of dst, in integers: what every decoder checks before it touches either buffer.
+ */
+export function isBlockRange(
+  src: Uint8Array,
+  srcStart: number,
+  srcEnd: number,
+  dst: Uint8Array,
+  dstStart: number,
+  dstEnd: number,
+): boolean {
+  return (
+    Number.isInteger(srcStart) &&
+    Number.isInteger(srcEnd) &&
+    Number.isInteger(dstStart) &&
+    Number.isInteger(dstEnd) &&
+    srcStart >= 0 &&
+    srcStart < srcEnd &&
+    srcEnd <= src.length &&
+    dstStart >= 0 &&
+    dstStart <= dstEnd &&
+    dstEnd <= dst.length
+  );
+}
+
+/**
  * Decode one LZ4 block `src[srcStart, srcEnd)` into `dst[dstStart, dstEnd)`. Returns the
  * number of bytes written, or -1 when the block is malformed or does not fit. Bytes of
  * `dst[dstStart, dstEnd)` past the returned length may have been written too.
@@ -65,20 +91,7 @@ export function lz4DecodeBlock(
   dstStart: number,
   dstEnd: number,
 ): number {
-  if (
-    !Number.isInteger(srcStart) ||
-    !Number.isInteger(srcEnd) ||
-    !Number.isInteger(dstStart) ||
-    !Number.isInteger(dstEnd) ||
-    srcStart < 0 ||
-    srcStart >= srcEnd ||
-    srcEnd > src.length ||
-    dstStart < 0 ||
-    dstStart > dstEnd ||
-    dstEnd > dst.length
-  ) {
-    return -1;
-  }
+  if (!isBlockRange(src, srcStart, srcEnd, dst, dstStart, dstEnd)) return -1;
   const sv = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const dv = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
   const srcSafe = srcEnd - SRC_ROOM;

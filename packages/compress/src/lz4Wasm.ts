@@ -31,7 +31,7 @@
  * refreshed then, because growing detaches the old ArrayBuffer.
  */
 
-import { LZ4_PREFIX_BYTES } from './lz4Block.js';
+import { isBlockRange, LZ4_PREFIX_BYTES } from './lz4Block.js';
 import { emitModule, FunctionBuilder, I32, OP } from './wasmEmitter.js';
 import { type WasmMemory, type WasmModule, wasm } from './wasmRuntime.js';
 
@@ -345,20 +345,7 @@ export class Lz4WasmDecoder {
     dstStart: number,
     dstEnd: number,
   ): number {
-    if (
-      !Number.isInteger(srcStart) ||
-      !Number.isInteger(srcEnd) ||
-      !Number.isInteger(dstStart) ||
-      !Number.isInteger(dstEnd) ||
-      srcStart < 0 ||
-      srcStart >= srcEnd ||
-      srcEnd > src.length ||
-      dstStart < 0 ||
-      dstStart > dstEnd ||
-      dstEnd > dst.length
-    ) {
-      return -1;
-    }
+    if (!isBlockRange(src, srcStart, srcEnd, dst, dstStart, dstEnd)) return -1;
     const len = srcEnd - srcStart;
     const room = dstEnd - dstStart;
     if (!this.#ensure(room, len)) return -1;

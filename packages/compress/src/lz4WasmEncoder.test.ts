@@ -8,11 +8,14 @@
  * lz4-napi's on the same pages. Then the codec's `lz4Encoder` option end to end.
  */
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { writeHeapSnapshot } from 'node:v8';
-import { entropyPage, filePages, NODE_BINARY, rng, textPages } from '@tierswap/bench-kit';
+import {
+  entropyPage,
+  filePages,
+  heapSnapshotPages,
+  NODE_BINARY,
+  rng,
+  textPages,
+} from '@tierswap/bench-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createCodec } from './createCodec.js';
@@ -25,21 +28,6 @@ import { LZ4_WASM_ENCODER_MAX_INPUT, Lz4WasmEncoder } from './lz4WasmEncoder.js'
 const lz4 = loadLz4().api;
 const encoder = new Lz4WasmEncoder();
 const decoder = new Lz4WasmDecoder();
-
-/** Pages of a V8 heap snapshot of this process (real, JSON-shaped data). */
-function heapSnapshotPages(count: number): Uint8Array[] {
-  const dir = mkdtempSync(join(tmpdir(), 'tierswap-lz4wasmenc-heap-'));
-  try {
-    const bytes = readFileSync(writeHeapSnapshot(join(dir, 'h.heapsnapshot')));
-    const out: Uint8Array[] = [];
-    for (let i = 0; i + 4096 <= bytes.length && out.length < count; i += 4096) {
-      out.push(new Uint8Array(bytes.subarray(i, i + 4096)));
-    }
-    return out;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /**
  * Walk a block and check the format rules every LZ4 decoder relies on: the block ends
