@@ -136,3 +136,47 @@ export function heapSnapshotPages(count: number, pageSize = 4096): Uint8Array[] 
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** True when every byte of `page` is 0 (pages are multiples of 8 bytes). */
+function isAllZero(page: Uint8Array): boolean {
+  const words = new BigUint64Array(page.buffer, page.byteOffset, page.byteLength >>> 3);
+  for (let i = 0; i < words.length; i++) if (words[i] !== 0n) return false;
+  return true;
+}
+
+/**
+ * Up to `count` non-zero pages of this process's own anonymous memory (V8 heap, malloc
+ * arenas), read through /proc/self/mem: the closest thing to what a swap pool sees.
+ * Zero pages are skipped (the swap layer keeps them out of zswap). Returns fewer pages
+ * when the process has less readable memory.
+ */
+export function procSelfPages(count: number, pageSize = 4096): Uint8Array[] {
+  const maps = readFileSync('/proc/self/maps', 'utf8').split('\n');
+  const fd = openSync('/proc/self/mem', 'r');
+  const out: Uint8Array[] = [];
+  try {
+    for (const line of maps) {
+      const m = /^([0-9a-f]+)-([0-9a-f]+) rw-p \S+ \S+ \d+\s*(.*)$/.exec(line);
+      if (!m) continue;
+      const path = m[3] ?? '';
+      if (path !== '' && path !== '[heap]') continue;
+      const start = Number.parseInt(m[1]!, 16);
+      const end = Number.parseInt(m[2]!, 16);
+      for (let a = start; a + pageSize <= end && out.length < count; a += pageSize) {
+        const page = new Uint8Array(pageSize);
+        let n = 0;
+        try {
+          n = readSync(fd, page, 0, pageSize, BigInt(a));
+        } catch {
+          break; // unreadable mapping (guard pages): next mapping
+        }
+        if (n !== pageSize) break;
+        if (!isAllZero(page)) out.push(page);
+      }
+      if (out.length >= count) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}

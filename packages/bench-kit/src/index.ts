@@ -1,4 +1,12 @@
-export { entropyPage, filePages, heapSnapshotPages, NODE_BINARY, textPages } from './corpus.js';
+export {
+  entropyPage,
+  filePages,
+  heapSnapshotPages,
+  NODE_BINARY,
+  procSelfPages,
+  textPages,
+} from './corpus.js';
 export { median } from './median.js';
+export { type Native, nativeCli } from './nativeCli.js';
 export { markdownBlock, runExample, runReadmeExample } from './readmeExample.js';
 export { rng } from './rng.js';

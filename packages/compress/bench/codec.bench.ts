@@ -3,9 +3,10 @@
  * page, on the same bytes (8 MiB of the node binary; the first 4 MiB of files under /usr/share).
  *
  * Rows: native `lz4 -b1 -B4096 -i1` and `zstd -b1|-b3 -B4096 -i1` (best of two runs
- * interleaved with ours); lz4 with the default WebAssembly encoder and each of its three
- * decoders (binding, wasm, TypeScript), and with the binding for both directions (the
- * old default; bench/lz4Encode.bench.ts compares the two encoders alone, interleaved);
+ * interleaved with ours); lz4 through the default native path (the system's liblz4
+ * through our addon), through our WebAssembly encoder and decoder, through lz4-napi both
+ * ways, and with the TypeScript decoder (bench/lz4Encode.bench.ts and
+ * bench/lz4Decode.bench.ts compare the encoders and the decoders alone, interleaved);
  * zstd levels 1 and 3 in batches of 64 and of 1 (the per-call cost of the Promise-only
  * binding); none; and zero / same-filled page detection. us/page = microseconds per
  * 4096-byte page; "vs native" = native time / ours (1.0 = as fast as the C CLI).
@@ -16,12 +17,17 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
+import {
+  nativeCli as cli,
+  filePages,
+  type Native,
+  NODE_BINARY,
+  textPages,
+} from '@tierswap/bench-kit';
 import { createCodec } from '../src/createCodec.js';
 import { loadLz4 } from '../src/loadBinding.js';
 import { sameFilledWord } from '../src/samePage.js';
 import type { Codec } from '../src/types.js';
-import { nativeCli as cli, type Native } from './nativeCli.js';
 
 const PAGE = 4096;
 const ROUNDS = 8;
@@ -81,9 +87,12 @@ async function measure(
  */
 function fixedCosts(): Record<string, number> {
   const lz4 = loadLz4().api;
-  const wasmLz4 = createCodec('lz4');
+  const nativeLz4 = createCodec('lz4');
+  const wasmLz4 = createCodec('lz4', { lz4Encoder: 'wasm', lz4Decoder: 'wasm' });
   const zero = Buffer.alloc(PAGE);
   const zeroC = lz4.compressSync(zero);
+  const nativeZeroC = nativeLz4.compressSync(zero).slice();
+  const out = new Uint8Array(PAGE);
   const copyDst = new Uint8Array(PAGE);
   const time = (f: () => void): number => {
     for (let i = 0; i < 2000; i++) f();
@@ -99,7 +108,11 @@ function fixedCosts(): Record<string, number> {
   return {
     'lz4-napi compressSync(zero page)': time(() => lz4.compressSync(zero)),
     'wasm encoder compressSync(zero page)': time(() => wasmLz4.compressSync(zero)),
+    'native encoder compressSync(zero page)': time(() => nativeLz4.compressSync(zero)),
     'lz4-napi uncompressSync(zero page)': time(() => lz4.uncompressSync(zeroC)),
+    'native decoder decompressSync(zero page)': time(() =>
+      nativeLz4.decompressSync(nativeZeroC, out),
+    ),
     'Buffer.allocUnsafe(4096)': time(() => Buffer.allocUnsafe(PAGE)),
     'new Uint8Array(4096)': time(() => new Uint8Array(PAGE)),
     '4 KiB copy (Uint8Array.set)': time(() => copyDst.set(zero)),
@@ -130,25 +143,25 @@ async function main(): Promise<void> {
         native: keyof typeof natives | undefined;
       }[] = [
         {
+          label: 'lz4 (native liblz4 encoder + decoder, the default)',
+          codec: createCodec('lz4'),
+          batch: 1,
+          native: 'lz4',
+        },
+        {
+          label: 'lz4 (wasm encoder + decoder)',
+          codec: createCodec('lz4', { lz4Encoder: 'wasm', lz4Decoder: 'wasm' }),
+          batch: 1,
+          native: 'lz4',
+        },
+        {
           label: 'lz4 (binding encoder + decoder)',
           codec: createCodec('lz4', { lz4Encoder: 'binding', lz4Decoder: 'binding' }),
           batch: 1,
           native: 'lz4',
         },
         {
-          label: 'lz4 (wasm encoder, binding decoder)',
-          codec: createCodec('lz4', { lz4Decoder: 'binding' }),
-          batch: 1,
-          native: 'lz4',
-        },
-        {
-          label: 'lz4 (wasm encoder + decoder)',
-          codec: createCodec('lz4', { lz4Decoder: 'wasm' }),
-          batch: 1,
-          native: 'lz4',
-        },
-        {
-          label: 'lz4 (wasm encoder, TS decoder)',
+          label: 'lz4 (native encoder, TS decoder)',
           codec: createCodec('lz4', { lz4Decoder: 'js' }),
           batch: 1,
           native: 'lz4',

@@ -43,9 +43,10 @@ describe('codecs', () => {
     }
   }
 
-  it('sync paths of lz4 (all three decoders) and none round-trip and agree with their batch paths', async () => {
+  it('sync paths of lz4 (all four decoders) and none round-trip and agree with their batch paths', async () => {
     const codecs: Codec[] = [
       createCodec('lz4'),
+      createCodec('lz4', { lz4Decoder: 'wasm' }),
       createCodec('lz4', { lz4Decoder: 'binding' }),
       createCodec('lz4', { lz4Decoder: 'js' }),
       createCodec('none'),
@@ -112,7 +113,7 @@ describe('codecs', () => {
   });
 
   it('lz4 refuses corrupt input with CORRUPT_INPUT, with every decoder', () => {
-    for (const lz4Decoder of ['wasm', 'binding', 'js'] as const) {
+    for (const lz4Decoder of ['native', 'wasm', 'binding', 'js'] as const) {
       const codec = createCodec('lz4', { lz4Decoder });
       const good = codec.compressSync(filePages(NODE_BINARY, 4096, 5, 1)[0]!).slice();
       const badPrefix = good.slice();
@@ -131,7 +132,19 @@ describe('codecs', () => {
   });
 
   it('reports binding names and versions, and refuses unknown names and bad arguments', () => {
-    expect(createCodec('lz4').binding).toEqual({ name: 'lz4-napi', version: '2.10.0' });
+    expect(createCodec('lz4').binding).toEqual({ name: 'liblz4', version: '1.9.4' });
+    expect(createCodec('lz4', { lz4Encoder: 'binding', lz4Decoder: 'binding' }).binding).toEqual({
+      name: 'lz4-napi',
+      version: '2.10.0',
+    });
+    expect(createCodec('lz4', { lz4Encoder: 'wasm' }).binding).toEqual({
+      name: 'tierswap-lz4-wasm + liblz4',
+      version: '1 + 1.9.4',
+    });
+    // @ts-expect-error: an option value outside the type, as from untyped callers
+    expect(() => createCodec('lz4', { lz4Decoder: 'fast' })).toThrow(
+      /lz4Decoder "fast" is not one of native, wasm, binding, js/,
+    );
     expect(createCodec('zstd').binding).toEqual({ name: '@mongodb-js/zstd', version: '1.2.2' });
     expect(createCodec('none').binding.name).toBe('builtin');
     expect(() => createCodec('lzo')).toThrow(/unknown codec "lzo"/);

@@ -1,75 +1,111 @@
 /**
- * The `lz4` codec over lz4-napi (lz4_flex block with a u32 size prefix: the stored
- * format).
+ * The `lz4` codec. Stored format: lz4-napi's (lz4_flex `compress_prepend_size`), a u32
+ * LE size prefix and one raw LZ4 block, which every encoder here writes and every
+ * decoder reads, so pages stored by one path load through any other.
  *
- * Decoder choice, measured (bench/lz4Decode.bench.ts, one process, interleaved
- * rounds, real pages): lz4-napi's uncompressSync allocates a fresh Buffer per page
- * (~2.6 us per call before any work). The WebAssembly decoder (lz4Wasm.ts: copy the
- * block into wasm memory, decode there, copy the page out) takes 2.5-2.8 us per 4 KiB
- * page against 3.9-4.9 for the binding plus its copy, so `decoder: 'wasm'` is the
- * default. `'binding'` stays available, and `'js'` (lz4Block.ts, straight into the
- * caller's page, 6.6-7.3 us: about 300 sequences per page at ~15-20 ns each in JIT
- * code) for runtimes without WebAssembly.
- *
- * Encoder choice, measured the same way (bench/lz4Encode.bench.ts): lz4-napi's
- * compressSync costs ~1.8 us per call before any work and its lz4_flex core is slower
- * than C lz4; the WebAssembly encoder (lz4WasmEncoder.ts: C lz4's fast mode, copy in,
- * compress in wasm memory, return a view of it) is about twice as fast with the same
- * ratio (within 1%), so `lz4Encoder: 'wasm'` is the default and `'binding'` stays
- * selectable. Its result is scratch memory (the Codec contract allows it); batches
- * copy it. Batches run the sync calls in a loop: one
- * page of lz4 costs microseconds, less than a libuv thread-pool hop.
- * Kernel analogue: zswap's per-CPU acomp context with a preallocated destination.
+ * Encoder and decoder choice, measured (bench/lz4Encode.bench.ts and
+ * bench/lz4Decode.bench.ts: one process, interleaved rounds, real pages):
+ * - 'native' (default both ways; lz4Native.ts): the system's C liblz4 through this
+ *   package's Node-API addon, on the caller's memory. About the native CLI's own speed
+ *   (~0.1 us per call on top), so the only path that meets 0.8x native on loads.
+ * - 'wasm' (lz4Wasm.ts, lz4WasmEncoder.ts): our WebAssembly decoder and encoder (C
+ *   lz4's fast mode, same ratio), copying through their own memory. No compiler or
+ *   system library needed; ~0.6x native on loads, ~0.9x on stores.
+ * - 'binding' (lz4-napi): a fresh Buffer per call (~2 us before any work) and an
+ *   lz4_flex core slower than C lz4; kept selectable and loaded only when chosen.
+ * - 'js' decoder (lz4Block.ts): straight into the caller's page, ~0.2x native; for
+ *   runtimes with neither addons nor WebAssembly.
+ * Batches run the sync calls in a loop: one page of lz4 costs microseconds, less than
+ * a libuv thread-pool hop. Kernel analogue: zswap's per-CPU acomp context with a
+ * preallocated destination.
  */
 
 import { asBuffer, checkPage, checkPageSize } from './checkPageSize.js';
 import { CompressError } from './compressError.js';
 import { type Lz4Binding, loadLz4 } from './loadBinding.js';
 import { lz4DecodePrefixed } from './lz4Block.js';
+import {
+  type Lz4Addon,
+  Lz4NativeEncoder,
+  loadLz4Native,
+  lz4NativeDecodePrefixed,
+} from './lz4Native.js';
 import { Lz4WasmDecoder } from './lz4Wasm.js';
 import { Lz4WasmEncoder } from './lz4WasmEncoder.js';
 import type { BindingInfo, Codec, CodecOptions } from './types.js';
 
 /** The LZ4 decoders the codec can use. */
-export type Lz4Decoder = 'wasm' | 'binding' | 'js';
+export type Lz4Decoder = 'native' | 'wasm' | 'binding' | 'js';
 
 /** The LZ4 encoders the codec can use. */
-export type Lz4Encoder = 'wasm' | 'binding';
+export type Lz4Encoder = 'native' | 'wasm' | 'binding';
+
+const DECODERS: readonly Lz4Decoder[] = ['native', 'wasm', 'binding', 'js'];
+const ENCODERS: readonly Lz4Encoder[] = ['native', 'wasm', 'binding'];
+const BUILTIN_WASM: BindingInfo = { name: 'tierswap-lz4-wasm', version: '1' };
+const BUILTIN_JS: BindingInfo = { name: 'tierswap-lz4-js', version: '1' };
 
 export class Lz4Codec implements Codec {
   readonly name = 'lz4' as const;
   readonly level = 0;
   readonly sync = true;
   readonly pageSize: number;
+  /**
+   * What does the work: one library when encoder and decoder share it (`liblz4` by
+   * default), else `compressor + decompressor`.
+   */
   readonly binding: BindingInfo;
-  /** Which decoder runs: WebAssembly (default), the binding, or the TypeScript one. */
+  /** Which decoder runs (default 'native'). */
   readonly decoder: Lz4Decoder;
-  readonly #lz4: Lz4Binding;
-  /** The wasm decoder (its own memory), only when `decoder === 'wasm'`. */
-  readonly #wasm: Lz4WasmDecoder | undefined;
-  /** Which encoder runs: WebAssembly (default) or the binding. */
+  /** Which encoder runs (default 'native'). */
   readonly encoder: Lz4Encoder;
-  /** The wasm encoder (its own memory), only when `encoder === 'wasm'`. */
+  /** lz4-napi, only when the encoder or decoder is 'binding'. */
+  readonly #lz4: Lz4Binding | undefined;
+  /** The addon, only when the decoder is 'native'. */
+  readonly #native: Lz4Addon | undefined;
+  /** The wasm decoder (its own memory), only when the decoder is 'wasm'. */
+  readonly #wasm: Lz4WasmDecoder | undefined;
+  readonly #nativeEncoder: Lz4NativeEncoder | undefined;
   readonly #wasmEncoder: Lz4WasmEncoder | undefined;
 
   constructor(options: CodecOptions = {}) {
     this.pageSize = checkPageSize('@tierswap/compress/lz4Codec.constructor', options.pageSize);
-    const loaded = loadLz4();
-    this.#lz4 = loaded.api;
-    this.binding = loaded.info;
-    this.decoder = options.lz4Decoder ?? 'wasm';
+    this.decoder = pick('lz4Decoder', DECODERS, options.lz4Decoder);
+    this.encoder = pick('lz4Encoder', ENCODERS, options.lz4Encoder);
+    const napi = this.decoder === 'binding' || this.encoder === 'binding' ? loadLz4() : undefined;
+    const native =
+      this.decoder === 'native' || this.encoder === 'native' ? loadLz4Native() : undefined;
+    this.#lz4 = napi?.api;
+    this.#native = this.decoder === 'native' ? native?.addon : undefined;
     this.#wasm = this.decoder === 'wasm' ? new Lz4WasmDecoder(this.pageSize) : undefined;
-    this.encoder = options.lz4Encoder ?? 'wasm';
+    this.#nativeEncoder =
+      this.encoder === 'native' ? new Lz4NativeEncoder(this.pageSize) : undefined;
     this.#wasmEncoder = this.encoder === 'wasm' ? new Lz4WasmEncoder() : undefined;
+    const infoOf = (kind: Lz4Decoder): BindingInfo =>
+      kind === 'native'
+        ? native!.info
+        : kind === 'binding'
+          ? napi!.info
+          : kind === 'wasm'
+            ? BUILTIN_WASM
+            : BUILTIN_JS;
+    const enc = infoOf(this.encoder);
+    const dec = infoOf(this.decoder);
+    this.binding =
+      enc === dec
+        ? enc
+        : { name: `${enc.name} + ${dec.name}`, version: `${enc.version} + ${dec.version}` };
   }
 
   compressSync(page: Uint8Array): Uint8Array {
     checkPage('@tierswap/compress/lz4Codec.compressSync', page, this.pageSize);
     try {
-      // a wasm trap (none is expected: every access stays inside the fixed layout) would
-      // surface as COMPRESS_FAILED too, which zswap counts as a compression failure
+      // A wasm trap (none is expected: every access stays inside the fixed layout) or a
+      // liblz4 failure surfaces as COMPRESS_FAILED, which zswap counts as
+      // reject_compress_fail.
+      if (this.#nativeEncoder !== undefined) return this.#nativeEncoder.compressPrefixed(page);
       if (this.#wasmEncoder !== undefined) return this.#wasmEncoder.compressPrefixed(page);
-      return this.#lz4.compressSync(asBuffer(page));
+      return this.#lz4!.compressSync(asBuffer(page));
     } catch (cause) {
       throw new CompressError(
         'COMPRESS_FAILED',
@@ -91,7 +127,8 @@ export class Lz4Codec implements Codec {
 
   /**
    * Decode from a range of a larger buffer (an arena zspage) into `dst[dstStart..]`:
-   * the allocation-free path the pool uses. Returns false on corrupt input.
+   * the allocation-free path the pool uses. Returns false on corrupt input or a range
+   * outside the buffers; `dst` is then untouched.
    */
   decompressRange(
     src: Uint8Array,
@@ -100,6 +137,19 @@ export class Lz4Codec implements Codec {
     dst: Uint8Array,
     dstStart: number,
   ): boolean {
+    if (this.#native !== undefined) {
+      return (
+        lz4NativeDecodePrefixed(
+          this.#native,
+          src,
+          srcStart,
+          srcEnd,
+          dst,
+          dstStart,
+          this.pageSize,
+        ) >= 0
+      );
+    }
     if (this.#wasm !== undefined) {
       return this.#wasm.decodePrefixed(src, srcStart, srcEnd, dst, dstStart, this.pageSize) >= 0;
     }
@@ -109,7 +159,7 @@ export class Lz4Codec implements Codec {
     if (dstStart + this.pageSize > dst.length) return false;
     let out: Buffer;
     try {
-      out = this.#lz4.uncompressSync(src.subarray(srcStart, srcEnd));
+      out = this.#lz4!.uncompressSync(src.subarray(srcStart, srcEnd));
     } catch {
       return false;
     }
@@ -119,9 +169,10 @@ export class Lz4Codec implements Codec {
   }
 
   async compressBatch(pages: readonly Uint8Array[]): Promise<Uint8Array[]> {
-    // A wasm result is scratch memory: copy it. A binding result is a fresh Buffer.
-    if (this.#wasmEncoder !== undefined) return pages.map((p) => this.compressSync(p).slice());
-    return pages.map((p) => this.compressSync(p));
+    // native and wasm results are scratch memory: copy them. A binding result is a
+    // fresh Buffer.
+    if (this.encoder === 'binding') return pages.map((p) => this.compressSync(p));
+    return pages.map((p) => this.compressSync(p).slice());
   }
 
   async decompressBatch(srcs: readonly Uint8Array[], dsts: readonly Uint8Array[]): Promise<void> {
@@ -141,4 +192,16 @@ export function checkBatch(
       `@tierswap/compress/${codec}.decompressBatch: ${srcs.length} sources for ${dsts.length} destinations`,
     );
   }
+}
+
+/** An option's value, its default (the first), or INVALID_ARGUMENT naming it. */
+function pick<T extends string>(option: string, allowed: readonly T[], value: T | undefined): T {
+  if (value === undefined) return allowed[0]!;
+  if (!allowed.includes(value)) {
+    throw new CompressError(
+      'INVALID_ARGUMENT',
+      `@tierswap/compress/lz4Codec.constructor: ${option} "${String(value)}" is not one of ${allowed.join(', ')}`,
+    );
+  }
+  return value;
 }

@@ -190,8 +190,8 @@ describe('Lz4WasmEncoder', () => {
 });
 
 describe('Lz4Codec lz4Encoder option', () => {
-  it('uses the wasm encoder by default; both encoders give pages every decoder reads', async () => {
-    expect(new Lz4Codec().encoder).toBe('wasm');
+  it('uses the native encoder by default; every encoder gives pages every decoder reads', async () => {
+    expect(new Lz4Codec().encoder).toBe('native');
     expect(new Lz4Codec({ lz4Encoder: 'binding' }).encoder).toBe('binding');
     const pages = [
       ...filePages(NODE_BINARY, 4096, 200, 16),
@@ -199,8 +199,8 @@ describe('Lz4Codec lz4Encoder option', () => {
       entropyPage(4096, 8, 0, 5),
       new Uint8Array(4096),
     ];
-    for (const lz4Encoder of ['wasm', 'binding'] as const) {
-      for (const lz4Decoder of ['wasm', 'binding', 'js'] as const) {
+    for (const lz4Encoder of ['native', 'wasm', 'binding'] as const) {
+      for (const lz4Decoder of ['native', 'wasm', 'binding', 'js'] as const) {
         const codec = createCodec('lz4', { lz4Encoder, lz4Decoder });
         const batch = await codec.compressBatch(pages);
         const out = new Uint8Array(4096);
@@ -220,7 +220,7 @@ describe('Lz4Codec lz4Encoder option', () => {
   });
 
   it('wasm results at a 64 KiB page size round-trip through the codec', () => {
-    const codec = createCodec('lz4', { pageSize: 65536 });
+    const codec = createCodec('lz4', { pageSize: 65536, lz4Encoder: 'wasm', lz4Decoder: 'wasm' });
     const page = filePages(NODE_BINARY, 65536, 5, 1)[0]!;
     const c = codec.compressSync(page).slice();
     const out = new Uint8Array(65536);

@@ -30,12 +30,15 @@ export interface CodecOptions {
   /** zstd compression level (1..19, default 3 as in @mongodb-js/zstd). Ignored by others. */
   readonly level?: number;
   /**
-   * lz4 only: 'wasm' (lz4Wasm.ts, default), 'binding' (lz4-napi uncompressSync) or 'js'
-   * (lz4Block.ts).
+   * lz4 only: 'native' (the system's liblz4 through this package's addon, default),
+   * 'wasm' (lz4Wasm.ts), 'binding' (lz4-napi uncompressSync) or 'js' (lz4Block.ts).
    */
-  readonly lz4Decoder?: 'wasm' | 'binding' | 'js';
-  /** lz4 only: 'wasm' (lz4WasmEncoder.ts, default) or 'binding' (lz4-napi compressSync). */
-  readonly lz4Encoder?: 'wasm' | 'binding';
+  readonly lz4Decoder?: 'native' | 'wasm' | 'binding' | 'js';
+  /**
+   * lz4 only: 'native' (liblz4, default), 'wasm' (lz4WasmEncoder.ts) or 'binding'
+   * (lz4-napi compressSync).
+   */
+  readonly lz4Encoder?: 'native' | 'wasm' | 'binding';
 }
 
 /**

@@ -7,19 +7,10 @@
  * tests (src/*.test.ts) and the benchmarks need them, and bench/ is type-checked.
  */
 
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Codec } from '@tierswap/compress';
-import { isZeroPage } from '@tierswap/compress';
 import { SimpleMemcgTree } from '../src/simpleMemcgTree.js';
 import type { Clock, WritebackRefusal, WritebackTarget, ZswapPoolOptions } from '../src/types.js';
 import { ZswapPool } from '../src/zswapPool.js';
@@ -104,43 +95,6 @@ export class FileWritebackTarget implements WritebackTarget {
 }
 
 /**
- * Up to `count` non-zero pages of this process's own anonymous memory (V8 heap, malloc
- * arenas), read through /proc/self/mem: the closest thing to what a swap pool sees.
- * Zero pages are skipped (the swap layer keeps them out of zswap). Returns fewer pages
- * when the process has less readable memory.
- */
-export function procSelfPages(count: number, pageSize = 4096): Uint8Array[] {
-  const maps = readFileSync('/proc/self/maps', 'utf8').split('\n');
-  const fd = openSync('/proc/self/mem', 'r');
-  const out: Uint8Array[] = [];
-  try {
-    for (const line of maps) {
-      const m = /^([0-9a-f]+)-([0-9a-f]+) rw-p \S+ \S+ \d+\s*(.*)$/.exec(line);
-      if (!m) continue;
-      const path = m[3] ?? '';
-      if (path !== '' && path !== '[heap]') continue;
-      const start = Number.parseInt(m[1]!, 16);
-      const end = Number.parseInt(m[2]!, 16);
-      for (let a = start; a + pageSize <= end && out.length < count; a += pageSize) {
-        const page = new Uint8Array(pageSize);
-        let n = 0;
-        try {
-          n = readSync(fd, page, 0, pageSize, BigInt(a));
-        } catch {
-          break; // unreadable mapping (guard pages): next mapping
-        }
-        if (n !== pageSize) break;
-        if (!isZeroPage(page)) out.push(page);
-      }
-      if (out.length >= count) break;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return out;
-}
-
-/**
  * The pool the tests start from: memcg tree 0 > 1 > {2, 3}, a virtual clock, 1 GiB of RAM
  * (max pool 20% of it) and a real file of `slots` pages as writeback target. The caller
  * closes `target` when done.
@@ -162,4 +116,35 @@ export function testPool(
     ...over,
   });
   return { pool, tree, clock, target };
+}
+
+/** A codec that replays precomputed results: the pool's own cost, without compression. */
+export function replayCodec(base: Codec, outs: readonly Uint8Array[]): Codec & { rewind(): void } {
+  let k = 0;
+  return {
+    name: base.name,
+    level: base.level,
+    pageSize: base.pageSize,
+    binding: base.binding,
+    sync: true,
+    rewind: () => {
+      k = 0;
+    },
+    compressSync: () => outs[k++ % outs.length]!,
+    decompressSync: (s, d) => base.decompressSync(s, d),
+    decompressRange: (s, a, b, d, o) => base.decompressRange(s, a, b, d, o),
+    compressBatch: async (ps) => ps.map(() => outs[k++ % outs.length]!),
+    decompressBatch: (s, d) => base.decompressBatch(s, d),
+  };
+}
+
+/** The benches' pool: memcg 1 under the root, 16 GiB of RAM, a virtual clock. */
+export function newBenchPool(codec: Codec, zsChainSize = 8): ZswapPool {
+  return new ZswapPool({
+    codec,
+    memcg: new SimpleMemcgTree(0).add(1, 0),
+    clock: new VirtualClock(),
+    ramBytes: 2 ** 34,
+    zsChainSize,
+  });
 }

@@ -8,61 +8,31 @@
  * - the codec alone, the pool's store and load (same pages, fresh pool per round), and
  *   the pool with a replay codec that returns precomputed results: the time the store
  *   path spends outside the codec;
- * - packing overhead (arena footprint / sum of compressed sizes - 1) and metadata bytes
- *   per entry, on pools of 128 MiB and 1 GiB of original data (the corpus's compressed
- *   results replayed 16 and 128 times): each size class keeps one partly filled
- *   zspage, a fixed cost that only large pools amortize (zram's ~1.9% is on 1.6 GiB);
- *   the 1 GiB pool is also measured with 16-page zspages (CONFIG_ZSMALLOC_CHAIN_SIZE=16).
+ * - metadata bytes per entry on a pool of 128 MiB of original data (the corpus's
+ *   compressed results replayed 16 times). Packing has its own bench
+ *   (packing.bench.ts).
  * Ratios are "native time per page / ours", so 1.0 means as fast as the CLI.
  * zstd goes through storeBatch/loadBatch with batches of 64 pages (Promise-only binding).
  *
  * Run: pnpm --filter @tierswap/zswap bench (node --conditions=@tierswap/source --import tsx).
  */
 
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { filePages, NODE_BINARY } from '@tierswap/bench-kit';
+import { filePages, type Native, NODE_BINARY, nativeCli, procSelfPages } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
-import { SimpleMemcgTree } from '../src/simpleMemcgTree.js';
-import { ZswapPool } from '../src/zswapPool.js';
-import { procSelfPages, VirtualClock } from './helpers.js';
+import type { ZswapPool } from '../src/zswapPool.js';
+import { newBenchPool as newPool, replayCodec } from './helpers.js';
 
 const PAGE = 4096;
 const PAGES = 2048; // 8 MiB per corpus
 const ROUNDS = 12;
 const BATCH = 64;
 
-interface Native {
-  ratio: number;
-  compUs: number;
-  decompUs: number;
-}
-
-/** Run the native CLI benchmark; it reports on stderr, with \r progress lines. */
+/** Native CLI benchmark at level 1 (`lz4 -b1` / `zstd -b1`, 4 KiB blocks). */
 function cli(tool: 'lz4' | 'zstd', file: string): Native {
-  const r = spawnSync(tool, ['-b1', '-B4096', '-i1', file], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${tool} failed: ${r.stderr}`);
-  return parseCli(`${r.stdout}\n${r.stderr}`);
-}
-
-function parseCli(text: string): Native {
-  const re = /\(x?([\d.]+)\),\s*([\d.]+) MB\/s\s*,\s*([\d.]+) MB\/s/g;
-  let m: RegExpExecArray | null;
-  let last: RegExpExecArray | null = null;
-  for (;;) {
-    m = re.exec(text);
-    if (m === null) break;
-    last = m;
-  }
-  if (last === null) throw new Error(`cannot parse CLI output: ${text.slice(-300)}`);
-  // MB/s with MB = 1e6 B, i.e. bytes per microsecond.
-  return {
-    ratio: Number(last[1]),
-    compUs: PAGE / Number(last[2]),
-    decompUs: PAGE / Number(last[3]),
-  };
+  return nativeCli(tool, 1, file);
 }
 
 /**
@@ -71,36 +41,6 @@ function parseCli(text: string): Native {
  */
 function best(xs: number[]): number {
   return Math.min(...xs);
-}
-
-/** A codec that replays precomputed results: the pool's own cost, without compression. */
-function replayCodec(base: Codec, outs: readonly Uint8Array[]): Codec & { rewind(): void } {
-  let k = 0;
-  return {
-    name: base.name,
-    level: base.level,
-    pageSize: base.pageSize,
-    binding: base.binding,
-    sync: true,
-    rewind: () => {
-      k = 0;
-    },
-    compressSync: () => outs[k++ % outs.length]!,
-    decompressSync: (s, d) => base.decompressSync(s, d),
-    decompressRange: (s, a, b, d, o) => base.decompressRange(s, a, b, d, o),
-    compressBatch: async (ps) => ps.map(() => outs[k++ % outs.length]!),
-    decompressBatch: (s, d) => base.decompressBatch(s, d),
-  };
-}
-
-function newPool(codec: Codec, zsChainSize = 8): ZswapPool {
-  return new ZswapPool({
-    codec,
-    memcg: new SimpleMemcgTree(0).add(1, 0),
-    clock: new VirtualClock(),
-    ramBytes: 2 ** 34,
-    zsChainSize,
-  });
 }
 
 /**
@@ -141,9 +81,6 @@ interface Row {
   poolLoadUs: number;
   loadVsNative: number;
   loadOutsideCodecUs: number;
-  packing128MiBPct: number;
-  packing1GiBPct: number;
-  packing1GiBChain16Pct: number;
   entryBytes: number;
   indexBytes: number;
   arenaMetaBytes: number;
@@ -256,22 +193,19 @@ async function benchZstd(pages: Uint8Array[], native: Native, corpus: string): P
   });
 }
 
-/** Packing and metadata on a pool of `scale` x the corpus (replayed compressed results). */
+/** Metadata on a pool of `scale` x the corpus (replayed compressed results). */
 function atScale(
   base: Codec,
   pages: Uint8Array[],
   outs: Uint8Array[],
   scale: number,
-  chain = 8,
-): { packingPct: number; entryB: number; indexB: number; arenaB: number; totalB: number } {
+): { entryB: number; indexB: number; arenaB: number; totalB: number } {
   const replay = replayCodec(base, outs);
-  const pool = newPool(replay, chain);
+  const pool = newPool(replay);
   const n = pages.length * scale;
   for (let i = 0; i < n; i++) pool.store(i, 1, pages[i % pages.length]!);
-  const footprint = pool.stats().pool_total_size;
   const m = pool.metadataBytes();
   return {
-    packingPct: ((footprint - pool.compressedBytes) / pool.compressedBytes) * 100,
     entryB: m.entryArrays / n,
     indexB: m.index / n,
     arenaB: m.arena / n,
@@ -298,8 +232,6 @@ function row(
   for (const o of outs) total += o.length;
   const r2 = (x: number) => Math.round(x * 100) / 100;
   const sc = atScale(codec, pages, outs, 16);
-  const big = atScale(codec, pages, outs, 128);
-  const big16 = atScale(codec, pages, outs, 128, 16);
   return {
     corpus,
     codec: codec.level ? `${codec.name}-${codec.level}` : codec.name,
@@ -317,9 +249,6 @@ function row(
     poolLoadUs: r2(m.load),
     loadVsNative: r2(native.decompUs / m.load),
     loadOutsideCodecUs: r2(Math.max(0, m.load - m.decomp)),
-    packing128MiBPct: r2(sc.packingPct),
-    packing1GiBPct: r2(big.packingPct),
-    packing1GiBChain16Pct: r2(big16.packingPct),
     entryBytes: r2(sc.entryB),
     indexBytes: r2(sc.indexB),
     arenaMetaBytes: r2(sc.arenaB),

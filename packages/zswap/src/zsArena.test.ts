@@ -63,6 +63,13 @@ describe('ZsArena', () => {
     expect(st.footprintBytes).toBeGreaterThanOrEqual(st.slotBytes);
     for (let i = 0; i < handles.length; i++) a.free(handles[i]!, sizes[i]!);
     expect(() => a.free(handles[0]!, sizes[0]!)).toThrow(/not a live object/);
+    // handles that are not u32 integers never alias a live object
+    const live = a.alloc(100, 7);
+    for (const bad of [0, -1, live + 2 ** 32, live + 0.5, Number.NaN]) {
+      expect(() => a.free(bad, 100)).toThrow(/not a live object/);
+    }
+    expect(a.ownerOf(live)).toBe(7);
+    a.free(live, 100);
     a.compact(() => undefined);
     expect(a.stats().footprintBytes).toBe(0);
     expect(a.stats().zspages).toBe(0);

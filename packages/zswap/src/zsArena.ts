@@ -17,8 +17,9 @@
  *   Cached bytes are reported apart (cachedBytes), like free pages in the buddy
  *   allocator are not zswap's; compact() drops the cache.
  * - Handles are never 0 (0 means "no object" in the pool's tables): handle =
- *   zspageId * slots + objectIndex + 1, where slots = chain * pageSize / minObject is
- *   the most objects a zspage can hold (1024 for 8 pages of 32 B objects).
+ *   zspageId * slots + objectIndex + 1, where slots is the most objects a zspage can
+ *   hold (chain * pageSize / minObject) rounded up to a power of two (1024 for 8 pages of
+ *   32 B objects).
  * - Each zspage has a backref array (u32 per object slot): the owner of a used object
  *   (the pool's entry index) or, with bit 31 set, the next free slot. The free list
  *   lives there, not in the objects, so objects need no header and compaction can tell
@@ -90,8 +91,13 @@ export class ZsArena {
   #compacted = 0;
   #backrefBytes = 0;
 
-  /** Object slots per zspage in the handle encoding: chain * pageSize / minObject. */
+  /**
+   * Object slots per zspage in the handle encoding: chain * pageSize / minObject rounded
+   * up to a power of two, so a handle splits with a shift and a mask (loads decode a
+   * handle three times; divisions showed in their profile).
+   */
   readonly #objSlots: number;
+  readonly #slotShift: number;
   readonly #maxZspages: number;
   readonly chainSize: number;
 
@@ -120,7 +126,8 @@ export class ZsArena {
     this.#partial = [];
     this.#cache = [];
     this.#cacheLimit = options.cacheLimitBytes ?? 8 << 20;
-    this.#objSlots = (chain * pageSize) / this.minObject;
+    this.#slotShift = Math.ceil(Math.log2((chain * pageSize) / this.minObject));
+    this.#objSlots = 2 ** this.#slotShift;
     this.#maxZspages = Math.floor(0xffffffff / this.#objSlots) - 1;
     for (let c = 0; c < n; c++) {
       const size = (c + 1) * this.classStep;
@@ -197,10 +204,16 @@ export class ZsArena {
   /** Free the object behind `handle`; `size` is the size it was allocated with. */
   free(handle: number, size: number): void {
     const h = handle - 1;
-    const zs = Math.floor(h / this.#objSlots);
-    const obj = h - zs * this.#objSlots;
+    const zs = h >>> this.#slotShift;
+    const obj = h & (this.#objSlots - 1);
     const back = this.#zsBack[zs];
-    if (handle <= 0 || back === undefined || obj >= back.length || (back[obj]! & FREE_BIT) !== 0) {
+    if (
+      handle <= 0 ||
+      handle >>> 0 !== handle ||
+      back === undefined ||
+      obj >= back.length ||
+      (back[obj]! & FREE_BIT) !== 0
+    ) {
       throw new ZswapError(
         'BAD_HANDLE',
         `@tierswap/zswap/zsArena.free: handle ${handle} is not a live object`,
@@ -220,7 +233,7 @@ export class ZsArena {
 
   /** The zspage buffer an object lives in (use with offsetOf). */
   bufferOf(handle: number): Uint8Array {
-    const zs = Math.floor((handle - 1) / this.#objSlots);
+    const zs = (handle - 1) >>> this.#slotShift;
     const buf = this.#zsBuf[zs];
     if (buf === undefined) {
       throw new ZswapError(
@@ -234,16 +247,16 @@ export class ZsArena {
   /** Byte offset of an object inside its zspage buffer. */
   offsetOf(handle: number): number {
     const h = handle - 1;
-    const zs = Math.floor(h / this.#objSlots);
-    return (h - zs * this.#objSlots) * this.#classSize[this.#zsClass[zs]!]!;
+    const zs = h >>> this.#slotShift;
+    return (h & (this.#objSlots - 1)) * this.#classSize[this.#zsClass[zs]!]!;
   }
 
   /** Owner recorded for a live object. */
   ownerOf(handle: number): number {
     const h = handle - 1;
-    const zs = Math.floor(h / this.#objSlots);
+    const zs = h >>> this.#slotShift;
     const back = this.#zsBack[zs];
-    const v = back?.[h - zs * this.#objSlots];
+    const v = back?.[h & (this.#objSlots - 1)];
     if (v === undefined || (v & FREE_BIT) !== 0) {
       throw new ZswapError(
         'BAD_HANDLE',

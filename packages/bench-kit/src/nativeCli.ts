@@ -1,5 +1,5 @@
 /**
- * The native baseline of the compress benchmarks: the lz4 / zstd command-line tools'
+ * The native baseline of the compress and zswap benchmarks: the lz4 / zstd command-line tools'
  * own benchmark mode (`lz4 -b1 -B4096 -i1 FILE`, `zstd -b3 -B4096 -i1 FILE`) on the
  * same bytes, read back as microseconds per 4 KiB block.
  *

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "tierswap_lz4",
+      "sources": ["native/lz4Native.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "libraries": ["-ldl"]
+    }
+  ]
+}

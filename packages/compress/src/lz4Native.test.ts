@@ -1,0 +1,270 @@
+/**
+ * Tests of the native lz4 path (lz4Native.ts and the addon native/lz4Native.c over the
+ * system's liblz4): byte-identical output to our WebAssembly encoder (two independent
+ * implementations of C lz4's fast mode agreeing on real pages), byte-exact decoding of
+ * every encoder's pages from a range of an arena into an offset of the destination,
+ * fuzzed corrupt input (refused, the destination untouched, agreement with the plain
+ * reference decoder whenever a block is accepted), range and type checks, the error a
+ * missing library gives, and one addon state per Node environment (worker threads).
+ */
+
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  entropyPage,
+  filePages,
+  heapSnapshotPages,
+  NODE_BINARY,
+  rng,
+  textPages,
+} from '@tierswap/bench-kit';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeBlock, referenceDecode, sequenceArb } from '../bench/lz4Reference.js';
+import { createCodec } from './createCodec.js';
+import { loadLz4 } from './loadBinding.js';
+import { LZ4_PREFIX_BYTES } from './lz4Block.js';
+import {
+  Lz4NativeEncoder,
+  loadLz4Native,
+  lz4NativeDecodePrefixed,
+  nativeDecodeBlock,
+  nativeEncodeBlock,
+} from './lz4Native.js';
+import { Lz4WasmEncoder } from './lz4WasmEncoder.js';
+
+const PAGE = 4096;
+const { addon } = loadLz4Native();
+const packageDir = join(import.meta.dirname, '..');
+
+function realPages(): Uint8Array[] {
+  return [
+    ...filePages(NODE_BINARY, PAGE, 100, 96),
+    ...textPages(48, PAGE, '/usr/share'),
+    ...heapSnapshotPages(32),
+    entropyPage(PAGE, 8, 0, 1), // incompressible
+    entropyPage(PAGE, 5, 0.5, 2),
+    entropyPage(PAGE, 2, 0.9, 3),
+    new Uint8Array(PAGE),
+  ];
+}
+
+/** `[u32 LE size][block]` around a raw block. */
+function prefixed(block: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(LZ4_PREFIX_BYTES + block.length);
+  new DataView(out.buffer).setUint32(0, size, true);
+  out.set(block, LZ4_PREFIX_BYTES);
+  return out;
+}
+
+describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
+  it('reports the library it opened', () => {
+    expect(loadLz4Native().info.name).toBe('liblz4');
+    expect(loadLz4Native().info.version).toMatch(/^1\.\d+\.\d+$/);
+  });
+
+  it("compresses real pages to exactly our WebAssembly encoder's bytes (both are C lz4's fast mode)", () => {
+    const native = new Lz4NativeEncoder(PAGE);
+    const wasm = new Lz4WasmEncoder();
+    for (const page of realPages()) {
+      const a = native.compressPrefixed(page).slice();
+      const b = wasm.compressPrefixed(page);
+      expect(Buffer.compare(a, b)).toBe(0);
+    }
+  });
+
+  it("decodes every encoder's pages byte-exactly, from an arena range into a destination offset", () => {
+    const napi = loadLz4().api;
+    const native = new Lz4NativeEncoder(PAGE);
+    for (const page of realPages()) {
+      for (const c of [
+        native.compressPrefixed(page).slice(),
+        napi.compressSync(Buffer.from(page)),
+      ]) {
+        const arena = new Uint8Array(c.length + 100).fill(0xee);
+        arena.set(c, 37);
+        const dst = new Uint8Array(3 * PAGE).fill(0x11);
+        expect(lz4NativeDecodePrefixed(addon, arena, 37, 37 + c.length, dst, PAGE, PAGE)).toBe(
+          PAGE,
+        );
+        expect(Buffer.compare(dst.subarray(PAGE, 2 * PAGE), page)).toBe(0);
+        // nothing outside the page changed
+        expect(dst.subarray(0, PAGE).every((b) => b === 0x11)).toBe(true);
+        expect(dst.subarray(2 * PAGE).every((b) => b === 0x11)).toBe(true);
+      }
+    }
+  });
+
+  it('refuses truncated, wrongly prefixed and bit-flipped pages and leaves the destination untouched', () => {
+    const native = new Lz4NativeEncoder(PAGE);
+    const next = rng(5);
+    let refused = 0;
+    for (const page of filePages(NODE_BINARY, PAGE, 3000, 24)) {
+      const good = native.compressPrefixed(page).slice();
+      const cases: Uint8Array[] = [
+        good.subarray(0, good.length - 1),
+        good.subarray(0, LZ4_PREFIX_BYTES + 1),
+        Uint8Array.of(...good.subarray(0, 1), 0, ...good.subarray(2)), // prefix says 0 KiB
+      ];
+      for (let k = 0; k < 40; k++) {
+        const bad = good.slice();
+        const at = LZ4_PREFIX_BYTES + Math.floor(next() * (bad.length - LZ4_PREFIX_BYTES));
+        bad[at] = bad[at]! ^ (1 << Math.floor(next() * 8));
+        cases.push(bad);
+      }
+      for (const c of cases) {
+        const dst = new Uint8Array(PAGE).fill(0x77);
+        const n = lz4NativeDecodePrefixed(addon, c, 0, c.length, dst, 0, PAGE);
+        if (n < 0) {
+          refused++;
+          expect(dst.every((b) => b === 0x77)).toBe(true);
+        } else {
+          // accepted: it must be a valid block, decoding to what the reference decodes
+          expect(n).toBe(PAGE);
+          expect(referenceDecode(c.subarray(LZ4_PREFIX_BYTES), PAGE)).toEqual([...dst]);
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(24 * 3); // at least every truncation and bad prefix
+  });
+
+  it('agrees with the reference decoder on generated blocks, and refuses what does not decode to the size asked', () => {
+    fc.assert(
+      fc.property(
+        fc.array(sequenceArb, { maxLength: 40 }),
+        fc.uint8Array({ maxLength: 20 }),
+        (seqs, last) => {
+          const block = encodeBlock(seqs, last);
+          const ref = referenceDecode(block, 1 << 20);
+          const size = ref?.length ?? 100;
+          const dst = new Uint8Array(size + 8).fill(0x42);
+          const n =
+            size === 0
+              ? -1
+              : lz4NativeDecodePrefixed(
+                  addon,
+                  prefixed(block, size),
+                  0,
+                  block.length + 4,
+                  dst,
+                  4,
+                  size,
+                );
+          if (n >= 0) {
+            expect(ref).toEqual([...dst.subarray(4, 4 + size)]);
+          } else {
+            expect(dst.every((b) => b === 0x42)).toBe(true);
+          }
+          // asking for one byte more than the block holds is always refused
+          if (ref !== undefined) {
+            const longer = new Uint8Array(size + 1);
+            expect(
+              lz4NativeDecodePrefixed(
+                addon,
+                prefixed(block, size + 1),
+                0,
+                block.length + 4,
+                longer,
+                0,
+                size + 1,
+              ),
+            ).toBe(-1);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('returns -1 for ranges outside the buffers and throws TypeError for bad arguments', () => {
+    const page = filePages(NODE_BINARY, PAGE, 7, 1)[0]!;
+    const c = new Lz4NativeEncoder(PAGE).compressPrefixed(page).slice();
+    const dst = new Uint8Array(PAGE);
+    const block = c.subarray(LZ4_PREFIX_BYTES);
+    const n = block.length;
+    const decode = (s0: number, s1: number, d0: number, size: number): number =>
+      nativeDecodeBlock(addon, block, s0, s1, dst, d0, size);
+    expect(decode(0, n + 1, 0, PAGE)).toBe(-1);
+    expect(decode(-1, n, 0, PAGE)).toBe(-1);
+    expect(decode(5, 5, 0, PAGE)).toBe(-1);
+    expect(decode(0, n, 1, PAGE)).toBe(-1);
+    expect(decode(0, n, 0, 0)).toBe(-1);
+    expect(decode(0, n, -PAGE, PAGE)).toBe(-1);
+    expect(decode(0, n, 2 ** 31 - 1, PAGE)).toBe(-1); // no overflow of dstStart + size
+    expect(lz4NativeDecodePrefixed(addon, c, 0.5, c.length, dst, 0, PAGE)).toBe(-1);
+    expect(nativeEncodeBlock(addon, page, new Uint8Array(10), 11)).toBe(0);
+    expect(nativeEncodeBlock(addon, page, new Uint8Array(100), 0)).toBe(0); // does not fit
+    expect(dst.every((b) => b === 0)).toBe(true);
+    expect(decode(0, n, 0, PAGE)).toBe(PAGE); // and the good call still works
+    const raw = addon.decode as (...args: unknown[]) => number;
+    expect(() => raw([1, 2, 3], dst)).toThrow(TypeError);
+    expect(() => raw(new Uint16Array(8), dst)).toThrow(/expected a Uint8Array/);
+    expect(() => raw(block)).toThrow(/decode: 2 arguments expected/);
+    expect(() => (addon.encode as (...args: unknown[]) => number)(page)).toThrow(
+      /encode: 2 arguments expected/,
+    );
+  });
+
+  it('names the library and the fix when liblz4 cannot be opened', () => {
+    const code = [
+      "import { createCodec } from './src/createCodec.ts';",
+      'try { createCodec("lz4"); console.log("loaded"); }',
+      'catch (e) { console.log(e.code, e.message); }',
+      "console.log(createCodec('lz4', { lz4Encoder: 'wasm', lz4Decoder: 'wasm' }).binding.name);",
+    ].join('\n');
+    const r = spawnSync(
+      process.execPath,
+      ['--conditions=@tierswap/source', '--import', 'tsx', '--input-type=module', '-e', code],
+      {
+        cwd: packageDir,
+        encoding: 'utf8',
+        env: { ...process.env, TIERSWAP_LIBLZ4: '/nonexistent/liblz4.so.1' },
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(
+      /^BINDING_LOAD_FAILED .*dlopen\(\/nonexistent\/liblz4\.so\.1\) failed/,
+    );
+    expect(r.stdout).toMatch(/lz4Encoder: 'wasm', lz4Decoder: 'wasm'/);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('tierswap-lz4-wasm');
+  });
+
+  it('keeps one state per Node environment: worker threads compress and decode at once', async () => {
+    const addonPath = createRequire(import.meta.url).resolve('../build/Release/tierswap_lz4.node');
+    const pages = filePages(NODE_BINARY, PAGE, 500, 64);
+    const script = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const a = require(workerData.addonPath);
+      const out = new Uint8Array(8192), back = new Uint8Array(${PAGE});
+      let ok = 0;
+      for (let round = 0; round < 20; round++) {
+        for (const p of workerData.pages) {
+          a.args[2] = 0;
+          const n = a.encode(p, out);
+          a.args.set([0, n, 0, ${PAGE}]);
+          if (a.decode(out, back) === ${PAGE} && Buffer.compare(back, p) === 0) ok++;
+        }
+      }
+      parentPort.postMessage(ok);`;
+    const running = Promise.all(
+      [0, 1, 2].map(
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const w = new Worker(script, { eval: true, workerData: { addonPath, pages } });
+            w.once('message', resolve);
+            w.once('error', reject);
+          }),
+      ),
+    );
+    // the main thread keeps using its own state meanwhile
+    const codec = createCodec('lz4');
+    const back = new Uint8Array(PAGE);
+    for (const p of pages) {
+      codec.decompressSync(codec.compressSync(p), back);
+      expect(Buffer.compare(back, p)).toBe(0);
+    }
+    expect(await running).toEqual([20 * 64, 20 * 64, 20 * 64]);
+  });
+});
