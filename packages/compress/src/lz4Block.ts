@@ -206,6 +206,19 @@ export function lz4DecodeBlock(
   }
 }
 
+/** The page size in an lz4-napi prefix (`[u32 LE size]`) at `src[at]` (4 bytes there). */
+export function readLz4Prefix(src: Uint8Array, at: number): number {
+  return (src[at]! | (src[at + 1]! << 8) | (src[at + 2]! << 16) | (src[at + 3]! << 24)) >>> 0;
+}
+
+/** Write the lz4-napi prefix for a page of `size` bytes at `dst[at]`. */
+export function writeLz4Prefix(dst: Uint8Array, at: number, size: number): void {
+  dst[at] = size & 0xff;
+  dst[at + 1] = (size >>> 8) & 0xff;
+  dst[at + 2] = (size >>> 16) & 0xff;
+  dst[at + 3] = size >>> 24;
+}
+
 /**
  * Decode an lz4-napi page (`[u32 LE size][block]`) into `dst[dstStart, dstStart+size)`.
  * Returns the decoded size, or -1 when the prefix does not match `expectedSize` or the
@@ -220,12 +233,7 @@ export function lz4DecodePrefixed(
   expectedSize: number,
 ): number {
   if (srcEnd - srcStart < LZ4_PREFIX_BYTES + 1) return -1;
-  const size =
-    (src[srcStart]! |
-      (src[srcStart + 1]! << 8) |
-      (src[srcStart + 2]! << 16) |
-      (src[srcStart + 3]! << 24)) >>>
-    0;
+  const size = readLz4Prefix(src, srcStart);
   if (size !== expectedSize || dstStart + size > dst.length) return -1;
   const n = lz4DecodeBlock(
     src,

@@ -16,7 +16,7 @@
 
 import { createRequire } from 'node:module';
 import { CompressError } from './compressError.js';
-import { LZ4_PREFIX_BYTES } from './lz4Block.js';
+import { LZ4_PREFIX_BYTES, readLz4Prefix, writeLz4Prefix } from './lz4Block.js';
 import type { BindingInfo } from './types.js';
 
 /** The addon's exports (native/lz4Native.c). */
@@ -126,10 +126,7 @@ export class Lz4NativeEncoder {
       );
     }
     const n = src.length;
-    out[0] = n & 0xff;
-    out[1] = (n >>> 8) & 0xff;
-    out[2] = (n >>> 16) & 0xff;
-    out[3] = n >>> 24;
+    writeLz4Prefix(out, 0, n);
     return out.subarray(0, LZ4_PREFIX_BYTES + blockLen);
   }
 }
@@ -158,12 +155,7 @@ export function lz4NativeDecodePrefixed(
   ) {
     return -1;
   }
-  const size =
-    (src[srcStart]! |
-      (src[srcStart + 1]! << 8) |
-      (src[srcStart + 2]! << 16) |
-      (src[srcStart + 3]! << 24)) >>>
-    0;
+  const size = readLz4Prefix(src, srcStart);
   if (size !== expectedSize) return -1;
   return nativeDecodeBlock(addon, src, srcStart + LZ4_PREFIX_BYTES, srcEnd, dst, dstStart, size);
 }

@@ -31,7 +31,7 @@
  * refreshed then, because growing detaches the old ArrayBuffer.
  */
 
-import { isBlockRange, LZ4_PREFIX_BYTES } from './lz4Block.js';
+import { isBlockRange, LZ4_PREFIX_BYTES, readLz4Prefix } from './lz4Block.js';
 import { emitModule, FunctionBuilder, I32, OP } from './wasmEmitter.js';
 import { type WasmMemory, type WasmModule, wasm } from './wasmRuntime.js';
 
@@ -377,12 +377,7 @@ export class Lz4WasmDecoder {
     ) {
       return -1;
     }
-    const size =
-      (src[srcStart]! |
-        (src[srcStart + 1]! << 8) |
-        (src[srcStart + 2]! << 16) |
-        (src[srcStart + 3]! << 24)) >>>
-      0;
+    const size = readLz4Prefix(src, srcStart);
     if (size !== expectedSize || !Number.isInteger(dstStart) || dstStart < 0) return -1;
     if (dstStart + size > dst.length) return -1;
     const len = srcEnd - srcStart - LZ4_PREFIX_BYTES;

@@ -27,7 +27,7 @@
  * `Codec.compressSync` allows.
  */
 
-import { LZ4_PREFIX_BYTES } from './lz4Block.js';
+import { LZ4_PREFIX_BYTES, writeLz4Prefix } from './lz4Block.js';
 import { emitModule, FunctionBuilder, I32, I64, OP } from './wasmEmitter.js';
 import { type WasmModule, wasm } from './wasmRuntime.js';
 
@@ -326,10 +326,7 @@ export class Lz4WasmEncoder {
     const bytes = this.#bytes;
     bytes.set(src, IN_BASE);
     const blockLen = this.#compress(IN_BASE, IN_BASE + n, OUT_BASE + LZ4_PREFIX_BYTES);
-    bytes[OUT_BASE] = n & 0xff;
-    bytes[OUT_BASE + 1] = (n >>> 8) & 0xff;
-    bytes[OUT_BASE + 2] = (n >>> 16) & 0xff;
-    bytes[OUT_BASE + 3] = 0;
+    writeLz4Prefix(bytes, OUT_BASE, n);
     return bytes.subarray(OUT_BASE, OUT_BASE + LZ4_PREFIX_BYTES + blockLen);
   }
 }
