@@ -1,8 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { entropyPage, filePages, median, NODE_BINARY, rng, textPages } from './index.js';
+import {
+  entropyPage,
+  filePages,
+  median,
+  NODE_BINARY,
+  rng,
+  textPages,
+  zramFill,
+  zramUnavailable,
+} from './index.js';
 
 describe('rng', () => {
   it('repeats the same sequence for the same seed, in [0, 1)', () => {
@@ -62,5 +71,31 @@ describe('corpora', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('kernel zram', () => {
+  it('fills a device of its own with the pages and reads mm_stat, then removes it', () => {
+    const why = zramUnavailable();
+    if (why !== undefined) {
+      // Machines without zram or root: the reason must say which.
+      expect(why).toMatch(/zram|root/);
+      expect(() => zramFill([new Uint8Array(4096)], 1, 'lz4')).toThrow(why);
+      return;
+    }
+    const devices = (): string[] => readdirSync('/sys/block').filter((d) => d.startsWith('zram'));
+    const before = devices();
+    const zero = new Uint8Array(4096);
+    const pages = [zero, ...filePages(NODE_BINARY, 4096, 500, 63)];
+    const st = zramFill(pages, 128, 'lz4');
+    expect(st.origDataSize).toBe(128 * 4096);
+    expect(st.samePages).toBe(2); // the zero page, twice
+    expect(st.comprDataSize).toBeGreaterThan(0);
+    expect(st.comprDataSize).toBeLessThan(126 * 4096);
+    expect(st.memUsedTotal).toBeGreaterThanOrEqual(st.comprDataSize);
+    expect(devices()).toEqual(before);
+    expect(() => zramFill(pages, 1, 'no-such-codec')).toThrow(/has no no-such-codec/);
+    expect(devices()).toEqual(before);
+    expect(() => zramFill([new Uint8Array(100)], 1, 'lz4')).toThrow(/4096 B each/);
   });
 });

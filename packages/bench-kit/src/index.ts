@@ -6,6 +6,7 @@ export {
   procSelfPages,
   textPages,
 } from './corpus.js';
+export { type ZramMmStat, zramFill, zramUnavailable } from './kernelZram.js';
 export { median } from './median.js';
 export { type Native, nativeCli } from './nativeCli.js';
 export { markdownBlock, runExample, runReadmeExample } from './readmeExample.js';

@@ -6,15 +6,20 @@
  * process) and codec (lz4, zstd level 1), the pool is filled to 128 MiB and to 1 GiB of
  * original data with the corpus's real compressed results (replayed, so the fill takes
  * seconds), with 8-page zspages (the kernel's default CONFIG_ZSMALLOC_CHAIN_SIZE) and
- * with 16 (its maximum). Packing overhead = arena footprint / sum of compressed sizes
- * - 1, as zram's mem_used_total / compr_data_size.
+ * with 16 (its maximum). Packing overhead = arena footprint / compressed bytes - 1,
+ * counted as zram's mem_used_total / compr_data_size counts it: an object of at least
+ * hugeClassSize takes a page alone, and zram stores such a page raw and counts it as
+ * a page (zswap counts its real compressed size; that view is shown too).
  *
- * Next to each measurement, the class-table bound: what the size classes alone cost
- * for these sizes (each object takes pagesPerZspage * pageSize / objsPerZspage bytes of
- * its class: the 16 B rounding plus its share of the zspage's unusable tail), with no
- * partly filled zspage at all. A measurement at the bound means the arena wastes
- * nothing beyond what the kernel's class table itself implies; the remaining gap is
- * the one partly filled zspage per class, which large pools amortize.
+ * Two references beside each measurement:
+ * - the running kernel's own zram (bench-kit's zramFill), filled with the same pages to
+ *   the same size, when this machine allows it (root, zram, the codec): what the real
+ *   zsmalloc makes of these bytes;
+ * - the class-table bound: what the size classes alone cost for these sizes (each
+ *   object takes pagesPerZspage * pageSize / objsPerZspage bytes of its class: the 16 B
+ *   rounding plus its share of the zspage's unusable tail), with no partly filled
+ *   zspage at all. The gap to it is the one partly filled zspage per class, which large
+ *   pools amortize.
  *
  * Run: pnpm --filter @tierswap/zswap bench:packing
  */
@@ -27,6 +32,7 @@ import {
   NODE_BINARY,
   procSelfPages,
   textPages,
+  zramFill,
 } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
 import { ZsArena } from '../src/zsArena.js';
@@ -35,18 +41,36 @@ import { newBenchPool, replayCodec } from './helpers.js';
 const PAGE = 4096;
 const PAGES = 2048;
 
-/** Footprint over compressed bytes - 1, in percent, of a pool of `scale` x the corpus. */
+interface Packing {
+  /** Footprint / compressed bytes - 1, in percent (zswap's view: every object at its size). */
+  readonly pct: number;
+  /** The same with objects >= hugeClassSize counted as a page, as zram's compr_data_size. */
+  readonly zramPct: number;
+}
+
+/** Packing overhead of a pool of `scale` x the corpus (`sizes[i]` is page i's object). */
 function measured(
   replay: Codec & { rewind(): void },
   pages: Uint8Array[],
+  sizes: readonly number[],
   scale: number,
   chain: number,
-): number {
+): Packing {
   replay.rewind();
   const pool = newBenchPool(replay, chain);
+  const huge = new ZsArena(PAGE, { chainSize: chain }).hugeClassSize;
   const n = pages.length * scale;
-  for (let i = 0; i < n; i++) pool.store(i, 1, pages[i % pages.length]!);
-  return ((pool.stats().pool_total_size - pool.compressedBytes) / pool.compressedBytes) * 100;
+  let zramCompressed = 0;
+  for (let i = 0; i < n; i++) {
+    pool.store(i, 1, pages[i % pages.length]!);
+    const size = sizes[i % pages.length]!;
+    zramCompressed += size >= huge ? PAGE : size;
+  }
+  const footprint = pool.stats().pool_total_size;
+  return {
+    pct: ((footprint - pool.compressedBytes) / pool.compressedBytes) * 100,
+    zramPct: ((footprint - zramCompressed) / zramCompressed) * 100,
+  };
 }
 
 /** The class table's own cost for these sizes, in percent (no partial zspages). */
@@ -59,9 +83,23 @@ function classBound(sizes: readonly number[], chain: number): number {
     const pages = arena.classPages(cls);
     const objs = Math.floor((pages * PAGE) / arena.classSize(cls));
     used += (pages * PAGE) / objs;
-    asked += size;
+    // Counted as zram counts: a huge object as the page it takes.
+    asked += size >= arena.hugeClassSize ? PAGE : size;
   }
   return (used / asked - 1) * 100;
+}
+
+/**
+ * The running kernel's zram filled with the same pages to `pages` x `scale`: its
+ * mem_used_total / compr_data_size - 1 in percent, or why it could not be measured.
+ */
+function kernelZram(pages: Uint8Array[], scale: number, codec: string): number | string {
+  try {
+    const st = zramFill(pages, pages.length * scale, codec);
+    return ((st.memUsedTotal - st.comprDataSize) / st.comprDataSize) * 100;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 async function main(): Promise<void> {
@@ -74,6 +112,7 @@ async function main(): Promise<void> {
   ];
   const codecs = [createCodec('lz4'), createCodec('zstd', { level: 1 })];
   const rows: Record<string, string | number>[] = [];
+  const notes = new Set<string>();
   for (const c of corpora) {
     for (const codec of codecs) {
       const outs = (await codec.compressBatch(c.pages)).map((o) => o.slice());
@@ -83,16 +122,28 @@ async function main(): Promise<void> {
       const keep = c.pages.filter((_, i) => outs[i]!.length < PAGE);
       const replay = replayCodec(codec, stored);
       const total = sizes.reduce((a, b) => a + b, 0);
+      const huge8 = new ZsArena(PAGE).hugeClassSize;
+      const mib128 = measured(replay, keep, sizes, Math.ceil(32768 / keep.length), 8);
+      const gib8 = measured(replay, keep, sizes, Math.ceil(262144 / keep.length), 8);
+      const gib16 = measured(replay, keep, sizes, Math.ceil(262144 / keep.length), 16);
+      const zram128 = kernelZram(keep, Math.ceil(32768 / keep.length), codec.name);
+      const zram1g = kernelZram(keep, Math.ceil(262144 / keep.length), codec.name);
+      for (const z of [zram128, zram1g]) if (typeof z === 'string') notes.add(z);
+      const pct = (z: number | string): number | string => (typeof z === 'number' ? r2(z) : '-');
       rows.push({
         corpus: c.name,
         codec: codec.level ? `${codec.name}-${codec.level}` : codec.name,
         ratio: r2((keep.length * PAGE) / total),
         'avg object B': Math.round(total / sizes.length),
-        '128 MiB, chain 8 %': r2(measured(replay, keep, Math.ceil(32768 / keep.length), 8)),
-        '1 GiB, chain 8 %': r2(measured(replay, keep, Math.ceil(262144 / keep.length), 8)),
-        'class bound, chain 8 %': r2(classBound(sizes, 8)),
-        '1 GiB, chain 16 %': r2(measured(replay, keep, Math.ceil(262144 / keep.length), 16)),
-        'class bound, chain 16 %': r2(classBound(sizes, 16)),
+        'huge %': r2((sizes.filter((s) => s >= huge8).length / sizes.length) * 100),
+        '128 MiB %': r2(mib128.zramPct),
+        'kernel zram 128 MiB %': pct(zram128),
+        '1 GiB %': r2(gib8.zramPct),
+        'kernel zram 1 GiB %': pct(zram1g),
+        'class bound %': r2(classBound(sizes, 8)),
+        '1 GiB, zswap view %': r2(gib8.pct),
+        '1 GiB, 16-page %': r2(gib16.zramPct),
+        'class bound, 16-page %': r2(classBound(sizes, 16)),
       });
     }
   }
@@ -100,6 +151,7 @@ async function main(): Promise<void> {
     `node ${process.version}; ${PAGES} pages of ${PAGE} B per corpus; packing overhead = footprint / compressed - 1`,
   );
   console.table(rows);
+  for (const n of notes) console.log(`kernel zram not measured: ${n}`);
   const outDir = join(import.meta.dirname, '..', 'bench-results');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(

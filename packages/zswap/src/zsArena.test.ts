@@ -29,6 +29,42 @@ describe('ZsArena size classes', () => {
     expect(big.classStep).toBe(64);
     expect(big.classSize(big.classOf(1))).toBe(128);
   });
+
+  it('picks chain lengths by fewest wasted bytes and merges classes like zs_create_pool()', () => {
+    // The kernel commit that moved to wasted bytes: class 208 wastes 16 B with 3 pages
+    // (the old percentage rule took 2 pages, 80 B).
+    const a = new ZsArena(4096);
+    expect(a.classPages(a.classOf(208))).toBe(3);
+    // Documentation/mm/zsmalloc.rst, chain size 4: classes 1552..1616 merge into 1632
+    // (2 pages, 5 objects), so a 1568 B object takes a 1632 B slot; 1536 keeps its own.
+    const four = new ZsArena(4096, { chainSize: 4 });
+    expect(four.classSize(four.classOf(1568))).toBe(1632);
+    expect(four.classPages(four.classOf(1568))).toBe(2);
+    expect(four.classSize(four.classOf(1536))).toBe(1536);
+    // With 8 pages 1568 B has a better zspage of its own (5 pages, 13 objects, 96 B tail).
+    expect(a.classSize(a.classOf(1568))).toBe(1568);
+    expect(a.classPages(a.classOf(1568))).toBe(5);
+    // Merged sizes share zspages: 3008 B and 3072 B objects (3 pages, 4 objects) in one.
+    const h1 = a.alloc(3008, 1);
+    const h2 = a.alloc(3072, 2);
+    expect(a.bufferOf(h1)).toBe(a.bufferOf(h2));
+    expect(a.stats().footprintBytes).toBe(3 * 4096);
+  });
+
+  it('reports the huge class size: from there on an object costs a whole page', () => {
+    // Chain 8: 9 objects of 3632 B fit in 8 pages; 3648 B fits no better than 1 a page.
+    const a = new ZsArena(4096);
+    expect(a.hugeClassSize).toBe(3633);
+    expect(a.classPages(a.classOf(3632))).toBe(8);
+    expect(a.classPages(a.classOf(3633))).toBe(1);
+    const h1 = a.alloc(3633, 1);
+    const h2 = a.alloc(3633, 2);
+    expect(a.stats().footprintBytes).toBe(2 * 4096);
+    expect(a.bufferOf(h1)).not.toBe(a.bufferOf(h2));
+    // The older kernel default of 4 pages (zram's huge_class_size of ~3264) and the maximum of 16.
+    expect(new ZsArena(4096, { chainSize: 4 }).hugeClassSize).toBe(3265);
+    expect(new ZsArena(4096, { chainSize: 16 }).hugeClassSize).toBe(3841);
+  });
 });
 
 describe('ZsArena', () => {

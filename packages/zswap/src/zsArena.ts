@@ -6,9 +6,13 @@
  *   maximum one page. An object of n bytes goes into the smallest class >= n, so the
  *   in-object waste is < 16 B.
  * - A zspage is 1..chain pages (CONFIG_ZSMALLOC_CHAIN_SIZE: default 8, 4..16) in one ArrayBuffer,
- *   sliced into equal objects of its class. For each class the page count is chosen to
- *   waste the least tail space, exactly like get_pages_per_zspage(); e.g. a 3264 B class
- *   uses 4 pages (5 objects, 0.4% tail) instead of 1 page (1 object, 20% tail).
+ *   sliced into equal objects of its class. For each class the page count is the one
+ *   wasting the fewest tail bytes, as calculate_zspage_chain_size(); e.g. a 3264 B
+ *   class uses 4 pages (5 objects, 64 B tail) instead of 1 page (1 object, 832 B).
+ *   Classes that end up with the same page and object counts merge into the largest
+ *   of them, as in zs_create_pool().
+ * - Unlike zsmalloc, objects carry no 8 B handle header (zs_malloc adds one to every
+ *   object that is not huge): the owner lives in the backref array below instead.
  * - The arena's footprint is the bytes of the zspages it holds, so the pool reports the
  *   real compression ratio. An empty zspage is released at once, as in zsmalloc. Its
  *   memory goes to a small per-class cache (bounded, default 8 MiB) instead of the
@@ -56,10 +60,32 @@ export interface ZsArenaStats {
   readonly metadataBytes: number;
 }
 
+/**
+ * calculate_zspage_chain_size(): the zspage length, 1..chain pages, whose tail wastes
+ * the fewest bytes (the first such length; a power-of-two size wastes none in one
+ * page). Bytes, not a percentage: the kernel changed to this in 6.3 because rounded
+ * percentages hid better lengths.
+ */
+function chainLength(size: number, pageSize: number, chain: number): number {
+  if ((size & (size - 1)) === 0) return 1;
+  let best = 1;
+  let minWaste = Number.POSITIVE_INFINITY;
+  for (let k = 1; k <= chain; k++) {
+    const waste = (k * pageSize) % size;
+    if (waste < minWaste) {
+      minWaste = waste;
+      best = k;
+    }
+  }
+  return best;
+}
+
 export class ZsArena {
   readonly pageSize: number;
   readonly classStep: number;
   readonly minObject: number;
+  /** Per 16 B step: the class it uses (itself, or the larger class it merged into). */
+  readonly #classRep: Uint8Array;
   /** Per class: object size, pages per zspage, objects per zspage. */
   readonly #classSize: Uint32Array;
   readonly #classPages: Uint8Array;
@@ -100,6 +126,13 @@ export class ZsArena {
   readonly #slotShift: number;
   readonly #maxZspages: number;
   readonly chainSize: number;
+  /**
+   * Smallest object size that takes a whole page to itself, as zs_huge_class_size():
+   * above chain * pageSize / (chain + 1) no zspage length fits more objects than
+   * pages. zram stores such pages uncompressed and counts them as a full page in
+   * compr_data_size, since they cost a page either way.
+   */
+  readonly hugeClassSize: number;
 
   constructor(pageSize: number, options: { chainSize?: number; cacheLimitBytes?: number } = {}) {
     const chain = options.chainSize ?? ZS_CHAIN_SIZE;
@@ -123,37 +156,44 @@ export class ZsArena {
     this.#classSize = new Uint32Array(n);
     this.#classPages = new Uint8Array(n);
     this.#classObjs = new Uint16Array(n);
-    this.#partial = [];
-    this.#cache = [];
+    this.#partial = new Array(n);
+    this.#cache = new Array(n);
     this.#cacheLimit = options.cacheLimitBytes ?? 8 << 20;
     this.#slotShift = Math.ceil(Math.log2((chain * pageSize) / this.minObject));
     this.#objSlots = 2 ** this.#slotShift;
     this.#maxZspages = Math.floor(0xffffffff / this.#objSlots) - 1;
-    for (let c = 0; c < n; c++) {
+    this.#classRep = new Uint8Array(n);
+    // zs_create_pool(): from the largest class down, a class whose zspage would have
+    // the same length and object count as the last one created merges into it. Merging
+    // costs nothing once zspages are full (the same objects fit either way) and leaves
+    // fewer classes, so fewer partly filled zspages.
+    let rep = -1;
+    for (let c = n - 1; c >= 0; c--) {
       const size = (c + 1) * this.classStep;
-      this.#classSize[c] = size;
-      // get_pages_per_zspage(): the chain length with the best usage wins.
-      let best = 1;
-      let bestUsed = 0;
-      for (let k = 1; k <= chain; k++) {
-        const bytes = k * pageSize;
-        const used = (Math.floor(bytes / size) * size) / bytes;
-        if (used > bestUsed) {
-          bestUsed = used;
-          best = k;
-        }
+      const pages = chainLength(size, pageSize, chain);
+      const objs = Math.floor((pages * pageSize) / size);
+      this.#partial[c] = [];
+      this.#cache[c] = [];
+      if (rep >= 0 && this.#classPages[rep] === pages && this.#classObjs[rep] === objs) {
+        this.#classRep[c] = rep;
+        continue;
       }
-      this.#classPages[c] = best;
-      this.#classObjs[c] = Math.floor((best * pageSize) / size);
-      this.#partial.push([]);
-      this.#cache.push([]);
+      rep = c;
+      this.#classRep[c] = c;
+      this.#classSize[c] = size;
+      this.#classPages[c] = pages;
+      this.#classObjs[c] = objs;
     }
+    // Every class merged into the page-sized one is huge: its objects take a page alone.
+    let huge = n - 1;
+    while (huge > 0 && this.#classRep[huge - 1] === n - 1) huge--;
+    this.hugeClassSize = huge * this.classStep + 1;
   }
 
-  /** Size-class index for an object of `size` bytes. */
+  /** Size-class index for an object of `size` bytes (after merging). */
   classOf(size: number): number {
     const s = Math.max(size, this.minObject);
-    return Math.ceil(s / this.classStep) - 1;
+    return this.#classRep[Math.ceil(s / this.classStep) - 1]!;
   }
 
   /** Object size of a class. */
