@@ -16,9 +16,10 @@
  *
  * Safety: every range is checked against the typed arrays' real lengths here, whatever
  * the JavaScript side checked. LZ4_decompress_safe never reads or writes outside the
- * ranges it is given; it decodes into a private scratch page, and the page is copied
- * into the caller's memory only when the block decoded to exactly the expected size,
- * so corrupt input leaves the destination untouched.
+ * ranges it is given. `decode` decodes into a private scratch page, copied into the
+ * caller's memory only when the block decoded to exactly the expected size, so corrupt
+ * input leaves the destination untouched; `decodeInto` (the zswap load path) decodes
+ * in place and may leave partial output inside the destination range.
  *
  * State: per Node environment (main thread or worker) through napi instance data: the
  * library handle, the compressor state (LZ4_sizeofState bytes) and the scratch page.
@@ -108,30 +109,64 @@ static int get_two(napi_env env, napi_callback_info info, const char *name, uint
 }
 
 /*
+ * The checks of decode and decodeInto: 1 when the ranges src[srcStart, srcEnd) and
+ * dst[dstStart, dstStart + size) from `args` lie inside the arrays (copied to r), 0
+ * when they do not, -1 after throwing on a wrong argument type.
+ */
+static int decode_args(napi_env env, napi_callback_info info, const char *name, uint8_t **src,
+                       uint8_t **dst, int64_t r[4]) {
+  size_t src_len, dst_len;
+  if (!get_two(env, info, name, src, &src_len, dst, &dst_len)) return -1;
+  addon_t *a = addon_of(env);
+  for (int i = 0; i < 4; i++) r[i] = a->args[i];
+  if (r[0] < 0 || r[1] <= r[0] || (uint64_t)r[1] > src_len || r[1] - r[0] > MAX_LEN ||
+      r[2] < 0 || r[3] <= 0 || r[3] > MAX_LEN || (uint64_t)(r[2] + r[3]) > dst_len) {
+    return 0;
+  }
+  return 1;
+}
+
+/*
  * decode(src, dst) with args = [srcStart, srcEnd, dstStart, size] -> size, or -1 when
  * the ranges are out of bounds or src[srcStart, srcEnd) is not one LZ4 block of exactly
- * `size` bytes (dst is then untouched).
+ * `size` bytes (dst is then untouched: the block is decoded into the scratch page and
+ * copied out only when whole).
  */
 static napi_value decode(napi_env env, napi_callback_info info) {
   uint8_t *src, *dst;
-  size_t src_len, dst_len;
-  if (!get_two(env, info, "decode", &src, &src_len, &dst, &dst_len)) return NULL;
+  int64_t r[4];
+  const int checked = decode_args(env, info, "decode", &src, &dst, r);
+  if (checked < 0) return NULL;
+  if (checked == 0) return int_value(env, -1);
   addon_t *a = addon_of(env);
-  const int64_t s0 = a->args[0], s1 = a->args[1], d0 = a->args[2], size = a->args[3];
-  if (s0 < 0 || s1 <= s0 || (uint64_t)s1 > src_len || s1 - s0 > MAX_LEN || d0 < 0 ||
-      size <= 0 || size > MAX_LEN || (uint64_t)(d0 + size) > dst_len) {
-    return int_value(env, -1);
-  }
+  const int64_t size = r[3];
   if ((size_t)size > a->scratch_len) {
     uint8_t *grown = realloc(a->scratch, (size_t)size);
     if (grown == NULL) return int_value(env, -1);
     a->scratch = grown;
     a->scratch_len = (size_t)size;
   }
-  int n = a->decompress_safe((const char *)src + s0, (char *)a->scratch, (int)(s1 - s0), (int)size);
+  int n = a->decompress_safe((const char *)src + r[0], (char *)a->scratch, (int)(r[1] - r[0]),
+                             (int)size);
   if (n != size) return int_value(env, -1);
-  memcpy(dst + d0, a->scratch, (size_t)size);
+  memcpy(dst + r[2], a->scratch, (size_t)size);
   return int_value(env, n);
+}
+
+/*
+ * decodeInto(src, dst): decode, straight into dst, as the kernel decompresses into the
+ * faulting folio. Saves the scratch copy (~0.05 us of a ~1.6 us load); on -1,
+ * dst[dstStart, dstStart + size) may hold partial output, never anything outside it.
+ */
+static napi_value decode_into(napi_env env, napi_callback_info info) {
+  uint8_t *src, *dst;
+  int64_t r[4];
+  const int checked = decode_args(env, info, "decodeInto", &src, &dst, r);
+  if (checked < 0) return NULL;
+  if (checked == 0) return int_value(env, -1);
+  int n = addon_of(env)->decompress_safe((const char *)src + r[0], (char *)dst + r[2],
+                                         (int)(r[1] - r[0]), (int)r[3]);
+  return int_value(env, n == r[3] ? n : -1);
 }
 
 /*
@@ -216,6 +251,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "version", string_value(env, a->version));
   if (a->error[0] == '\0') {
     export_fn(env, exports, "decode", decode);
+    export_fn(env, exports, "decodeInto", decode_into);
     export_fn(env, exports, "encode", encode);
   }
   return exports;

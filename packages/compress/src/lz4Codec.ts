@@ -117,7 +117,7 @@ export class Lz4Codec implements Codec {
 
   decompressSync(src: Uint8Array, dst: Uint8Array): void {
     checkPage('@tierswap/compress/lz4Codec.decompressSync', dst, this.pageSize);
-    if (!this.decompressRange(src, 0, src.length, dst, 0)) {
+    if (!this.#decode(src, 0, src.length, dst, 0, false)) {
       throw new CompressError(
         'CORRUPT_INPUT',
         `@tierswap/compress/lz4Codec.decompressSync: ${src.length} bytes are not an lz4 page of ${this.pageSize}`,
@@ -128,7 +128,9 @@ export class Lz4Codec implements Codec {
   /**
    * Decode from a range of a larger buffer (an arena zspage) into `dst[dstStart..]`:
    * the allocation-free path the pool uses. Returns false on corrupt input or a range
-   * outside the buffers; `dst` is then untouched.
+   * outside the buffers. Like the kernel's decompression into the faulting folio, it
+   * decodes in place: on false the destination page may hold partial output (never
+   * anything outside it); decompressSync leaves it untouched.
    */
   decompressRange(
     src: Uint8Array,
@@ -136,6 +138,17 @@ export class Lz4Codec implements Codec {
     srcEnd: number,
     dst: Uint8Array,
     dstStart: number,
+  ): boolean {
+    return this.#decode(src, srcStart, srcEnd, dst, dstStart, true);
+  }
+
+  #decode(
+    src: Uint8Array,
+    srcStart: number,
+    srcEnd: number,
+    dst: Uint8Array,
+    dstStart: number,
+    inPlace: boolean,
   ): boolean {
     if (this.#native !== undefined) {
       return (
@@ -147,6 +160,7 @@ export class Lz4Codec implements Codec {
           dst,
           dstStart,
           this.pageSize,
+          inPlace,
         ) >= 0
       );
     }

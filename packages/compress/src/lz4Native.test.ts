@@ -97,7 +97,10 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
     }
   });
 
-  it('refuses truncated, wrongly prefixed and bit-flipped pages and leaves the destination untouched', () => {
+  const FILLED = new Uint8Array(PAGE).fill(0x77);
+  const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
+
+  it('refuses truncated, wrongly prefixed and bit-flipped pages: the destination untouched, or in place never written outside', () => {
     const native = new Lz4NativeEncoder(PAGE);
     const next = rng(5);
     let refused = 0;
@@ -117,13 +120,21 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
       for (const c of cases) {
         const dst = new Uint8Array(PAGE).fill(0x77);
         const n = lz4NativeDecodePrefixed(addon, c, 0, c.length, dst, 0, PAGE);
+        // In place (the pool's path), into the middle of three pages: same verdict, and
+        // whatever it wrote stays inside the middle page.
+        const wide = new Uint8Array(3 * PAGE).fill(0x77);
+        const m = lz4NativeDecodePrefixed(addon, c, 0, c.length, wide, PAGE, PAGE, true);
+        expect(m).toBe(n);
+        expect(sameBytes(wide.subarray(0, PAGE), FILLED)).toBe(true);
+        expect(sameBytes(wide.subarray(2 * PAGE), FILLED)).toBe(true);
         if (n < 0) {
           refused++;
-          expect(dst.every((b) => b === 0x77)).toBe(true);
+          expect(sameBytes(dst, FILLED)).toBe(true);
         } else {
           // accepted: it must be a valid block, decoding to what the reference decodes
           expect(n).toBe(PAGE);
           expect(referenceDecode(c.subarray(LZ4_PREFIX_BYTES), PAGE)).toEqual([...dst]);
+          expect(sameBytes(wide.subarray(PAGE, 2 * PAGE), dst)).toBe(true);
         }
       }
     }
@@ -184,15 +195,19 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
     const dst = new Uint8Array(PAGE);
     const block = c.subarray(LZ4_PREFIX_BYTES);
     const n = block.length;
+    for (const inPlace of [false, true]) {
+      const decode = (s0: number, s1: number, d0: number, size: number): number =>
+        nativeDecodeBlock(addon, block, s0, s1, dst, d0, size, inPlace);
+      expect(decode(0, n + 1, 0, PAGE)).toBe(-1);
+      expect(decode(-1, n, 0, PAGE)).toBe(-1);
+      expect(decode(5, 5, 0, PAGE)).toBe(-1);
+      expect(decode(0, n, 1, PAGE)).toBe(-1);
+      expect(decode(0, n, 0, 0)).toBe(-1);
+      expect(decode(0, n, -PAGE, PAGE)).toBe(-1);
+      expect(decode(0, n, 2 ** 31 - 1, PAGE)).toBe(-1); // no overflow of dstStart + size
+    }
     const decode = (s0: number, s1: number, d0: number, size: number): number =>
       nativeDecodeBlock(addon, block, s0, s1, dst, d0, size);
-    expect(decode(0, n + 1, 0, PAGE)).toBe(-1);
-    expect(decode(-1, n, 0, PAGE)).toBe(-1);
-    expect(decode(5, 5, 0, PAGE)).toBe(-1);
-    expect(decode(0, n, 1, PAGE)).toBe(-1);
-    expect(decode(0, n, 0, 0)).toBe(-1);
-    expect(decode(0, n, -PAGE, PAGE)).toBe(-1);
-    expect(decode(0, n, 2 ** 31 - 1, PAGE)).toBe(-1); // no overflow of dstStart + size
     expect(lz4NativeDecodePrefixed(addon, c, 0.5, c.length, dst, 0, PAGE)).toBe(-1);
     expect(nativeEncodeBlock(addon, page, new Uint8Array(10), 11)).toBe(0);
     expect(nativeEncodeBlock(addon, page, new Uint8Array(100), 0)).toBe(0); // does not fit
@@ -202,6 +217,9 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
     expect(() => raw([1, 2, 3], dst)).toThrow(TypeError);
     expect(() => raw(new Uint16Array(8), dst)).toThrow(/expected a Uint8Array/);
     expect(() => raw(block)).toThrow(/decode: 2 arguments expected/);
+    expect(() => (addon.decodeInto as (...args: unknown[]) => number)(block)).toThrow(
+      /decodeInto: 2 arguments expected/,
+    );
     expect(() => (addon.encode as (...args: unknown[]) => number)(page)).toThrow(
       /encode: 2 arguments expected/,
     );

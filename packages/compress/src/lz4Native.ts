@@ -31,13 +31,22 @@ interface Lz4Addon {
    * decode: [srcStart, srcEnd, dstStart, size]; encode: [_, _, dstStart, _].
    */
   readonly args: Int32Array;
-  /** src[srcStart, srcEnd) (one LZ4 block) into dst[dstStart, +size); size or -1. */
+  /**
+   * src[srcStart, srcEnd) (one LZ4 block) into dst[dstStart, +size); size or -1, and
+   * on -1 dst is untouched (decoded through a scratch page).
+   */
   decode(src: Uint8Array, dst: Uint8Array): number;
+  /** As decode, in place: on -1 dst[dstStart, +size) may hold partial output. */
+  decodeInto(src: Uint8Array, dst: Uint8Array): number;
   /** src into dst[dstStart..]; the block length, or 0 when it does not fit. */
   encode(src: Uint8Array, dst: Uint8Array): number;
 }
 
-/** Decode one LZ4 block through the addon (see Lz4Addon.decode); -1 leaves dst untouched. */
+/**
+ * Decode one LZ4 block through the addon: the size, or -1. With `inPlace` false, -1
+ * leaves dst untouched (Lz4Addon.decode); with true it saves a page copy and may leave
+ * partial output in dst[dstStart, dstStart + size) (Lz4Addon.decodeInto).
+ */
 export function nativeDecodeBlock(
   addon: Lz4Addon,
   src: Uint8Array,
@@ -46,13 +55,14 @@ export function nativeDecodeBlock(
   dst: Uint8Array,
   dstStart: number,
   size: number,
+  inPlace = false,
 ): number {
   const args = addon.args;
   args[0] = srcStart;
   args[1] = srcEnd;
   args[2] = dstStart;
   args[3] = size;
-  return addon.decode(src, dst);
+  return inPlace ? addon.decodeInto(src, dst) : addon.decode(src, dst);
 }
 
 /** Compress `src` into dst[dstStart..] through the addon; the block length or 0. */
@@ -134,7 +144,7 @@ export class Lz4NativeEncoder {
 /**
  * Same contract as lz4DecodePrefixed: decode `[u32 LE size][block]` at
  * `src[srcStart, srcEnd)` into `dst[dstStart, dstStart + expectedSize)`; returns the
- * size, or -1 (then `dst` is untouched: the addon decodes into its own scratch page).
+ * size, or -1. On -1 `dst` is untouched unless `inPlace` (see nativeDecodeBlock).
  */
 export function lz4NativeDecodePrefixed(
   addon: Lz4Addon,
@@ -144,6 +154,7 @@ export function lz4NativeDecodePrefixed(
   dst: Uint8Array,
   dstStart: number,
   expectedSize: number,
+  inPlace = false,
 ): number {
   if (
     !Number.isInteger(srcStart) ||
@@ -157,7 +168,16 @@ export function lz4NativeDecodePrefixed(
   }
   const size = readLz4Prefix(src, srcStart);
   if (size !== expectedSize) return -1;
-  return nativeDecodeBlock(addon, src, srcStart + LZ4_PREFIX_BYTES, srcEnd, dst, dstStart, size);
+  return nativeDecodeBlock(
+    addon,
+    src,
+    srcStart + LZ4_PREFIX_BYTES,
+    srcEnd,
+    dst,
+    dstStart,
+    size,
+    inPlace,
+  );
 }
 
 export type { Lz4Addon };

@@ -526,8 +526,10 @@ export class ZswapPool {
 
   /**
    * Exclusive load into `dst` (one page): decompress, free the entry, count zswpin.
-   * 'ENOENT' when the id is not here, 'EIO' (decompress_fail) when the data is corrupt;
-   * a failed entry stays. Throws ASYNC_ONLY for an entry of an async codec.
+   * 'ENOENT' when the id is not here, 'EIO' (decompress_fail) when the data is corrupt:
+   * the entry stays, and `dst` may hold partial output (decoding goes straight into it,
+   * as the kernel's into the faulting folio). Throws ASYNC_ONLY for an entry of an
+   * async codec.
    */
   load(id: number, dst: Uint8Array): LoadResult {
     this.#checkDst('load', dst);
