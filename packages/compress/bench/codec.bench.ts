@@ -7,8 +7,9 @@
  * through our addon), through our WebAssembly encoder and decoder, through lz4-napi both
  * ways, and with the TypeScript decoder (bench/lz4Encode.bench.ts and
  * bench/lz4Decode.bench.ts compare the encoders and the decoders alone, interleaved);
- * zstd levels 1 and 3 in batches of 64 and of 1 (the per-call cost of the Promise-only
- * binding); none; and zero / same-filled page detection. us/page = microseconds per
+ * zstd levels 1 and 3 through the default native path (the system's libzstd through
+ * our addon, page by page) and through @mongodb-js/zstd in batches of 64 and of 1 (the
+ * per-call cost of the Promise-only binding); none; and zero / same-filled page detection. us/page = microseconds per
  * 4096-byte page; "vs native" = native time / ours (1.0 = as fast as the C CLI).
  *
  * Run: pnpm --filter @tierswap/compress bench
@@ -31,6 +32,7 @@ import type { Codec } from '../src/types.js';
 
 const PAGE = 4096;
 const ROUNDS = 8;
+const BINDING_ZSTD = { zstdEncoder: 'binding', zstdDecoder: 'binding' } as const;
 
 /**
  * Best of the rounds. The machine is shared, so slow rounds measure other jobs; the
@@ -167,20 +169,32 @@ async function main(): Promise<void> {
           native: 'lz4',
         },
         {
-          label: 'zstd-1 batch 64',
-          codec: createCodec('zstd', { level: 1 }),
-          batch: 64,
-          native: 'zstd1',
-        },
-        {
-          label: 'zstd-1 batch 1',
+          label: 'zstd-1 (native libzstd, the default), page by page',
           codec: createCodec('zstd', { level: 1 }),
           batch: 1,
           native: 'zstd1',
         },
         {
-          label: 'zstd-3 batch 64',
+          label: 'zstd-3 (native libzstd), page by page',
           codec: createCodec('zstd', { level: 3 }),
+          batch: 1,
+          native: 'zstd3',
+        },
+        {
+          label: 'zstd-1 (@mongodb-js/zstd) batch 64',
+          codec: createCodec('zstd', { level: 1, ...BINDING_ZSTD }),
+          batch: 64,
+          native: 'zstd1',
+        },
+        {
+          label: 'zstd-1 (@mongodb-js/zstd) batch 1',
+          codec: createCodec('zstd', { level: 1, ...BINDING_ZSTD }),
+          batch: 1,
+          native: 'zstd1',
+        },
+        {
+          label: 'zstd-3 (@mongodb-js/zstd) batch 64',
+          codec: createCodec('zstd', { level: 3, ...BINDING_ZSTD }),
           batch: 64,
           native: 'zstd3',
         },

@@ -26,13 +26,13 @@
  * Calls are synchronous, so one of each per environment is enough.
  */
 
-#define NAPI_VERSION 8
 #include <dlfcn.h>
-#include <node_api.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "nodeApi.h"
+
+#define ADDON "tierswap_lz4"
 
 typedef int (*decompress_safe_fn)(const char *src, char *dst, int src_size, int dst_capacity);
 typedef int (*compress_ext_fn)(void *state, const char *src, char *dst, int src_size,
@@ -53,9 +53,6 @@ typedef struct {
   char version[32];
 } addon_t;
 
-/* Largest page or block the addon accepts: far above any page size, far below INT_MAX. */
-#define MAX_LEN (1 << 26)
-
 static void finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   addon_t *a = data;
@@ -72,58 +69,15 @@ static addon_t *addon_of(napi_env env) {
   return data;
 }
 
-/* Read a Uint8Array (or Buffer) argument: data pointer and byte length. */
-static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
-  napi_typedarray_type type;
-  size_t length;
-  void *ptr;
-  if (napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok ||
-      type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "tierswap_lz4: expected a Uint8Array");
-    return 0;
-  }
-  *data = ptr;
-  *len = length;
-  return 1;
-}
-
-static napi_value int_value(napi_env env, int n) {
-  napi_value out;
-  napi_create_int32(env, n, &out);
-  return out;
-}
-
-/* The two typed-array arguments of decode and encode. */
-static int get_two(napi_env env, napi_callback_info info, const char *name, uint8_t **x,
-                   size_t *x_len, uint8_t **y, size_t *y_len) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 2) {
-    char msg[96];
-    snprintf(msg, sizeof msg, "tierswap_lz4.%s: 2 arguments expected", name);
-    napi_throw_type_error(env, NULL, msg);
-    return 0;
-  }
-  return get_bytes(env, argv[0], x, x_len) && get_bytes(env, argv[1], y, y_len);
-}
-
 /*
- * The checks of decode and decodeInto: 1 when the ranges src[srcStart, srcEnd) and
- * dst[dstStart, dstStart + size) from `args` lie inside the arrays (copied to r), 0
- * when they do not, -1 after throwing on a wrong argument type.
+ * The checks of decode and decodeInto: 1 when the ranges in `args` fit the arrays, 0
+ * when they do not, -1 after throwing on a wrong argument.
  */
 static int decode_args(napi_env env, napi_callback_info info, const char *name, uint8_t **src,
-                       uint8_t **dst, int64_t r[4]) {
+                       uint8_t **dst) {
   size_t src_len, dst_len;
-  if (!get_two(env, info, name, src, &src_len, dst, &dst_len)) return -1;
-  addon_t *a = addon_of(env);
-  for (int i = 0; i < 4; i++) r[i] = a->args[i];
-  if (r[0] < 0 || r[1] <= r[0] || (uint64_t)r[1] > src_len || r[1] - r[0] > MAX_LEN ||
-      r[2] < 0 || r[3] <= 0 || r[3] > MAX_LEN || (uint64_t)(r[2] + r[3]) > dst_len) {
-    return 0;
-  }
-  return 1;
+  if (!get_two(env, info, ADDON, name, src, &src_len, dst, &dst_len)) return -1;
+  return ranges_fit(addon_of(env)->args, src_len, dst_len);
 }
 
 /*
@@ -134,12 +88,12 @@ static int decode_args(napi_env env, napi_callback_info info, const char *name, 
  */
 static napi_value decode(napi_env env, napi_callback_info info) {
   uint8_t *src, *dst;
-  int64_t r[4];
-  const int checked = decode_args(env, info, "decode", &src, &dst, r);
+  const int checked = decode_args(env, info, "decode", &src, &dst);
   if (checked < 0) return NULL;
   if (checked == 0) return int_value(env, -1);
   addon_t *a = addon_of(env);
-  const int64_t size = r[3];
+  const int32_t *r = a->args;
+  const int32_t size = r[3];
   if ((size_t)size > a->scratch_len) {
     uint8_t *grown = realloc(a->scratch, (size_t)size);
     if (grown == NULL) return int_value(env, -1);
@@ -160,10 +114,10 @@ static napi_value decode(napi_env env, napi_callback_info info) {
  */
 static napi_value decode_into(napi_env env, napi_callback_info info) {
   uint8_t *src, *dst;
-  int64_t r[4];
-  const int checked = decode_args(env, info, "decodeInto", &src, &dst, r);
+  const int checked = decode_args(env, info, "decodeInto", &src, &dst);
   if (checked < 0) return NULL;
   if (checked == 0) return int_value(env, -1);
+  const int32_t *r = addon_of(env)->args;
   int n = addon_of(env)->decompress_safe((const char *)src + r[0], (char *)dst + r[2],
                                          (int)(r[1] - r[0]), (int)r[3]);
   return int_value(env, n == r[3] ? n : -1);
@@ -177,7 +131,7 @@ static napi_value decode_into(napi_env env, napi_callback_info info) {
 static napi_value encode(napi_env env, napi_callback_info info) {
   uint8_t *src, *dst;
   size_t src_len, dst_len;
-  if (!get_two(env, info, "encode", &src, &src_len, &dst, &dst_len)) return NULL;
+  if (!get_two(env, info, ADDON, "encode", &src, &src_len, &dst, &dst_len)) return NULL;
   addon_t *a = addon_of(env);
   const int64_t d0 = a->args[2];
   if (d0 < 0 || (uint64_t)d0 > dst_len || src_len > MAX_LEN) return int_value(env, 0);
@@ -185,18 +139,6 @@ static napi_value encode(napi_env env, napi_callback_info info) {
   if (cap > MAX_LEN) cap = MAX_LEN;
   int n = a->compress_ext(a->state, (const char *)src, (char *)dst + d0, (int)src_len, (int)cap, 1);
   return int_value(env, n);
-}
-
-static napi_value string_value(napi_env env, const char *s) {
-  napi_value out;
-  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &out);
-  return out;
-}
-
-static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
-  napi_value fn;
-  napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
-  napi_set_named_property(env, exports, name, fn);
 }
 
 /* Open liblz4 and resolve what the addon calls; on failure fill a->error. */
@@ -227,28 +169,13 @@ static void open_library(addon_t *a) {
 NAPI_MODULE_INIT() {
   addon_t *a = calloc(1, sizeof *a);
   if (a == NULL) {
-    napi_throw_error(env, NULL, "tierswap_lz4: out of memory");
+    napi_throw_error(env, NULL, ADDON ": out of memory");
     return NULL;
   }
   open_library(a);
   napi_set_instance_data(env, a, finalize, NULL);
-  /* Integer arguments travel through this Int32Array: JS writes them with plain stores
-     and a call carries only its two typed arrays. Four napi_get_value_int32 calls cost
-     about 0.05 us per call, a quarter of what the addon adds to liblz4's own time. */
-  napi_value buffer, args;
-  void *data;
-  if (napi_create_arraybuffer(env, 4 * sizeof(int32_t), &data, &buffer) != napi_ok ||
-      napi_create_typedarray(env, napi_int32_array, 4, buffer, 0, &args) != napi_ok ||
-      napi_create_reference(env, args, 1, &a->args_ref) != napi_ok) {
-    napi_throw_error(env, NULL, "tierswap_lz4: cannot create the argument array");
-    return NULL;
-  }
-  a->args = data;
-  napi_set_named_property(env, exports, "args", args);
-  /* `error` is empty when the library is usable; the JS loader turns it into a
-     BINDING_LOAD_FAILED error at codec creation. */
-  napi_set_named_property(env, exports, "error", string_value(env, a->error));
-  napi_set_named_property(env, exports, "version", string_value(env, a->version));
+  if (!export_args(env, exports, ADDON, &a->args, &a->args_ref)) return NULL;
+  export_status(env, exports, a->error, a->version);
   if (a->error[0] == '\0') {
     export_fn(env, exports, "decode", decode);
     export_fn(env, exports, "decodeInto", decode_into);

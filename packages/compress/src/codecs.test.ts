@@ -26,10 +26,17 @@ function totalSize(chunks: readonly Uint8Array[]): number {
 }
 
 describe('codecs', () => {
-  for (const name of ['lz4', 'none', 'zstd'] as const) {
+  const BINDING_ZSTD = { zstdEncoder: 'binding', zstdDecoder: 'binding' } as const;
+  const kinds = [
+    { label: 'lz4', name: 'lz4', options: {} },
+    { label: 'none', name: 'none', options: {} },
+    { label: 'zstd', name: 'zstd', options: {} },
+    { label: 'zstd via @mongodb-js/zstd', name: 'zstd', options: BINDING_ZSTD },
+  ] as const;
+  for (const { label, name, options } of kinds) {
     for (const pageSize of [4096, 16384]) {
-      it(`${name} at ${pageSize} B pages: batch round trip is byte-exact on real and generated data`, async () => {
-        const codec = createCodec(name, { pageSize });
+      it(`${label} at ${pageSize} B pages: batch round trip is byte-exact on real and generated data`, async () => {
+        const codec = createCodec(name, { ...options, pageSize });
         const pages = corpus(pageSize);
         const comp = await codec.compressBatch(pages);
         const outs = pages.map(() => new Uint8Array(pageSize));
@@ -43,12 +50,14 @@ describe('codecs', () => {
     }
   }
 
-  it('sync paths of lz4 (all four decoders) and none round-trip and agree with their batch paths', async () => {
+  it('sync paths of lz4 (all four decoders), zstd and none round-trip and agree with their batch paths', async () => {
     const codecs: Codec[] = [
       createCodec('lz4'),
       createCodec('lz4', { lz4Decoder: 'wasm' }),
       createCodec('lz4', { lz4Decoder: 'binding' }),
       createCodec('lz4', { lz4Decoder: 'js' }),
+      createCodec('zstd', { level: 1 }),
+      createCodec('zstd', { level: 9 }),
       createCodec('none'),
     ];
     for (const codec of codecs) {
@@ -70,21 +79,35 @@ describe('codecs', () => {
     }
   });
 
-  it('zstd has no sync path and says so; levels change the output', async () => {
-    const z1 = createCodec('zstd', { level: 1 });
-    const z19 = createCodec('zstd', { level: 9 });
+  it('zstd through @mongodb-js/zstd has no sync path and says so; levels change the output', async () => {
+    const z1 = createCodec('zstd', { level: 1, ...BINDING_ZSTD });
+    const z9 = createCodec('zstd', { level: 9, ...BINDING_ZSTD });
+    expect(z1.sync).toBe(false);
     const page = filePages(NODE_BINARY, 4096, 2000, 1)[0]!;
     expect(() => z1.compressSync(page)).toThrow(CompressError);
     expect(() => z1.decompressSync(page, new Uint8Array(4096))).toThrow(/no sync API/);
+    // Mixed: libzstd compresses synchronously, but loads still need the batch path.
+    const mixed = createCodec('zstd', { zstdDecoder: 'binding' });
+    expect(mixed.sync).toBe(false);
+    expect(mixed.compressSync(page).length).toBeGreaterThan(0);
+    expect(() => mixed.decompressRange(page, 0, 10, new Uint8Array(4096), 0)).toThrow(
+      /no sync API/,
+    );
     const pages = textPages(16, 4096, '/usr/share/common-licenses');
-    const [a, b] = await Promise.all([z1.compressBatch(pages), z19.compressBatch(pages)]);
+    const [a, b] = await Promise.all([z1.compressBatch(pages), z9.compressBatch(pages)]);
     expect(totalSize(b)).toBeLessThan(totalSize(a));
-    expect(z19.level).toBe(9);
+    expect(z9.level).toBe(9);
+    // The same holds through libzstd.
+    const n1 = createCodec('zstd', { level: 1 });
+    const n9 = createCodec('zstd', { level: 9 });
+    expect(totalSize(await n9.compressBatch(pages))).toBeLessThan(
+      totalSize(await n1.compressBatch(pages)),
+    );
   });
 
   it('batches read their inputs before the first await (callers may reuse the memory)', async () => {
-    for (const name of ['zstd', 'lz4', 'none'] as const) {
-      const codec = createCodec(name);
+    for (const { name, options } of kinds) {
+      const codec = createCodec(name, options);
       const pages = filePages(NODE_BINARY, 4096, 3300, 32);
       const originals = pages.map((p) => p.slice());
       const pending = codec.compressBatch(pages);
@@ -101,15 +124,17 @@ describe('codecs', () => {
     }
   });
 
-  it('zstd batch names the corrupt page', async () => {
-    const codec = createCodec('zstd');
-    const pages = filePages(NODE_BINARY, 4096, 3000, 4);
-    const comp = (await codec.compressBatch(pages)).map((c) => c.slice());
-    const bad = comp[2]!;
-    bad[bad.length - 5] = bad[bad.length - 5]! ^ 0xff;
-    comp[2] = bad.subarray(0, bad.length - 3);
-    const outs = pages.map(() => new Uint8Array(4096));
-    await expect(codec.decompressBatch(comp, outs)).rejects.toThrow(/page 2 of 4/);
+  it('zstd batch names the corrupt page, through either library', async () => {
+    for (const options of [{}, BINDING_ZSTD]) {
+      const codec = createCodec('zstd', options);
+      const pages = filePages(NODE_BINARY, 4096, 3000, 4);
+      const comp = (await codec.compressBatch(pages)).map((c) => c.slice());
+      const bad = comp[2]!;
+      bad[bad.length - 5] = bad[bad.length - 5]! ^ 0xff;
+      comp[2] = bad.subarray(0, bad.length - 3);
+      const outs = pages.map(() => new Uint8Array(4096));
+      await expect(codec.decompressBatch(comp, outs)).rejects.toThrow(/page 2 of 4/);
+    }
   });
 
   it('lz4 refuses corrupt input with CORRUPT_INPUT, with every decoder', () => {
@@ -145,7 +170,19 @@ describe('codecs', () => {
     expect(() => createCodec('lz4', { lz4Decoder: 'fast' })).toThrow(
       /lz4Decoder "fast" is not one of native, wasm, binding, js/,
     );
-    expect(createCodec('zstd').binding).toEqual({ name: '@mongodb-js/zstd', version: '1.2.2' });
+    expect(createCodec('zstd').binding).toEqual({ name: 'libzstd', version: '1.5.4' });
+    expect(createCodec('zstd', BINDING_ZSTD).binding).toEqual({
+      name: '@mongodb-js/zstd',
+      version: '1.2.2',
+    });
+    expect(createCodec('zstd', { zstdDecoder: 'binding' }).binding).toEqual({
+      name: 'libzstd + @mongodb-js/zstd',
+      version: '1.5.4 + 1.2.2',
+    });
+    // @ts-expect-error: an option value outside the type
+    expect(() => createCodec('zstd', { zstdEncoder: 'rust' })).toThrow(
+      /zstdCodec.constructor: zstdEncoder "rust" is not one of native, binding/,
+    );
     expect(createCodec('none').binding.name).toBe('builtin');
     expect(() => createCodec('lzo')).toThrow(/unknown codec "lzo"/);
     expect(() => createCodec('lz4', { pageSize: 1000 })).toThrow(/page size 1000/);

@@ -15,4 +15,5 @@ export { NoneCodec } from './noneCodec.js';
 export { fillWithWord, isZeroPage, sameFilledWord } from './samePage.js';
 export type { BindingInfo, Codec, CodecName, CodecOptions } from './types.js';
 export { DEFAULT_PAGE_SIZE } from './types.js';
+export type { ZstdLibrary } from './zstdCodec.js';
 export { ZSTD_DEFAULT_LEVEL, ZstdCodec } from './zstdCodec.js';

@@ -24,14 +24,10 @@ import { asBuffer, checkPage, checkPageSize } from './checkPageSize.js';
 import { CompressError } from './compressError.js';
 import { type Lz4Binding, loadLz4 } from './loadBinding.js';
 import { lz4DecodePrefixed } from './lz4Block.js';
-import {
-  type Lz4Addon,
-  Lz4NativeEncoder,
-  loadLz4Native,
-  lz4NativeDecodePrefixed,
-} from './lz4Native.js';
+import { Lz4NativeEncoder, loadLz4Native, lz4NativeDecodePrefixed } from './lz4Native.js';
 import { Lz4WasmDecoder } from './lz4Wasm.js';
 import { Lz4WasmEncoder } from './lz4WasmEncoder.js';
+import type { NativeAddon } from './nativeAddon.js';
 import type { BindingInfo, Codec, CodecOptions } from './types.js';
 
 /** The LZ4 decoders the codec can use. */
@@ -62,7 +58,7 @@ export class Lz4Codec implements Codec {
   /** lz4-napi, only when the encoder or decoder is 'binding'. */
   readonly #lz4: Lz4Binding | undefined;
   /** The addon, only when the decoder is 'native'. */
-  readonly #native: Lz4Addon | undefined;
+  readonly #native: NativeAddon | undefined;
   /** The wasm decoder (its own memory), only when the decoder is 'wasm'. */
   readonly #wasm: Lz4WasmDecoder | undefined;
   readonly #nativeEncoder: Lz4NativeEncoder | undefined;
@@ -209,12 +205,17 @@ export function checkBatch(
 }
 
 /** An option's value, its default (the first), or INVALID_ARGUMENT naming it. */
-function pick<T extends string>(option: string, allowed: readonly T[], value: T | undefined): T {
+export function pick<T extends string>(
+  option: string,
+  allowed: readonly T[],
+  value: T | undefined,
+  codec = 'lz4Codec',
+): T {
   if (value === undefined) return allowed[0]!;
   if (!allowed.includes(value)) {
     throw new CompressError(
       'INVALID_ARGUMENT',
-      `@tierswap/compress/lz4Codec.constructor: ${option} "${String(value)}" is not one of ${allowed.join(', ')}`,
+      `@tierswap/compress/${codec}.constructor: ${option} "${String(value)}" is not one of ${allowed.join(', ')}`,
     );
   }
   return value;

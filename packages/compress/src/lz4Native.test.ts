@@ -26,14 +26,9 @@ import { encodeBlock, referenceDecode, sequenceArb } from '../bench/lz4Reference
 import { createCodec } from './createCodec.js';
 import { loadLz4 } from './loadBinding.js';
 import { LZ4_PREFIX_BYTES } from './lz4Block.js';
-import {
-  Lz4NativeEncoder,
-  loadLz4Native,
-  lz4NativeDecodePrefixed,
-  nativeDecodeBlock,
-  nativeEncodeBlock,
-} from './lz4Native.js';
+import { Lz4NativeEncoder, loadLz4Native, lz4NativeDecodePrefixed } from './lz4Native.js';
 import { Lz4WasmEncoder } from './lz4WasmEncoder.js';
+import { addonDecode, addonEncode } from './nativeAddon.js';
 
 const PAGE = 4096;
 const { addon } = loadLz4Native();
@@ -197,7 +192,7 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
     const n = block.length;
     for (const inPlace of [false, true]) {
       const decode = (s0: number, s1: number, d0: number, size: number): number =>
-        nativeDecodeBlock(addon, block, s0, s1, dst, d0, size, inPlace);
+        addonDecode(addon, block, s0, s1, dst, d0, size, inPlace);
       expect(decode(0, n + 1, 0, PAGE)).toBe(-1);
       expect(decode(-1, n, 0, PAGE)).toBe(-1);
       expect(decode(5, 5, 0, PAGE)).toBe(-1);
@@ -207,10 +202,10 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
       expect(decode(0, n, 2 ** 31 - 1, PAGE)).toBe(-1); // no overflow of dstStart + size
     }
     const decode = (s0: number, s1: number, d0: number, size: number): number =>
-      nativeDecodeBlock(addon, block, s0, s1, dst, d0, size);
+      addonDecode(addon, block, s0, s1, dst, d0, size);
     expect(lz4NativeDecodePrefixed(addon, c, 0.5, c.length, dst, 0, PAGE)).toBe(-1);
-    expect(nativeEncodeBlock(addon, page, new Uint8Array(10), 11)).toBe(0);
-    expect(nativeEncodeBlock(addon, page, new Uint8Array(100), 0)).toBe(0); // does not fit
+    expect(addonEncode(addon, page, new Uint8Array(10), 11)).toBe(0);
+    expect(addonEncode(addon, page, new Uint8Array(100), 0)).toBe(0); // does not fit
     expect(dst.every((b) => b === 0)).toBe(true);
     expect(decode(0, n, 0, PAGE)).toBe(PAGE); // and the good call still works
     const raw = addon.decode as (...args: unknown[]) => number;

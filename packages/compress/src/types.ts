@@ -39,6 +39,13 @@ export interface CodecOptions {
    * (lz4-napi compressSync).
    */
   readonly lz4Encoder?: 'native' | 'wasm' | 'binding';
+  /**
+   * zstd only: 'native' (the system's libzstd through this package's addon, default;
+   * synchronous) or 'binding' (@mongodb-js/zstd, Promise-only, batched).
+   */
+  readonly zstdEncoder?: 'native' | 'binding';
+  /** zstd only: 'native' (libzstd, default; synchronous) or 'binding' (@mongodb-js/zstd). */
+  readonly zstdDecoder?: 'native' | 'binding';
 }
 
 /**

@@ -10,10 +10,19 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Codec } from '@tierswap/compress';
+import { type Codec, createCodec } from '@tierswap/compress';
 import { SimpleMemcgTree } from '../src/simpleMemcgTree.js';
 import type { Clock, WritebackRefusal, WritebackTarget, ZswapPoolOptions } from '../src/types.js';
 import { ZswapPool } from '../src/zswapPool.js';
+
+/**
+ * zstd through @mongodb-js/zstd: Promise-only, so the pool takes its async paths
+ * (storeBatch / loadBatch, entries detached across the await). The default zstd codec
+ * is synchronous (libzstd); tests of the async paths use this one.
+ */
+export function asyncZstd(level = 3): Codec {
+  return createCodec('zstd', { level, zstdEncoder: 'binding', zstdDecoder: 'binding' });
+}
 
 /** A clock the test moves by hand. */
 export class VirtualClock implements Clock {

@@ -2,7 +2,8 @@
  * pool.bench.ts: the zswap pool against the native CLIs on the same bytes.
  *
  * What it measures, per corpus (8 MiB of the node binary; 8 MiB of this process's own
- * anonymous memory read through /proc/self/mem) and per codec (lz4; zstd level 1):
+ * anonymous memory read through /proc/self/mem) and per codec (lz4 and zstd level 1
+ * through the system's libraries, page by page; zstd level 1 through @mongodb-js/zstd):
  * - native `lz4 -b1 -B4096 -i1 FILE` / `zstd -b1 -B4096 -i1 FILE` (each 4 KiB block
  *   compressed independently), run twice, interleaved with the JS rounds, best kept;
  * - the codec alone, the pool's store and load (same pages, fresh pool per round), and
@@ -12,7 +13,8 @@
  *   compressed results replayed 16 times). Packing has its own bench
  *   (packing.bench.ts).
  * Ratios are "native time per page / ours", so 1.0 means as fast as the CLI.
- * zstd goes through storeBatch/loadBatch with batches of 64 pages (Promise-only binding).
+ * @mongodb-js/zstd goes through storeBatch/loadBatch with batches of 64 pages (it is
+ * Promise-only).
  *
  * Run: pnpm --filter @tierswap/zswap bench (node --conditions=@tierswap/source --import tsx).
  */
@@ -87,8 +89,13 @@ interface Row {
   metadataBytesPerEntry: number;
 }
 
-async function benchLz4(pages: Uint8Array[], native: Native, corpus: string): Promise<Row> {
-  const codec = createCodec('lz4');
+/** A synchronous codec (lz4; zstd through libzstd): store and load page by page. */
+async function benchSync(
+  codec: Codec,
+  pages: Uint8Array[],
+  native: Native,
+  corpus: string,
+): Promise<Row> {
   const outs = pages.map((p) => codec.compressSync(p).slice());
   const replay = replayCodec(codec, outs);
   const comp: number[] = [];
@@ -104,7 +111,8 @@ async function benchLz4(pages: Uint8Array[], native: Native, corpus: string): Pr
     for (const p of pages) codec.compressSync(p);
     const c = usPerPage(t, pages.length);
     t = performance.now();
-    for (const o of outs) codec.decompressSync(o, page);
+    // The pool's own decode path: in place, from a range.
+    for (const o of outs) codec.decompressRange(o, 0, o.length, page, 0);
     const d = usPerPage(t, pages.length);
     const pool = newPool(codec);
     t = performance.now();
@@ -137,8 +145,9 @@ async function benchLz4(pages: Uint8Array[], native: Native, corpus: string): Pr
   throw new Error(`unreachable ${String(last)}`);
 }
 
-async function benchZstd(pages: Uint8Array[], native: Native, corpus: string): Promise<Row> {
-  const codec = createCodec('zstd', { level: 1 });
+/** zstd through the Promise-only @mongodb-js/zstd: storeBatch / loadBatch of 64 pages. */
+async function benchBatched(pages: Uint8Array[], native: Native, corpus: string): Promise<Row> {
+  const codec = createCodec('zstd', { level: 1, zstdEncoder: 'binding', zstdDecoder: 'binding' });
   const outs = (await codec.compressBatch(pages)).map((o) => o.slice());
   const replay = replayCodec(codec, outs);
   const comp: number[] = [];
@@ -234,7 +243,9 @@ function row(
   const sc = atScale(codec, pages, outs, 16);
   return {
     corpus,
-    codec: codec.level ? `${codec.name}-${codec.level}` : codec.name,
+    codec:
+      (codec.level ? `${codec.name}-${codec.level}` : codec.name) +
+      (codec.sync ? '' : ` batch ${BATCH}`),
     binding: `${codec.binding.name}@${codec.binding.version}`,
     ratio: r2((pages.length * PAGE) / total),
     nativeRatio: native.ratio,
@@ -274,8 +285,9 @@ async function main(): Promise<void> {
       writeFileSync(file, Buffer.concat(c.pages));
       const lz4a = cli('lz4', file);
       const zstda = cli('zstd', file);
-      const l = await benchLz4(c.pages, lz4a, c.name);
-      const z = await benchZstd(c.pages, zstda, c.name);
+      const l = await benchSync(createCodec('lz4'), c.pages, lz4a, c.name);
+      const z = await benchSync(createCodec('zstd', { level: 1 }), c.pages, zstda, c.name);
+      const zb = await benchBatched(c.pages, zstda, c.name);
       const lz4b = cli('lz4', file);
       const zstdb = cli('zstd', file);
       const bestNative = (a: Native, b: Native): Native => ({
@@ -283,7 +295,12 @@ async function main(): Promise<void> {
         compUs: Math.min(a.compUs, b.compUs),
         decompUs: Math.min(a.decompUs, b.decompUs),
       });
-      rows.push(fixNative(l, bestNative(lz4a, lz4b)), fixNative(z, bestNative(zstda, zstdb)));
+      const zstdBest = bestNative(zstda, zstdb);
+      rows.push(
+        fixNative(l, bestNative(lz4a, lz4b)),
+        fixNative(z, zstdBest),
+        fixNative(zb, zstdBest),
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@
 import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FileWritebackTarget, testPool } from '../bench/helpers.js';
+import { asyncZstd, type FileWritebackTarget, testPool } from '../bench/helpers.js';
 import type { ZswapPoolOptions } from './types.js';
 
 const targets: FileWritebackTarget[] = [];
@@ -54,8 +54,39 @@ describe('ZswapPool store/load on real data', () => {
     expect(pool.stats().pool_total_size).toBe(0);
   });
 
+  it('zstd (libzstd, the default): sync store, load and writeback, byte-exact; entries of both libraries coexist', async () => {
+    const { pool, target } = setup({}, createCodec('zstd', { level: 3 }));
+    expect(pool.compressor.sync).toBe(true);
+    const pages = textPages(48, 4096, '/usr/share/common-licenses');
+    for (let i = 0; i < 32; i++) expect(pool.store(i, 2, pages[i]!)).toBe('stored');
+    // zstd really ran: on text it beats lz4 (the pool counts real frame sizes).
+    const lz4 = createCodec('lz4');
+    const lz4Bytes = pages.slice(0, 32).reduce((n, p) => n + lz4.compressSync(p).length, 0);
+    expect(pool.compressedBytes).toBeLessThan(lz4Bytes * 0.85);
+    // A compressor switch to the Promise-only binding: old entries still load synchronously.
+    pool.setCompressor(asyncZstd(3));
+    const rs = await pool.storeBatch(
+      pages.slice(32).map((page, k) => ({ id: 32 + k, memcg: 2, page })),
+    );
+    expect(rs.every((r) => r === 'stored')).toBe(true);
+    const out = new Uint8Array(4096);
+    for (let i = 0; i < 16; i++) {
+      expect(pool.load(i, out)).toBe('ok');
+      expect(Buffer.compare(out, pages[i]!)).toBe(0);
+    }
+    for (let i = 16; i < 24; i++) {
+      expect(await pool.writeback(i)).toBe('ok');
+      expect(Buffer.compare(target.read(i)!, pages[i]!)).toBe(0);
+    }
+    const outs = pages.map(() => new Uint8Array(4096));
+    const ids = pages.map((_, i) => i).slice(24);
+    expect(await pool.loadBatch(ids, outs.slice(24))).toEqual(ids.map(() => 'ok'));
+    for (const i of ids) expect(Buffer.compare(outs[i]!, pages[i]!)).toBe(0);
+    expect(pool.stats().stored_pages).toBe(0);
+  });
+
   it('zstd (async codec): storeBatch and loadBatch round-trip; sync calls say ASYNC_ONLY', async () => {
-    const { pool } = setup({}, createCodec('zstd', { level: 3 }));
+    const { pool } = setup({}, asyncZstd(3));
     const pages = filePages(NODE_BINARY, 4096, 900, 64);
     const rs = await pool.storeBatch(pages.map((page, i) => ({ id: i, memcg: 2, page })));
     expect(rs.every((r) => r === 'stored' || r === 'stored_raw')).toBe(true);
@@ -154,7 +185,7 @@ describe('ZswapPool store/load on real data', () => {
 
   it('corrupt zstd frames: loadBatch and writeback say EIO, put the entry back, free nothing', async () => {
     // Real zstd frames with their last 6 bytes cut off: the real decoder refuses them.
-    const zstd = createCodec('zstd', { level: 1 });
+    const zstd = asyncZstd(1);
     const truncating: Codec = {
       ...zstd,
       name: 'zstd',
@@ -265,7 +296,7 @@ describe('ZswapPool limits', () => {
   });
 
   it('storeBatch over memory.zswap.max shrinks asynchronously (zstd entries) before refusing', async () => {
-    const { pool, tree, target } = setup({}, createCodec('zstd', { level: 1 }));
+    const { pool, tree, target } = setup({}, asyncZstd(1));
     const pages = textPages(48);
     await pool.storeBatch(pages.slice(0, 40).map((page, id) => ({ id, memcg: 2, page })));
     tree.setZswapMax(2, pool.zswapCurrent(2));

@@ -7,7 +7,7 @@
 import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FileWritebackTarget, testPool } from '../bench/helpers.js';
+import { asyncZstd, type FileWritebackTarget, testPool } from '../bench/helpers.js';
 import type { ZswapPoolOptions } from './types.js';
 
 const targets: FileWritebackTarget[] = [];
@@ -154,7 +154,7 @@ describe('compressor switch', () => {
     const { pool, target } = setup();
     const pages = filePages(NODE_BINARY, 4096, 2500, 40);
     for (let i = 0; i < 20; i++) pool.store(i, 2, pages[i]!);
-    const zstd = createCodec('zstd', { level: 3 });
+    const zstd = asyncZstd(3);
     pool.setCompressor(zstd);
     expect(pool.compressor).toBe(zstd);
     const rs = await pool.storeBatch(
@@ -177,7 +177,7 @@ describe('compressor switch', () => {
   });
 
   it('async writeback racing a load: whichever finishes first wins, nothing is lost', async () => {
-    const { pool, target } = setup({}, createCodec('zstd'));
+    const { pool, target } = setup({}, asyncZstd());
     const pages = textPages(3);
     await pool.storeBatch(pages.map((page, id) => ({ id, memcg: 2, page })));
     // Load first: the entry is detached while it decodes; the writeback finds nothing.
@@ -335,7 +335,7 @@ describe('proactive writeback', () => {
 
 describe('zstd writeback batches', () => {
   it('a proactive request over zstd entries decodes them in batches, byte-exact', async () => {
-    const { pool, target } = setup({}, createCodec('zstd', { level: 1 }));
+    const { pool, target } = setup({}, asyncZstd(1));
     const pages = [
       ...textPages(150),
       ...filePages(NODE_BINARY, 4096, 6000, 100),
