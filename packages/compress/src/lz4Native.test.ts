@@ -8,10 +8,6 @@
  * missing library gives, and one addon state per Node environment (worker threads).
  */
 
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import {
   entropyPage,
   filePages,
@@ -22,6 +18,7 @@ import {
 } from '@tierswap/bench-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { badRanges, createCodecInChild, runAddonWorkers } from '../bench/addonHarness.js';
 import { encodeBlock, referenceDecode, sequenceArb } from '../bench/lz4Reference.js';
 import { createCodec } from './createCodec.js';
 import { loadLz4 } from './loadBinding.js';
@@ -32,7 +29,6 @@ import { addonDecode, addonEncode } from './nativeAddon.js';
 
 const PAGE = 4096;
 const { addon } = loadLz4Native();
-const packageDir = join(import.meta.dirname, '..');
 
 function realPages(): Uint8Array[] {
   return [
@@ -193,13 +189,8 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
     for (const inPlace of [false, true]) {
       const decode = (s0: number, s1: number, d0: number, size: number): number =>
         addonDecode(addon, block, s0, s1, dst, d0, size, inPlace);
-      expect(decode(0, n + 1, 0, PAGE)).toBe(-1);
-      expect(decode(-1, n, 0, PAGE)).toBe(-1);
-      expect(decode(5, 5, 0, PAGE)).toBe(-1);
-      expect(decode(0, n, 1, PAGE)).toBe(-1);
-      expect(decode(0, n, 0, 0)).toBe(-1);
-      expect(decode(0, n, -PAGE, PAGE)).toBe(-1);
-      expect(decode(0, n, 2 ** 31 - 1, PAGE)).toBe(-1); // no overflow of dstStart + size
+      for (const [s0, s1, d0, size] of badRanges(n, PAGE))
+        expect(decode(s0, s1, d0, size)).toBe(-1);
     }
     const decode = (s0: number, s1: number, d0: number, size: number): number =>
       addonDecode(addon, block, s0, s1, dst, d0, size);
@@ -221,55 +212,33 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
   });
 
   it('names the library and the fix when liblz4 cannot be opened', () => {
-    const code = [
-      "import { createCodec } from './src/createCodec.ts';",
-      'try { createCodec("lz4"); console.log("loaded"); }',
-      'catch (e) { console.log(e.code, e.message); }',
-      "console.log(createCodec('lz4', { lz4Encoder: 'wasm', lz4Decoder: 'wasm' }).binding.name);",
-    ].join('\n');
-    const r = spawnSync(
-      process.execPath,
-      ['--conditions=@tierswap/source', '--import', 'tsx', '--input-type=module', '-e', code],
-      {
-        cwd: packageDir,
-        encoding: 'utf8',
-        env: { ...process.env, TIERSWAP_LIBLZ4: '/nonexistent/liblz4.so.1' },
-      },
-    );
+    const wasm = { lz4Encoder: 'wasm', lz4Decoder: 'wasm' };
+    const r = createCodecInChild('lz4', wasm, { TIERSWAP_LIBLZ4: '/nonexistent/liblz4.so.1' });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(
+    expect(r.lines[0]).toMatch(
       /^BINDING_LOAD_FAILED .*dlopen\(\/nonexistent\/liblz4\.so\.1\) failed/,
     );
-    expect(r.stdout).toMatch(/lz4Encoder: 'wasm', lz4Decoder: 'wasm'/);
-    expect(r.stdout.trim().split('\n').at(-1)).toBe('tierswap-lz4-wasm');
+    expect(r.lines[0]).toMatch(/apt-get install liblz4-1/);
+    expect(r.lines[0]).toMatch(/lz4Encoder: 'wasm', lz4Decoder: 'wasm'/);
+    expect(r.lines.at(-1)).toBe('tierswap-lz4-wasm');
   });
 
   it('keeps one state per Node environment: worker threads compress and decode at once', async () => {
-    const addonPath = createRequire(import.meta.url).resolve('../build/Release/tierswap_lz4.node');
     const pages = filePages(NODE_BINARY, PAGE, 500, 64);
-    const script = `
-      const { parentPort, workerData } = require('node:worker_threads');
-      const a = require(workerData.addonPath);
-      const out = new Uint8Array(8192), back = new Uint8Array(${PAGE});
+    const running = runAddonWorkers(
+      'tierswap_lz4',
+      pages,
+      `const out = new Uint8Array(8192), back = new Uint8Array(${PAGE});
       let ok = 0;
       for (let round = 0; round < 20; round++) {
-        for (const p of workerData.pages) {
+        for (const p of pages) {
           a.args[2] = 0;
           const n = a.encode(p, out);
           a.args.set([0, n, 0, ${PAGE}]);
           if (a.decode(out, back) === ${PAGE} && Buffer.compare(back, p) === 0) ok++;
         }
       }
-      parentPort.postMessage(ok);`;
-    const running = Promise.all(
-      [0, 1, 2].map(
-        () =>
-          new Promise<number>((resolve, reject) => {
-            const w = new Worker(script, { eval: true, workerData: { addonPath, pages } });
-            w.once('message', resolve);
-            w.once('error', reject);
-          }),
-      ),
+      parentPort.postMessage(ok);`,
     );
     // the main thread keeps using its own state meanwhile
     const codec = createCodec('lz4');

@@ -75,16 +75,11 @@ export function lz4NativeDecodePrefixed(
   expectedSize: number,
   inPlace = false,
 ): number {
-  if (
-    !Number.isInteger(srcStart) ||
-    !Number.isInteger(srcEnd) ||
-    !Number.isInteger(dstStart) ||
-    srcStart < 0 ||
-    srcEnd > src.length ||
-    srcEnd - srcStart <= LZ4_PREFIX_BYTES
-  ) {
+  // The prefix must be readable; addonDecode checks the rest of the ranges.
+  if (!(Number.isInteger(srcStart) && srcStart >= 0 && srcStart + LZ4_PREFIX_BYTES < srcEnd)) {
     return -1;
   }
+  if (srcEnd > src.length) return -1;
   const size = readLz4Prefix(src, srcStart);
   if (size !== expectedSize) return -1;
   return addonDecode(addon, src, srcStart + LZ4_PREFIX_BYTES, srcEnd, dst, dstStart, size, inPlace);

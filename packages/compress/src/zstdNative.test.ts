@@ -6,19 +6,15 @@
  * threads, each with its own contexts.
  */
 
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { filePages, heapSnapshotPages, NODE_BINARY, rng, textPages } from '@tierswap/bench-kit';
 import { describe, expect, it } from 'vitest';
+import { badRanges, createCodecInChild, runAddonWorkers } from '../bench/addonHarness.js';
 import { CompressError } from './compressError.js';
 import { createCodec } from './createCodec.js';
 import { addonDecode, addonEncode } from './nativeAddon.js';
 import { loadZstdNative } from './zstdCodec.js';
 
 const PAGE = 4096;
-const packageDir = join(import.meta.dirname, '..');
 const BINDING = { zstdEncoder: 'binding', zstdDecoder: 'binding' } as const;
 const FILLED = new Uint8Array(PAGE).fill(0x77);
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
@@ -115,13 +111,8 @@ describe('native zstd (system libzstd through the tierswap_zstd addon)', () => {
     for (const inPlace of [false, true]) {
       const decode = (s0: number, s1: number, d0: number, size: number): number =>
         addonDecode(addon, frame, s0, s1, dst, d0, size, inPlace);
-      expect(decode(0, n + 1, 0, PAGE)).toBe(-1);
-      expect(decode(-1, n, 0, PAGE)).toBe(-1);
-      expect(decode(5, 5, 0, PAGE)).toBe(-1);
-      expect(decode(0, n, 1, PAGE)).toBe(-1);
-      expect(decode(0, n, 0, 0)).toBe(-1);
-      expect(decode(0.5, n, 0, PAGE)).toBe(-1);
-      expect(decode(0, 2 ** 32 + n, 0, PAGE)).toBe(-1); // would wrap to n in an Int32Array
+      for (const [s0, s1, d0, size] of badRanges(n, PAGE))
+        expect(decode(s0, s1, d0, size)).toBe(-1);
       expect(decode(0, n, 0, PAGE - 1)).toBe(-1); // decodes to more than asked
       // Refusals leave dst untouched, except a frame decoded in place and found too long.
       if (!inPlace) expect(dst.every((b) => b === 0)).toBe(true);
@@ -143,56 +134,33 @@ describe('native zstd (system libzstd through the tierswap_zstd addon)', () => {
   });
 
   it('names the library and the fix when libzstd cannot be opened', () => {
-    const code = [
-      "import { createCodec } from './src/createCodec.ts';",
-      'try { createCodec("zstd"); console.log("loaded"); }',
-      'catch (e) { console.log(e.code, e.message); }',
-      "console.log(createCodec('zstd', { zstdEncoder: 'binding', zstdDecoder: 'binding' }).binding.name);",
-    ].join('\n');
-    const r = spawnSync(
-      process.execPath,
-      ['--conditions=@tierswap/source', '--import', 'tsx', '--input-type=module', '-e', code],
-      {
-        cwd: packageDir,
-        encoding: 'utf8',
-        env: { ...process.env, TIERSWAP_LIBZSTD: '/nonexistent/libzstd.so.1' },
-      },
-    );
+    const env = { TIERSWAP_LIBZSTD: '/nonexistent/libzstd.so.1' };
+    const r = createCodecInChild('zstd', BINDING, env);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(
+    expect(r.lines[0]).toMatch(
       /^BINDING_LOAD_FAILED .*dlopen\(\/nonexistent\/libzstd\.so\.1\) failed/,
     );
-    expect(r.stdout).toMatch(/apt-get install libzstd1/);
-    expect(r.stdout).toMatch(/zstdEncoder: 'binding', zstdDecoder: 'binding'/);
-    expect(r.stdout.trim().split('\n').at(-1)).toBe('@mongodb-js/zstd');
+    expect(r.lines[0]).toMatch(/apt-get install libzstd1/);
+    expect(r.lines[0]).toMatch(/zstdEncoder: 'binding', zstdDecoder: 'binding'/);
+    expect(r.lines.at(-1)).toBe('@mongodb-js/zstd');
   });
 
   it('keeps contexts per Node environment: worker threads compress and decode at once', async () => {
-    const addonPath = createRequire(import.meta.url).resolve('../build/Release/tierswap_zstd.node');
     const pages = filePages(NODE_BINARY, PAGE, 500, 32);
-    const script = `
-      const { parentPort, workerData } = require('node:worker_threads');
-      const a = require(workerData.addonPath);
-      const out = new Uint8Array(8192), back = new Uint8Array(${PAGE});
+    const running = runAddonWorkers(
+      'tierswap_zstd',
+      pages,
+      `const out = new Uint8Array(8192), back = new Uint8Array(${PAGE});
       let ok = 0;
       for (let round = 0; round < 10; round++) {
-        for (const p of workerData.pages) {
+        for (const p of pages) {
           a.args.set([0, 0, 0, 1 + (round % 5)]);
           const n = a.encode(p, out);
           a.args.set([0, n, 0, ${PAGE}]);
           if (n > 0 && a.decodeInto(out, back) === ${PAGE} && Buffer.compare(back, p) === 0) ok++;
         }
       }
-      parentPort.postMessage(ok);`;
-    const running = Promise.all(
-      [0, 1, 2].map(
-        () =>
-          new Promise<number>((resolve, reject) => {
-            const w = new Worker(script, { eval: true, workerData: { addonPath, pages } });
-            w.once('message', resolve);
-            w.once('error', reject);
-          }),
-      ),
+      parentPort.postMessage(ok);`,
     );
     const codec = createCodec('zstd', { level: 7 });
     const back = new Uint8Array(PAGE);
