@@ -4,6 +4,7 @@
  * shrinker, shrink worker and proactive writeback through a caller's WritebackTarget.
  */
 
+export { memcgTreeView } from './memcgTreeView.js';
 export { SimpleMemcgTree } from './simpleMemcgTree.js';
 export type {
   BudgetUnit,
@@ -25,6 +26,8 @@ export type { ZsArenaStats } from './zsArena.js';
 export { ZS_CHAIN_SIZE, ZsArena } from './zsArena.js';
 export type { ZswapErrorCode } from './zswapError.js';
 export { ZSWAP_ERROR_CODES, ZswapError } from './zswapError.js';
+export type { ProactiveWritebackArgs } from './zswapFiles.js';
+export { parseProactiveWriteback, registerZswapFiles } from './zswapFiles.js';
 export { STORE_SHRINK_SCAN, ZswapPool } from './zswapPool.js';
 export {
   MAX_RECLAIM_RETRIES,

@@ -35,6 +35,12 @@ export interface ZswapMemcgView {
    * then restarts, like mem_cgroup_iter returning NULL).
    */
   nextInSubtree(root: number, pos: number | undefined): number | undefined;
+  /**
+   * Optional: the pool's compressed bytes of `id` changed by `deltaBytes` (positive on
+   * store, negative on free), as obj_cgroup_charge_zswap() / uncharge tell the memcg.
+   * The pool keeps its own hierarchical totals for its limit checks either way.
+   */
+  chargeZswap?(id: number, deltaBytes: number): void;
 }
 
 /** Why a writeback destination could not be reserved. */

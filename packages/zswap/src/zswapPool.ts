@@ -166,6 +166,7 @@ export class ZswapPool {
       acceptThresholdBytes: () => this.#acceptBytes,
       compact: () => this.compact(),
       writebackVictims: (victims, proactive) => this.#writebackVictims(victims, proactive),
+      writebackVictimsSync: (victims, proactive) => this.#writebackVictimsSync(victims, proactive),
     });
   }
 
@@ -494,6 +495,8 @@ export class ZswapPool {
     const charge = this.#memcgs.charge;
     const parent = this.#memcgs.parent;
     for (let m = memcg; m >= 0; m = parent[m]!) charge[m] = charge[m]! + delta;
+    // obj_cgroup_charge_zswap(): let the cgroup tree's memory.zswap.current follow.
+    this.#view.chargeZswap?.(memcg, delta);
   }
 
   /** Make room for a memcg and its ancestors, caching their parents. */
@@ -815,26 +818,7 @@ export class ZswapPool {
     const res: WalkResult = { pages: 0, compressedBytes: 0, failures: 0, stop: false };
     const later: number[] = [];
     const tokens: number[] = [];
-    for (const idx of victims) {
-      const r = this.#writebackOne(idx, proactive, res);
-      if (r === 'EEXIST') {
-        // The kernel would have stopped right here, never touching the candidates
-        // after this one: put them back at the head, in order, leaving the hot entry
-        // rotated behind them.
-        res.stop = true;
-        const at = victims.indexOf(idx);
-        for (let j = victims.length - 1; j > at; j--) {
-          const v = victims[j]!;
-          this.#lru.moveToHead(this.#eMemcg[v]!, v);
-        }
-        break;
-      }
-      if (typeof r === 'number') {
-        this.#detach(idx);
-        later.push(idx);
-        tokens.push(r);
-      }
-    }
+    this.#writebackWalk(victims, proactive, res, later, tokens);
     if (later.length === 0) return res;
     const pages = later.map(() => new Uint8Array(this.pageSize));
     const ok = await this.#decodeAsync(later, pages);
@@ -851,6 +835,55 @@ export class ZswapPool {
       this.#finishWriteback(idx, tokens[k]!, pages[k]!, proactive, res, true);
     }
     return res;
+  }
+
+  /**
+   * The synchronous twin of #writebackVictims: entries of a Promise-only codec cannot be
+   * decoded here, so their reservations are cancelled and they count as failures.
+   */
+  #writebackVictimsSync(victims: readonly number[], proactive: boolean): WalkResult {
+    const res: WalkResult = { pages: 0, compressedBytes: 0, failures: 0, stop: false };
+    this.#writebackWalk(victims, proactive, res);
+    return res;
+  }
+
+  /**
+   * Try each candidate in order, stopping at EEXIST as the kernel's walk does. Entries
+   * that need an async decode are detached and handed back through `later` / `tokens`
+   * when given, else cancelled and counted as failures.
+   */
+  #writebackWalk(
+    victims: readonly number[],
+    proactive: boolean,
+    res: WalkResult,
+    later?: number[],
+    tokens?: number[],
+  ): void {
+    for (const idx of victims) {
+      const r = this.#writebackOne(idx, proactive, res);
+      if (r === 'EEXIST') {
+        // The kernel would have stopped right here, never touching the candidates
+        // after this one: put them back at the head, in order, leaving the hot entry
+        // rotated behind them.
+        res.stop = true;
+        const at = victims.indexOf(idx);
+        for (let j = victims.length - 1; j > at; j--) {
+          const v = victims[j]!;
+          this.#lru.moveToHead(this.#eMemcg[v]!, v);
+        }
+        return;
+      }
+      if (typeof r !== 'number') continue;
+      if (later !== undefined && tokens !== undefined) {
+        this.#detach(idx);
+        later.push(idx);
+        tokens.push(r);
+      } else {
+        this.#target!.cancel(this.#eId[idx]!, r);
+        this.#rejectReclaimFail++;
+        res.failures++;
+      }
+    }
   }
 
   /**
@@ -962,17 +995,8 @@ export class ZswapPool {
       );
       scanned += lru.lastScanned;
       if (v.length === 0) break;
-      const idx = v[0]!;
-      const id = this.#eId[idx]!;
-      const r = this.#writebackOne(idx, false, res);
-      if (typeof r === 'number') {
-        // An async codec's entry cannot be decoded on this sync path.
-        this.#target!.cancel(id, r);
-        this.#rejectReclaimFail++;
-        res.failures++;
-      } else if (r === 'EEXIST') {
-        res.stop = true;
-      }
+      // An async codec's entry cannot be decoded on this sync path: a failure.
+      this.#writebackWalk(v, false, res);
       if (res.pages > 0 && this.#mayZswap(memcg)) break;
     }
     return res.pages > 0;
@@ -1026,6 +1050,15 @@ export class ZswapPool {
   }
 
   /**
+   * The same walk, synchronously, for callers that cannot await (an interface-file
+   * write). Entries of a Promise-only codec are skipped as failures; with the default
+   * codecs (lz4, zstd through libzstd) it does exactly what proactiveWriteback does.
+   */
+  proactiveWritebackSync(req: ProactiveWritebackRequest): ProactiveWritebackResult {
+    return this.#reclaim.proactiveWritebackSync(req);
+  }
+
+  /**
    * A memcg went offline: reset every cursor that points at it (the walk restarts) and
    * forget its cached parent (its id may be reused). It must hold no entries.
    */
@@ -1044,6 +1077,11 @@ export class ZswapPool {
   }
 
   // ================================================================ arena, stats
+
+  /** The memcg view the pool was built on. */
+  get memcgView(): ZswapMemcgView {
+    return this.#view;
+  }
 
   /** zs_compact(): pack the arena; returns the zspages released. */
   compact(): number {

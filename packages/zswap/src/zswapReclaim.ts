@@ -67,6 +67,8 @@ export interface ReclaimHost {
   compact(): number;
   /** Write back candidates picked by MemcgLru.select (zswap_writeback_entry each). */
   writebackVictims(victims: readonly number[], proactive: boolean): Promise<WalkResult>;
+  /** The same without awaiting: entries of Promise-only codecs count as failures. */
+  writebackVictimsSync(victims: readonly number[], proactive: boolean): WalkResult;
 }
 
 export class ZswapReclaim {
@@ -183,6 +185,27 @@ export class ZswapReclaim {
    * budget, a negative age, or writeback disabled.
    */
   async proactiveWriteback(req: ProactiveWritebackRequest): Promise<ProactiveWritebackResult> {
+    const steps = this.#proactiveSteps(req);
+    let step = steps.next();
+    while (!step.done) step = steps.next(await this.#host.writebackVictims(step.value, true));
+    return step.value;
+  }
+
+  /** proactiveWriteback without awaiting (see ZswapPool.proactiveWritebackSync). */
+  proactiveWritebackSync(req: ProactiveWritebackRequest): ProactiveWritebackResult {
+    const steps = this.#proactiveSteps(req);
+    let step = steps.next();
+    while (!step.done) step = steps.next(this.#host.writebackVictimsSync(step.value, true));
+    return step.value;
+  }
+
+  /**
+   * The walk itself, written once for both drivers: it yields each batch of victims
+   * and is resumed with what writing them back did.
+   */
+  *#proactiveSteps(
+    req: ProactiveWritebackRequest,
+  ): Generator<number[], ProactiveWritebackResult, WalkResult> {
     const h = this.#host;
     const P = h.pageSize;
     const unit: BudgetUnit = req.unit ?? 'original';
@@ -232,7 +255,7 @@ export class ZswapReclaim {
         ticksAt(h.clock.now()),
       );
       if (victims.length === 0) continue;
-      const r = await h.writebackVictims(victims, true);
+      const r: WalkResult = yield victims;
       if (r.pages > 0) progress = true;
       pages += r.pages;
       compressed += r.compressedBytes;
