@@ -18,6 +18,7 @@ export type {
   WritebackRefusal,
   WritebackResult,
   WritebackTarget,
+  ZswapEvent,
   ZswapMemcgView,
   ZswapPoolOptions,
   ZswapStats,

@@ -1,7 +1,9 @@
 /**
  * The pool's view of a @tierswap/memcg tree: memory.zswap.max and
  * memory.zswap.writeback as written through the tree's interface files, the hierarchy
- * and its pre-order walk, and memory.zswap.current kept equal to what the pool holds.
+ * and its pre-order walk; and the tree's memory.zswap.current and memory.stat zswap
+ * lines (zswap, zswapped, zswap_incomp, zswpin, zswpout, zswpwb, zswpwb_proactive) kept
+ * equal to what the pool holds and did.
  *
  * Why an adapter: the pool asks only the narrow ZswapMemcgView (SimpleMemcgTree serves
  * tests and single-layer use); this maps it onto the real cgroup tree, whose ids are
@@ -9,6 +11,7 @@
  */
 
 import {
+  type CounterId,
   type GroupId,
   type MemcgTree,
   NO_GROUP,
@@ -16,6 +19,7 @@ import {
   PAGE_SIZE,
 } from '@tierswap/memcg';
 import type { ZswapMemcgView } from './types.js';
+import { ZswapError } from './zswapError.js';
 
 /** Which tree each view was made for (registerZswapFiles checks the pool's). */
 const trees = new WeakMap<ZswapMemcgView, MemcgTree>();
@@ -26,6 +30,25 @@ export function treeOfView(view: ZswapMemcgView): MemcgTree | undefined {
 }
 
 export function memcgTreeView(tree: MemcgTree): ZswapMemcgView {
+  const counter = (name: string): CounterId => {
+    const id = tree.stats.lookup(name);
+    if (id === undefined) {
+      throw new ZswapError(
+        'INVALID_ARGUMENT',
+        `@tierswap/zswap/memcgTreeView: the tree has no memory.stat counter "${name}"`,
+      );
+    }
+    return id;
+  };
+  const stat = {
+    zswap: counter('zswap'),
+    zswapped: counter('zswapped'),
+    zswap_incomp: counter('zswap_incomp'),
+    zswpin: counter('zswpin'),
+    zswpout: counter('zswpout'),
+    zswpwb: counter('zswpwb'),
+    zswpwb_proactive: counter('zswpwb_proactive'),
+  };
   const view: ZswapMemcgView = {
     root: () => tree.root,
     parentOf: (id) => {
@@ -43,9 +66,33 @@ export function memcgTreeView(tree: MemcgTree): ZswapMemcgView {
       const next = tree.iter(root as GroupId, (pos ?? NO_GROUP) as GroupId);
       return next === NO_GROUP ? undefined : next;
     },
-    chargeZswap: (id, delta) => {
-      if (delta > 0) tree.forceCharge(id as GroupId, 'zswap', delta);
-      else tree.uncharge(id as GroupId, 'zswap', -delta);
+    onZswapEvent: (id, event, bytes, raw) => {
+      const g = id as GroupId;
+      switch (event) {
+        case 'store':
+          tree.forceCharge(g, 'zswap', bytes);
+          tree.addStat(g, stat.zswap, bytes);
+          tree.addStat(g, stat.zswapped, PAGE_SIZE);
+          if (raw) tree.addStat(g, stat.zswap_incomp, PAGE_SIZE);
+          tree.addStat(g, stat.zswpout, 1);
+          return;
+        case 'free':
+          tree.uncharge(g, 'zswap', bytes);
+          tree.addStat(g, stat.zswap, -bytes);
+          tree.addStat(g, stat.zswapped, -PAGE_SIZE);
+          if (raw) tree.addStat(g, stat.zswap_incomp, -PAGE_SIZE);
+          return;
+        case 'load':
+          tree.addStat(g, stat.zswpin, 1);
+          return;
+        case 'proactive_writeback':
+          tree.addStat(g, stat.zswpwb_proactive, 1);
+          tree.addStat(g, stat.zswpwb, 1);
+          return;
+        case 'writeback':
+          tree.addStat(g, stat.zswpwb, 1);
+          return;
+      }
     },
   };
   trees.set(view, tree);

@@ -36,12 +36,18 @@ export interface ZswapMemcgView {
    */
   nextInSubtree(root: number, pos: number | undefined): number | undefined;
   /**
-   * Optional: the pool's compressed bytes of `id` changed by `deltaBytes` (positive on
-   * store, negative on free), as obj_cgroup_charge_zswap() / uncharge tell the memcg.
-   * The pool keeps its own hierarchical totals for its limit checks either way.
+   * Optional: each change the memcg itself would see, so a cgroup tree's own
+   * memory.zswap.current and memory.stat can follow the pool: 'store' and 'free' of
+   * an entry of `bytes` compressed bytes (obj_cgroup_charge_zswap / uncharge; zswap,
+   * zswapped, zswap_incomp when `raw`, zswpout on store), 'load' (zswpin), 'writeback'
+   * (zswpwb) and 'proactive_writeback' (zswpwb and zswpwb_proactive). A written-back
+   * or loaded entry is then freed ('free'). The pool keeps its own totals either way.
    */
-  chargeZswap?(id: number, deltaBytes: number): void;
+  onZswapEvent?(id: number, event: ZswapEvent, bytes: number, raw: boolean): void;
 }
+
+/** What ZswapMemcgView.onZswapEvent is told. */
+export type ZswapEvent = 'store' | 'free' | 'load' | 'writeback' | 'proactive_writeback';
 
 /** Why a writeback destination could not be reserved. */
 export type WritebackRefusal = 'EEXIST' | 'ENOSPC';

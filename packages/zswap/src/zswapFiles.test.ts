@@ -5,7 +5,7 @@
  * following the pool, and the synchronous walk against the async one.
  */
 
-import { filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
+import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { createCodec } from '@tierswap/compress';
 import { createMemcg, type GroupId, isRefusal } from '@tierswap/memcg';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -115,6 +115,27 @@ describe('the pool on a @tierswap/memcg tree', () => {
     }
     expect(current(parent)).toBeLessThan(before);
     expect(pool.memcgStats(a).zswpwb_proactive + pool.memcgStats(b).zswpwb_proactive).toBe(512);
+    // memory.stat of the parent sums the children's lines, as the pool counted them.
+    const stat = (g: GroupId, name: string): number => {
+      const line = files
+        .read(g, 'memory.stat')
+        .split('\n')
+        .find((l) => l.startsWith(`${name} `));
+      return Number(line?.split(' ')[1]);
+    };
+    const sa = pool.memcgStats(a);
+    const sb = pool.memcgStats(b);
+    for (const name of ['zswap', 'zswapped', 'zswpout', 'zswpwb', 'zswpwb_proactive'] as const) {
+      expect(stat(parent, name)).toBe(sa[name] + sb[name]);
+      expect(stat(a, name)).toBe(sa[name]);
+    }
+    expect(stat(parent, 'zswpout')).toBe(1024);
+    expect(stat(parent, 'zswpwb')).toBe(512);
+    expect(stat(parent, 'zswap')).toBe(current(parent));
+    const out = new Uint8Array(4096);
+    expect(pool.load(300, out)).toBe('ok');
+    expect(stat(a, 'zswpin')).toBe(1);
+    expect(stat(parent, 'zswapped')).toBe(511 * 4096);
     // Nothing old is left: EAGAIN, and nothing more is written.
     const again = files.write(parent, 'memory.zswap.proactive_writeback', '3600');
     expect(again?.code).toBe('EAGAIN');
@@ -169,6 +190,21 @@ describe('the pool on a @tierswap/memcg tree', () => {
     const other = testPool(createCodec('lz4'));
     targets.push(other.target);
     expect(() => registerZswapFiles(files, other.pool)).toThrow(/memcgTreeView/);
+  });
+
+  it('raw entries show in memory.stat zswap_incomp and leave it when freed', () => {
+    const { files, a, pool } = setup();
+    const incomp = (): string | undefined =>
+      files
+        .read(a, 'memory.stat')
+        .split('\n')
+        .find((l) => l.startsWith('zswap_incomp '));
+    expect(pool.store(7, a, entropyPage(4096, 8, 0, 3))).toBe('stored_raw');
+    expect(incomp()).toBe('zswap_incomp 4096');
+    expect(files.read(a, 'memory.zswap.current')).toBe('4096\n');
+    expect(pool.invalidate(7)).toBe(true);
+    expect(incomp()).toBe('zswap_incomp 0');
+    expect(files.read(a, 'memory.zswap.current')).toBe('0\n');
   });
 });
 

@@ -485,6 +485,7 @@ export class ZswapPool {
       this.#storedRaw++;
     }
     this.#charge(memcg, len);
+    this.#view.onZswapEvent?.(memcg, 'store', len, raw);
     this.#storedPages++;
     this.#compressedBytes += len;
     return raw ? 'stored_raw' : 'stored';
@@ -495,8 +496,6 @@ export class ZswapPool {
     const charge = this.#memcgs.charge;
     const parent = this.#memcgs.parent;
     for (let m = memcg; m >= 0; m = parent[m]!) charge[m] = charge[m]! + delta;
-    // obj_cgroup_charge_zswap(): let the cgroup tree's memory.zswap.current follow.
-    this.#view.chargeZswap?.(memcg, delta);
   }
 
   /** Make room for a memcg and its ancestors, caching their parents. */
@@ -557,6 +556,7 @@ export class ZswapPool {
   #countLoad(idx: number): void {
     const m = this.#eMemcg[idx]!;
     this.#memcgs.zswpin[m] = this.#memcgs.zswpin[m]! + 1;
+    this.#view.onZswapEvent?.(m, 'load', this.#eLen[idx]! + 1, false);
   }
 
   /**
@@ -777,6 +777,7 @@ export class ZswapPool {
       this.#storedRaw--;
     }
     this.#charge(m, -len);
+    this.#view.onZswapEvent?.(m, 'free', len, len === P);
     this.#storedPages--;
     this.#compressedBytes -= len;
     const refs = this.#codecRefs[slot]! - 1;
@@ -942,6 +943,7 @@ export class ZswapPool {
     const mt = this.#memcgs;
     mt.zswpwb[m] = mt.zswpwb[m]! + 1;
     if (proactive) mt.zswpwbProactive[m] = mt.zswpwbProactive[m]! + 1;
+    this.#view.onZswapEvent?.(m, proactive ? 'proactive_writeback' : 'writeback', len, false);
     res.pages++;
     res.compressedBytes += len;
   }
