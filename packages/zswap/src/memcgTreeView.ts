@@ -58,7 +58,8 @@ export function memcgTreeView(tree: MemcgTree): ZswapMemcgView {
     // page_counter limits are pages; obj_cgroup_may_zswap() refuses once
     // floor(bytes / PAGE_SIZE) reaches them, i.e. once bytes >= pages * PAGE_SIZE.
     zswapMax: (id) => {
-      const pages = tree.limitPages(id as GroupId, 'zswap');
+      // A removed group's entries answer to the nearest online ancestor, as its objcg does.
+      const pages = tree.limitPages(tree.resolve(id as GroupId), 'zswap');
       return pages >= PAGE_COUNTER_MAX ? Number.POSITIVE_INFINITY : pages * PAGE_SIZE;
     },
     writebackEnabled: (id) => tree.zswapWritebackEnabled(id as GroupId),
@@ -70,6 +71,10 @@ export function memcgTreeView(tree: MemcgTree): ZswapMemcgView {
       const g = id as GroupId;
       switch (event) {
         case 'store':
+          // Each entry holds its group's id, as a swap entry does (swap_cgroup), so a
+          // removed group's id stays allocated, its charges moving up, until the last
+          // entry goes.
+          tree.idGet(g);
           tree.forceCharge(g, 'zswap', bytes);
           tree.addStat(g, stat.zswap, bytes);
           tree.addStat(g, stat.zswapped, PAGE_SIZE);
@@ -81,6 +86,7 @@ export function memcgTreeView(tree: MemcgTree): ZswapMemcgView {
           tree.addStat(g, stat.zswap, -bytes);
           tree.addStat(g, stat.zswapped, -PAGE_SIZE);
           if (raw) tree.addStat(g, stat.zswap_incomp, -PAGE_SIZE);
+          tree.idPut(g);
           return;
         case 'load':
           tree.addStat(g, stat.zswpin, 1);

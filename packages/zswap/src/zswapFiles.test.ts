@@ -7,7 +7,7 @@
 
 import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { createCodec } from '@tierswap/compress';
-import { createMemcg, type GroupId, isRefusal } from '@tierswap/memcg';
+import { createMemcg, type GroupId, GroupState, isRefusal } from '@tierswap/memcg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { asyncZstd, FileWritebackTarget, testPool, VirtualClock } from '../bench/helpers.js';
 import { memcgTreeView } from './memcgTreeView.js';
@@ -190,6 +190,41 @@ describe('the pool on a @tierswap/memcg tree', () => {
     const other = testPool(createCodec('lz4'));
     targets.push(other.target);
     expect(() => registerZswapFiles(files, other.pool)).toThrow(/memcgTreeView/);
+  });
+
+  it('a removed group keeps its id while it has entries; its charges move up; loads work', () => {
+    const { tree, files, parent, a, pool } = setup();
+    const pages = textPages(4, 4096, '/usr/share/common-licenses');
+    for (const [i, p] of pages.entries()) expect(pool.store(i, a, p)).toBe('stored');
+    const held = pool.zswapCurrent(a);
+    expect(tree.idRefs(a)).toBe(4);
+    expect(tree.rmdir(a)).toBeUndefined();
+    expect(tree.isOnline(a)).toBe(false);
+    expect(tree.resolve(a)).toBe(parent);
+    expect(Number(files.read(parent, 'memory.zswap.current'))).toBe(held);
+    const out = new Uint8Array(4096);
+    for (const [i, p] of pages.entries()) {
+      expect(pool.load(i, out)).toBe('ok');
+      expect(Buffer.compare(out, p)).toBe(0);
+    }
+    expect(Number(files.read(parent, 'memory.zswap.current'))).toBe(0);
+    expect(tree.idRefs(a)).toBe(0);
+    // The last entry gone, the id is free again for a new group.
+    expect(tree.stateOf(a)).toBe(GroupState.FREE);
+  });
+
+  it('says why a file write cannot write back entries of a Promise-only codec', async () => {
+    const { files, a, pool, clock } = setup();
+    pool.setCompressor(asyncZstd(1));
+    const pages = filePages(NODE_BINARY, 4096, 1500, 4);
+    await pool.storeBatch(pages.map((page, id) => ({ id, memcg: a, page })));
+    clock.advance(10_000);
+    const r = files.write(a, 'memory.zswap.proactive_writeback', '5');
+    expect(r?.code).toBe('EAGAIN');
+    expect(r?.message).toMatch(/@mongodb-js\/zstd, is Promise-only.*use pool.proactiveWriteback/);
+    expect(
+      (await pool.proactiveWriteback({ memcg: a, maxBytes: 1 << 20, minAgeSeconds: 5 })).pages,
+    ).toBe(4);
   });
 
   it('raw entries show in memory.stat zswap_incomp and leave it when freed', () => {

@@ -97,7 +97,13 @@ export function registerZswapFiles(files: InterfaceFiles, pool: ZswapPool): void
         minAgeSeconds: args.minAgeSeconds,
       });
       if (r.status === 'EAGAIN') {
-        return refuse('EAGAIN', 'nothing could be written back after 16 rounds over the subtree');
+        const why = pool.compressor.sync
+          ? ''
+          : ` (the pool's codec, ${pool.compressor.binding.name}, is Promise-only: a file write cannot wait for it; use pool.proactiveWriteback)`;
+        return refuse(
+          'EAGAIN',
+          `nothing could be written back after 16 rounds over the subtree${why}`,
+        );
       }
       if (r.status === 'EINVAL') return refuse('EINVAL', 'the pool refused the request');
       return undefined;
