@@ -5,8 +5,11 @@
 
 import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { describe, expect, it } from 'vitest';
+import { referenceDecode } from '../bench/lz4Reference.js';
 import { CompressError } from './compressError.js';
 import { createCodec } from './createCodec.js';
+import { loadLz4 } from './loadBinding.js';
+import { LZ4_PREFIX_BYTES } from './lz4Block.js';
 import type { Codec } from './types.js';
 
 function corpus(pageSize: number): Uint8Array[] {
@@ -137,14 +140,31 @@ describe('codecs', () => {
     }
   });
 
+  it('lz4 stores the bare LZ4 block, as the kernel does: no header, decodable by any LZ4 block decoder', () => {
+    const codec = createCodec('lz4');
+    const napi = loadLz4().api;
+    for (const page of corpus(4096)) {
+      const c = codec.compressSync(page).slice();
+      // A plain LZ4 block decoder (the test oracle) rebuilds exactly the page from it.
+      expect(referenceDecode(c, 4096)).toEqual([...page]);
+      // lz4-napi's format is the same kind of block behind a 4-byte size.
+      const theirs = napi.compressSync(Buffer.from(page));
+      expect(theirs.readUInt32LE(0)).toBe(4096);
+      expect(Math.abs(theirs.length - LZ4_PREFIX_BYTES - c.length)).toBeLessThan(
+        c.length * 0.02 + 8,
+      );
+    }
+  });
+
   it('lz4 refuses corrupt input with CORRUPT_INPUT, with every decoder', () => {
+    const half = createCodec('lz4', { pageSize: 2048 });
     for (const lz4Decoder of ['native', 'wasm', 'binding', 'js'] as const) {
       const codec = createCodec('lz4', { lz4Decoder });
-      const good = codec.compressSync(filePages(NODE_BINARY, 4096, 5, 1)[0]!).slice();
-      const badPrefix = good.slice();
-      badPrefix[1] = 0; // size prefix no longer says 4096
+      const page = filePages(NODE_BINARY, 4096, 5, 1)[0]!;
+      const good = codec.compressSync(page).slice();
+      const otherSize = half.compressSync(page.subarray(0, 2048)).slice(); // a valid 2 KiB block
       const truncated = good.subarray(0, good.length - 7);
-      for (const c of [badPrefix, truncated]) {
+      for (const c of [otherSize, truncated]) {
         try {
           codec.decompressSync(c, new Uint8Array(4096));
           expect.unreachable();

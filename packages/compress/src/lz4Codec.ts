@@ -1,7 +1,9 @@
 /**
- * The `lz4` codec. Stored format: lz4-napi's (lz4_flex `compress_prepend_size`), a u32
- * LE size prefix and one raw LZ4 block, which every encoder here writes and every
- * decoder reads, so pages stored by one path load through any other.
+ * The `lz4` codec. Stored format: one raw LZ4 block per page, as the kernel's zswap and
+ * zram store it (the page size is known, so no header), which every encoder here
+ * writes and every decoder reads, so pages stored by one path load through any other.
+ * lz4-napi's own format prepends a u32 LE size (lz4_flex `compress_prepend_size`): its
+ * output is stored without it, and it is put back in front of a copy for its decoder.
  *
  * Encoder and decoder choice, measured (bench/lz4Encode.bench.ts and
  * bench/lz4Decode.bench.ts: one process, interleaved rounds, real pages):
@@ -23,11 +25,11 @@
 import { asBuffer, checkPage, checkPageSize } from './checkPageSize.js';
 import { CompressError } from './compressError.js';
 import { type Lz4Binding, loadLz4 } from './loadBinding.js';
-import { lz4DecodePrefixed } from './lz4Block.js';
-import { Lz4NativeEncoder, loadLz4Native, lz4NativeDecodePrefixed } from './lz4Native.js';
+import { isBlockRange, LZ4_PREFIX_BYTES, lz4DecodeBlock, writeLz4Prefix } from './lz4Block.js';
+import { Lz4NativeEncoder, loadLz4Native } from './lz4Native.js';
 import { Lz4WasmDecoder } from './lz4Wasm.js';
 import { Lz4WasmEncoder } from './lz4WasmEncoder.js';
-import type { NativeAddon } from './nativeAddon.js';
+import { addonDecode, type NativeAddon } from './nativeAddon.js';
 import type { BindingInfo, Codec, CodecOptions } from './types.js';
 
 /** The LZ4 decoders the codec can use. */
@@ -99,9 +101,10 @@ export class Lz4Codec implements Codec {
       // A wasm trap (none is expected: every access stays inside the fixed layout) or a
       // liblz4 failure surfaces as COMPRESS_FAILED, which zswap counts as
       // reject_compress_fail.
-      if (this.#nativeEncoder !== undefined) return this.#nativeEncoder.compressPrefixed(page);
-      if (this.#wasmEncoder !== undefined) return this.#wasmEncoder.compressPrefixed(page);
-      return this.#lz4!.compressSync(asBuffer(page));
+      if (this.#nativeEncoder !== undefined) return this.#nativeEncoder.compressBlock(page);
+      if (this.#wasmEncoder !== undefined) return this.#wasmEncoder.compressBlock(page);
+      // lz4-napi prepends the size; the stored format is the bare block.
+      return this.#lz4!.compressSync(asBuffer(page)).subarray(LZ4_PREFIX_BYTES);
     } catch (cause) {
       throw new CompressError(
         'COMPRESS_FAILED',
@@ -146,34 +149,28 @@ export class Lz4Codec implements Codec {
     dstStart: number,
     inPlace: boolean,
   ): boolean {
+    const P = this.pageSize;
     if (this.#native !== undefined) {
-      return (
-        lz4NativeDecodePrefixed(
-          this.#native,
-          src,
-          srcStart,
-          srcEnd,
-          dst,
-          dstStart,
-          this.pageSize,
-          inPlace,
-        ) >= 0
-      );
+      return addonDecode(this.#native, src, srcStart, srcEnd, dst, dstStart, P, inPlace) >= 0;
     }
     if (this.#wasm !== undefined) {
-      return this.#wasm.decodePrefixed(src, srcStart, srcEnd, dst, dstStart, this.pageSize) >= 0;
+      return this.#wasm.decodeExact(src, srcStart, srcEnd, dst, dstStart, P) >= 0;
     }
     if (this.decoder === 'js') {
-      return lz4DecodePrefixed(src, srcStart, srcEnd, dst, dstStart, this.pageSize) >= 0;
+      return lz4DecodeBlock(src, srcStart, srcEnd, dst, dstStart, dstStart + P) === P;
     }
-    if (dstStart + this.pageSize > dst.length) return false;
+    // lz4-napi reads only its own format: put the size in front of a copy.
+    if (!isBlockRange(src, srcStart, srcEnd, dst, dstStart, dstStart + P)) return false;
+    const prefixed = Buffer.allocUnsafe(LZ4_PREFIX_BYTES + srcEnd - srcStart);
+    writeLz4Prefix(prefixed, 0, P);
+    prefixed.set(src.subarray(srcStart, srcEnd), LZ4_PREFIX_BYTES);
     let out: Buffer;
     try {
-      out = this.#lz4!.uncompressSync(src.subarray(srcStart, srcEnd));
+      out = this.#lz4!.uncompressSync(prefixed);
     } catch {
       return false;
     }
-    if (out.length !== this.pageSize) return false;
+    if (out.length !== P) return false;
     dst.set(out, dstStart);
     return true;
   }

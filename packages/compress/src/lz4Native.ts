@@ -45,7 +45,18 @@ export class Lz4NativeEncoder {
     this.#scratch = new Uint8Array(LZ4_PREFIX_BYTES + pageSize + Math.floor(pageSize / 255) + 16);
   }
 
-  /** `[u32 LE size][LZ4 block]` of `src`; throws when liblz4 reports a failure. */
+  /** One raw LZ4 block of `src` (the codec's format); throws when liblz4 fails. */
+  compressBlock(src: Uint8Array): Uint8Array {
+    const blockLen = addonEncode(this.#addon, src, this.#scratch, 0);
+    if (blockLen <= 0) {
+      throw new Error(
+        `liblz4 LZ4_compress_fast_extState returned ${blockLen} for ${src.length} bytes`,
+      );
+    }
+    return this.#scratch.subarray(0, blockLen);
+  }
+
+  /** `[u32 LE size][LZ4 block]` of `src` (lz4-napi's format); throws when liblz4 fails. */
   compressPrefixed(src: Uint8Array): Uint8Array {
     const out = this.#scratch;
     const blockLen = addonEncode(this.#addon, src, out, LZ4_PREFIX_BYTES);

@@ -357,8 +357,8 @@ export class Lz4WasmDecoder {
   }
 
   /**
-   * Same contract as lz4DecodePrefixed (lz4-napi's `[u32 LE size][block]`), the codec's
-   * hot path: no allocation but the one subarray of the input. -1 leaves `dst` untouched.
+   * Same contract as lz4DecodePrefixed (lz4-napi's `[u32 LE size][block]`): the size
+   * read, then decodeExact. -1 leaves `dst` untouched.
    */
   decodePrefixed(
     src: Uint8Array,
@@ -378,14 +378,41 @@ export class Lz4WasmDecoder {
       return -1;
     }
     const size = readLz4Prefix(src, srcStart);
-    if (size !== expectedSize || !Number.isInteger(dstStart) || dstStart < 0) return -1;
-    if (dstStart + size > dst.length) return -1;
-    const len = srcEnd - srcStart - LZ4_PREFIX_BYTES;
+    if (size !== expectedSize) return -1;
+    return this.decodeExact(src, srcStart + LZ4_PREFIX_BYTES, srcEnd, dst, dstStart, size);
+  }
+
+  /**
+   * One raw LZ4 block at `src[srcStart, srcEnd)` that must decode to exactly `size`
+   * bytes, into `dst[dstStart, dstStart + size)`: the codec's hot path, no allocation
+   * but the one subarray of the input. `size`, or -1 with `dst` untouched.
+   */
+  decodeExact(
+    src: Uint8Array,
+    srcStart: number,
+    srcEnd: number,
+    dst: Uint8Array,
+    dstStart: number,
+    size: number,
+  ): number {
+    if (
+      !Number.isInteger(srcStart) ||
+      !Number.isInteger(srcEnd) ||
+      !Number.isInteger(dstStart) ||
+      srcStart < 0 ||
+      srcEnd > src.length ||
+      srcEnd <= srcStart ||
+      dstStart < 0 ||
+      dstStart + size > dst.length
+    ) {
+      return -1;
+    }
+    const len = srcEnd - srcStart;
     // Every 3+ block bytes decode to 4+ bytes (a 255 extension byte to 255), so no
     // valid block of `size` bytes is this long; refusing it keeps the memory bounded.
     if (len > 2 * size + 64) return -1;
     if (!this.#ensure(size, len)) return -1;
-    this.#bytes.set(src.subarray(srcStart + LZ4_PREFIX_BYTES, srcEnd), this.#inBase);
+    this.#bytes.set(src.subarray(srcStart, srcEnd), this.#inBase);
     if (this.#run(len, size) !== size) return -1;
     if (this.#outView.length !== size) {
       this.#outView = this.#bytes.subarray(LZ4_WASM_OUT_BASE, LZ4_WASM_OUT_BASE + size);

@@ -16,8 +16,9 @@
  * - after a match, position end-2 is hashed and the position at the end tried at once
  *   (lz4's "test next position"), so runs of matches cost no search.
  * Output: the standard LZ4 block (token, literal length 255-runs, literals, u16 LE
- * offset, match length 255-runs, last literals) after lz4-napi's u32 LE size prefix,
- * so lz4-napi's uncompressSync and both decoders of this package read it.
+ * offset, match length 255-runs, last literals), what the codec stores; or, from
+ * compressPrefixed, the same after lz4-napi's u32 LE size prefix, which lz4-napi's
+ * uncompressSync reads.
  *
  * Wasm memory layout (fixed, 3 pages, inputs up to 65536 bytes so positions fit u16):
  * [0, 16384) hash table, [IN_BASE, IN_BASE + 65536) input, a 64-byte guard, then the
@@ -312,21 +313,31 @@ export class Lz4WasmEncoder {
   }
 
   /**
-   * Compress `src` (at most 65536 bytes) into lz4-napi's format, `[u32 LE size][LZ4
-   * block]`. The result is a view of this encoder's wasm memory, valid until the next
-   * call: copy it. Throws RangeError for a longer input.
+   * Compress `src` (at most 65536 bytes) into one raw LZ4 block, what the codec stores
+   * (the kernel's format). The result is a view of this encoder's wasm memory, valid
+   * until the next call: copy it. Throws RangeError for a longer input.
    */
+  compressBlock(src: Uint8Array): Uint8Array {
+    const blockLen = this.#run(src, 'compressBlock', OUT_BASE);
+    return this.#bytes.subarray(OUT_BASE, OUT_BASE + blockLen);
+  }
+
+  /** The same in lz4-napi's format, `[u32 LE size][LZ4 block]`. */
   compressPrefixed(src: Uint8Array): Uint8Array {
+    const blockLen = this.#run(src, 'compressPrefixed', OUT_BASE + LZ4_PREFIX_BYTES);
+    writeLz4Prefix(this.#bytes, OUT_BASE, src.length);
+    return this.#bytes.subarray(OUT_BASE, OUT_BASE + LZ4_PREFIX_BYTES + blockLen);
+  }
+
+  /** Copy `src` in and compress it to `out`; the block length. */
+  #run(src: Uint8Array, method: string, out: number): number {
     const n = src.length;
     if (n > LZ4_WASM_ENCODER_MAX_INPUT) {
       throw new RangeError(
-        `@tierswap/compress/lz4WasmEncoder.compressPrefixed: ${n} bytes, more than ${LZ4_WASM_ENCODER_MAX_INPUT}`,
+        `@tierswap/compress/lz4WasmEncoder.${method}: ${n} bytes, more than ${LZ4_WASM_ENCODER_MAX_INPUT}`,
       );
     }
-    const bytes = this.#bytes;
-    bytes.set(src, IN_BASE);
-    const blockLen = this.#compress(IN_BASE, IN_BASE + n, OUT_BASE + LZ4_PREFIX_BYTES);
-    writeLz4Prefix(bytes, OUT_BASE, n);
-    return bytes.subarray(OUT_BASE, OUT_BASE + LZ4_PREFIX_BYTES + blockLen);
+    this.#bytes.set(src, IN_BASE);
+    return this.#compress(IN_BASE, IN_BASE + n, out);
   }
 }

@@ -49,9 +49,9 @@ export interface CodecOptions {
 }
 
 /**
- * A page codec. Compressed formats are the bindings' own: lz4 is lz4-napi's block with a
- * 4-byte little-endian size prefix (lz4_flex `compress_prepend_size`), zstd is one zstd
- * frame per page, none is the page itself.
+ * A page codec. Compressed formats are the kernel's: lz4 is one raw LZ4 block per page
+ * (no header: the page size is known), zstd is one zstd frame per page, none is the page
+ * itself.
  *
  * Sync methods exist only where the binding has a sync call (`sync === true`); the
  * batch methods exist for every codec and are the path that crosses the native boundary

@@ -32,6 +32,7 @@ import {
   NODE_BINARY,
   procSelfPages,
   textPages,
+  type ZramMmStat,
   zramFill,
 } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
@@ -46,6 +47,9 @@ interface Packing {
   readonly pct: number;
   /** The same with objects >= hugeClassSize counted as a page, as zram's compr_data_size. */
   readonly zramPct: number;
+  /** Bytes of zspages held, and compressed bytes counted as zram counts them. */
+  readonly footprint: number;
+  readonly zramCompressed: number;
 }
 
 /** Packing overhead of a pool of `scale` x the corpus (`sizes[i]` is page i's object). */
@@ -70,6 +74,8 @@ function measured(
   return {
     pct: ((footprint - pool.compressedBytes) / pool.compressedBytes) * 100,
     zramPct: ((footprint - zramCompressed) / zramCompressed) * 100,
+    footprint,
+    zramCompressed,
   };
 }
 
@@ -93,10 +99,9 @@ function classBound(sizes: readonly number[], chain: number): number {
  * The running kernel's zram filled with the same pages to `pages` x `scale`: its
  * mem_used_total / compr_data_size - 1 in percent, or why it could not be measured.
  */
-function kernelZram(pages: Uint8Array[], scale: number, codec: string): number | string {
+function kernelZram(pages: Uint8Array[], scale: number, codec: string): ZramMmStat | string {
   try {
-    const st = zramFill(pages, pages.length * scale, codec);
-    return ((st.memUsedTotal - st.comprDataSize) / st.comprDataSize) * 100;
+    return zramFill(pages, pages.length * scale, codec);
   } catch (err) {
     return (err as Error).message;
   }
@@ -129,7 +134,12 @@ async function main(): Promise<void> {
       const zram128 = kernelZram(keep, Math.ceil(32768 / keep.length), codec.name);
       const zram1g = kernelZram(keep, Math.ceil(262144 / keep.length), codec.name);
       for (const z of [zram128, zram1g]) if (typeof z === 'string') notes.add(z);
-      const pct = (z: number | string): number | string => (typeof z === 'number' ? r2(z) : '-');
+      const pct = (z: ZramMmStat | string): number | string =>
+        typeof z === 'string'
+          ? '-'
+          : r2(((z.memUsedTotal - z.comprDataSize) / z.comprDataSize) * 100);
+      const vs = (ours: number, z: ZramMmStat | string, key: 'memUsedTotal' | 'comprDataSize') =>
+        typeof z === 'string' ? '-' : Math.round((ours / z[key]) * 10000) / 10000;
       rows.push({
         corpus: c.name,
         codec: codec.level ? `${codec.name}-${codec.level}` : codec.name,
@@ -140,6 +150,8 @@ async function main(): Promise<void> {
         'kernel zram 128 MiB %': pct(zram128),
         '1 GiB %': r2(gib8.zramPct),
         'kernel zram 1 GiB %': pct(zram1g),
+        'compressed / kernel': vs(gib8.zramCompressed, zram1g, 'comprDataSize'),
+        'memory used / kernel': vs(gib8.footprint, zram1g, 'memUsedTotal'),
         'class bound %': r2(classBound(sizes, 8)),
         '1 GiB, zswap view %': r2(gib8.pct),
         '1 GiB, 16-page %': r2(gib16.zramPct),
