@@ -36,6 +36,8 @@
  * `dstStart` (a fuzz test checks both, and that nothing throws).
  */
 
+import { isBlockRange } from './byteRange.js';
+
 /** Size of the lz4-napi size prefix. */
 export const LZ4_PREFIX_BYTES = 4;
 
@@ -51,32 +53,6 @@ const SRC_ROOM = 16;
  * distance from the end fails with 33.
  */
 const DST_ROOM = 34;
-
-/**
- * Whether `src[srcStart, srcEnd)` is a non-empty range of src and `dst[dstStart, dstEnd)` a
- * range of dst, in integers: what every decoder checks before it touches either buffer.
- */
-export function isBlockRange(
-  src: Uint8Array,
-  srcStart: number,
-  srcEnd: number,
-  dst: Uint8Array,
-  dstStart: number,
-  dstEnd: number,
-): boolean {
-  return (
-    Number.isInteger(srcStart) &&
-    Number.isInteger(srcEnd) &&
-    Number.isInteger(dstStart) &&
-    Number.isInteger(dstEnd) &&
-    srcStart >= 0 &&
-    srcStart < srcEnd &&
-    srcEnd <= src.length &&
-    dstStart >= 0 &&
-    dstStart <= dstEnd &&
-    dstEnd <= dst.length
-  );
-}
 
 /**
  * Decode one LZ4 block `src[srcStart, srcEnd)` into `dst[dstStart, dstEnd)`. Returns the

@@ -22,10 +22,11 @@
  * preallocated destination.
  */
 
+import { isBlockRange } from './byteRange.js';
 import { asBuffer, checkPage, checkPageSize } from './checkPageSize.js';
 import { CompressError } from './compressError.js';
 import { type Lz4Binding, loadLz4 } from './loadBinding.js';
-import { isBlockRange, LZ4_PREFIX_BYTES, lz4DecodeBlock, writeLz4Prefix } from './lz4Block.js';
+import { LZ4_PREFIX_BYTES, lz4DecodeBlock, writeLz4Prefix } from './lz4Block.js';
 import { Lz4NativeEncoder, loadLz4Native } from './lz4Native.js';
 import { Lz4WasmDecoder } from './lz4Wasm.js';
 import { Lz4WasmEncoder } from './lz4WasmEncoder.js';

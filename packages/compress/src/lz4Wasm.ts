@@ -31,7 +31,8 @@
  * refreshed then, because growing detaches the old ArrayBuffer.
  */
 
-import { isBlockRange, LZ4_PREFIX_BYTES, readLz4Prefix } from './lz4Block.js';
+import { isBlockRange } from './byteRange.js';
+import { LZ4_PREFIX_BYTES, readLz4Prefix } from './lz4Block.js';
 import { emitModule, FunctionBuilder, I32, OP } from './wasmEmitter.js';
 import { type WasmMemory, type WasmModule, wasm } from './wasmRuntime.js';
 
@@ -395,18 +396,7 @@ export class Lz4WasmDecoder {
     dstStart: number,
     size: number,
   ): number {
-    if (
-      !Number.isInteger(srcStart) ||
-      !Number.isInteger(srcEnd) ||
-      !Number.isInteger(dstStart) ||
-      srcStart < 0 ||
-      srcEnd > src.length ||
-      srcEnd <= srcStart ||
-      dstStart < 0 ||
-      dstStart + size > dst.length
-    ) {
-      return -1;
-    }
+    if (!isBlockRange(src, srcStart, srcEnd, dst, dstStart, dstStart + size)) return -1;
     const len = srcEnd - srcStart;
     // Every 3+ block bytes decode to 4+ bytes (a 255 extension byte to 255), so no
     // valid block of `size` bytes is this long; refusing it keeps the memory bounded.

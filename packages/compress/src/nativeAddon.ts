@@ -13,6 +13,7 @@
  */
 
 import { createRequire } from 'node:module';
+import { isBlockRange } from './byteRange.js';
 import { CompressError } from './compressError.js';
 import type { BindingInfo } from './types.js';
 
@@ -98,16 +99,7 @@ export function addonDecode(
   size: number,
   inPlace = false,
 ): number {
-  // The Int32Array would truncate fractions and wrap large numbers; refuse them here.
-  if (
-    !Number.isInteger(srcStart) ||
-    !Number.isInteger(srcEnd) ||
-    !Number.isInteger(dstStart) ||
-    srcEnd > src.length ||
-    dstStart + size > dst.length
-  ) {
-    return -1;
-  }
+  if (!isBlockRange(src, srcStart, srcEnd, dst, dstStart, dstStart + size)) return -1;
   const args = addon.args;
   args[0] = srcStart;
   args[1] = srcEnd;
