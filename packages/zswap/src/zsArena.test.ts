@@ -51,6 +51,30 @@ describe('ZsArena size classes', () => {
     expect(a.stats().footprintBytes).toBe(3 * 4096);
   });
 
+  it('builds the table zs_create_pool() would: every size fits, merged sizes share page and object counts', () => {
+    for (const chain of [4, 8, 16]) {
+      const a = new ZsArena(4096, { chainSize: chain });
+      const waste = (size: number, k: number): number => (k * 4096) % size;
+      for (let size = 32; size <= 4096; size += 16) {
+        const cls = a.classOf(size);
+        const rep = a.classSize(cls);
+        const pages = a.classPages(cls);
+        const objs = Math.floor((pages * 4096) / rep);
+        expect(rep).toBeGreaterThanOrEqual(size);
+        expect(pages).toBeGreaterThanOrEqual(1);
+        expect(pages).toBeLessThanOrEqual(chain);
+        // The size's own best zspage (fewest wasted bytes, first such length) has the
+        // same page and object counts as the class it uses: merging cost nothing.
+        let own = 1;
+        if ((size & (size - 1)) !== 0) {
+          for (let k = 2; k <= chain; k++) if (waste(size, k) < waste(size, own)) own = k;
+        }
+        expect(own).toBe(pages);
+        expect(Math.floor((own * 4096) / size)).toBe(objs);
+      }
+    }
+  });
+
   it('reports the huge class size: from there on an object costs a whole page', () => {
     // Chain 8: 9 objects of 3632 B fit in 8 pages; 3648 B fits no better than 1 a page.
     const a = new ZsArena(4096);
