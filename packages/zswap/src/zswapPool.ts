@@ -72,6 +72,8 @@ const NONE = -1;
 export class ZswapPool {
   readonly pageSize: number;
   readonly #view: ZswapMemcgView;
+  /** The view's onZswapEvent, looked up once (most views have none). */
+  readonly #onEvent: ZswapMemcgView['onZswapEvent'];
   readonly #clock: Clock;
   readonly #target: WritebackTarget | undefined;
   readonly #arena: ZsArena;
@@ -130,6 +132,7 @@ export class ZswapPool {
     const codec = options.codec;
     this.pageSize = codec.pageSize;
     this.#view = options.memcg;
+    this.#onEvent = options.memcg.onZswapEvent?.bind(options.memcg);
     this.#clock = options.clock;
     this.#target = options.writeback;
     this.#queueShrinkWork = options.queueShrinkWork;
@@ -485,7 +488,7 @@ export class ZswapPool {
       this.#storedRaw++;
     }
     this.#charge(memcg, len);
-    this.#view.onZswapEvent?.(memcg, 'store', len, raw);
+    this.#onEvent?.(memcg, 'store', len, raw);
     this.#storedPages++;
     this.#compressedBytes += len;
     return raw ? 'stored_raw' : 'stored';
@@ -556,7 +559,7 @@ export class ZswapPool {
   #countLoad(idx: number): void {
     const m = this.#eMemcg[idx]!;
     this.#memcgs.zswpin[m] = this.#memcgs.zswpin[m]! + 1;
-    this.#view.onZswapEvent?.(m, 'load', this.#eLen[idx]! + 1, false);
+    this.#onEvent?.(m, 'load', this.#eLen[idx]! + 1, false);
   }
 
   /**
@@ -777,7 +780,7 @@ export class ZswapPool {
       this.#storedRaw--;
     }
     this.#charge(m, -len);
-    this.#view.onZswapEvent?.(m, 'free', len, len === P);
+    this.#onEvent?.(m, 'free', len, len === P);
     this.#storedPages--;
     this.#compressedBytes -= len;
     const refs = this.#codecRefs[slot]! - 1;
@@ -943,7 +946,7 @@ export class ZswapPool {
     const mt = this.#memcgs;
     mt.zswpwb[m] = mt.zswpwb[m]! + 1;
     if (proactive) mt.zswpwbProactive[m] = mt.zswpwbProactive[m]! + 1;
-    this.#view.onZswapEvent?.(m, proactive ? 'proactive_writeback' : 'writeback', len, false);
+    this.#onEvent?.(m, proactive ? 'proactive_writeback' : 'writeback', len, false);
     res.pages++;
     res.compressedBytes += len;
   }
