@@ -9,6 +9,7 @@
  * - the codec alone, the pool's store and load (same pages, fresh pool per round), and
  *   the pool with a replay codec that returns precomputed results: the time the store
  *   path spends outside the codec;
+ * - p50 / p99 of single store and load calls (page by page codecs);
  * - metadata bytes per entry on a pool of 128 MiB of original data (the corpus's
  *   compressed results replayed 16 times). Packing has its own bench
  *   (packing.bench.ts).
@@ -31,6 +32,7 @@ const PAGE = 4096;
 const PAGES = 2048; // 8 MiB per corpus
 const ROUNDS = 12;
 const BATCH = 64;
+const LATENCY_PASSES = 5;
 
 /** Native CLI benchmark at level 1 (`lz4 -b1` / `zstd -b1`, 4 KiB blocks). */
 function cli(tool: 'lz4' | 'zstd', file: string): Native {
@@ -83,6 +85,11 @@ interface Row {
   poolLoadUs: number;
   loadVsNative: number;
   loadOutsideCodecUs: number;
+  /** Per-call latency percentiles (page by page codecs only). */
+  storeP50Us: number | string;
+  storeP99Us: number | string;
+  loadP50Us: number | string;
+  loadP99Us: number | string;
   entryBytes: number;
   indexBytes: number;
   arenaMetaBytes: number;
@@ -132,17 +139,62 @@ async function benchSync(
       replayWarm.push(rw);
     }
     if (r === ROUNDS + 1) {
-      return row(corpus, codec, pages, outs, native, {
-        comp: best(comp),
-        decomp: best(decomp),
-        store: best(store),
-        load: best(load),
-        replay: best(replayStore),
-        replayWarm: best(replayWarm),
-      });
+      return row(
+        corpus,
+        codec,
+        pages,
+        outs,
+        native,
+        {
+          comp: best(comp),
+          decomp: best(decomp),
+          store: best(store),
+          load: best(load),
+          replay: best(replayStore),
+          replayWarm: best(replayWarm),
+        },
+        latencies(codec, pages),
+      );
     }
   }
   throw new Error(`unreachable ${String(last)}`);
+}
+
+/**
+ * p50 / p99 of single store and load calls (performance.now() around each, ~0.05 us of
+ * its own), over LATENCY_PASSES fresh pools: the anchors' in-process load latency goal
+ * (lz4 p50 <= 3 us, p99 <= 10 us; zstd <= 8 / 20 us; kernel zram 1.71 / 3.6 us for lz4).
+ */
+function latencies(
+  codec: Codec,
+  pages: Uint8Array[],
+): Pick<Row, 'storeP50Us' | 'storeP99Us' | 'loadP50Us' | 'loadP99Us'> {
+  const st: number[] = [];
+  const ld: number[] = [];
+  const page = new Uint8Array(PAGE);
+  for (let pass = 0; pass < LATENCY_PASSES; pass++) {
+    const pool = newPool(codec);
+    for (let i = 0; i < pages.length; i++) {
+      const t = performance.now();
+      pool.store(i, 1, pages[i]!);
+      st.push((performance.now() - t) * 1000);
+    }
+    for (let i = 0; i < pages.length; i++) {
+      const t = performance.now();
+      pool.load(i, page);
+      ld.push((performance.now() - t) * 1000);
+    }
+  }
+  const q = (xs: number[], p: number): number => {
+    xs.sort((a, b) => a - b);
+    return Math.round(xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]! * 100) / 100;
+  };
+  return {
+    storeP50Us: q(st, 0.5),
+    storeP99Us: q(st, 0.99),
+    loadP50Us: q(ld, 0.5),
+    loadP99Us: q(ld, 0.99),
+  };
 }
 
 /** zstd through the Promise-only @mongodb-js/zstd: storeBatch / loadBatch of 64 pages. */
@@ -236,6 +288,7 @@ function row(
     replay: number;
     replayWarm: number;
   },
+  lat?: Pick<Row, 'storeP50Us' | 'storeP99Us' | 'loadP50Us' | 'loadP99Us'>,
 ): Row {
   let total = 0;
   for (const o of outs) total += o.length;
@@ -260,6 +313,10 @@ function row(
     poolLoadUs: r2(m.load),
     loadVsNative: r2(native.decompUs / m.load),
     loadOutsideCodecUs: r2(Math.max(0, m.load - m.decomp)),
+    storeP50Us: lat?.storeP50Us ?? '-',
+    storeP99Us: lat?.storeP99Us ?? '-',
+    loadP50Us: lat?.loadP50Us ?? '-',
+    loadP99Us: lat?.loadP99Us ?? '-',
     entryBytes: r2(sc.entryB),
     indexBytes: r2(sc.indexB),
     arenaMetaBytes: r2(sc.arenaB),

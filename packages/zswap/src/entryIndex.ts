@@ -17,6 +17,8 @@ export class EntryIndex {
   #slots: Int32Array;
   #mask: number;
   #size = 0;
+  /** Where the last successful get() found its entry (see removeIndex). */
+  #lastSlot = 0;
   /** The pool's entry-id column: key of dense index i is ids[i]. */
   #ids: Uint32Array;
 
@@ -49,9 +51,23 @@ export class EntryIndex {
     for (;;) {
       const v = slots[i]!;
       if (v === EMPTY) return -1;
-      if (this.#ids[v] === id) return v;
+      if (this.#ids[v] === id) {
+        this.#lastSlot = i;
+        return v;
+      }
       i = (i + 1) & mask;
     }
+  }
+
+  /**
+   * Remove the entry with dense index `idx` (present). A load finds its entry with get()
+   * and removes it right after, so the slot get() found is tried first: one probe
+   * instead of two.
+   */
+  removeIndex(idx: number): void {
+    const at = this.#lastSlot;
+    if (this.#slots[at] === idx) this.#removeAt(at);
+    else this.remove(this.#ids[idx]!);
   }
 
   /** Map `id` (not present) to dense index `idx`; ids[idx] must already be `id`. */
@@ -77,6 +93,13 @@ export class EntryIndex {
       i = (i + 1) & mask;
     }
     const found = slots[i]!;
+    this.#removeAt(i);
+    return found;
+  }
+
+  #removeAt(i: number): void {
+    const slots = this.#slots;
+    const mask = this.#mask;
     // Backward-shift: pull later members of the probe run into the hole when their
     // home slot is not between the hole and their current slot (cyclically).
     let hole = i;
@@ -94,7 +117,6 @@ export class EntryIndex {
     }
     slots[hole] = EMPTY;
     this.#size--;
-    return found;
   }
 
   #rehash(n: number): void {

@@ -752,7 +752,7 @@ export class ZswapPool {
   /** Take an entry out of the id index and its LRU; it stays stored and counted. */
   #detach(idx: number): void {
     this.#lru.delete(this.#eMemcg[idx]!, idx);
-    this.#index.remove(this.#eId[idx]!);
+    this.#index.removeIndex(idx);
   }
 
   /** Put a detached entry back, unless a newer store of its id arrived meanwhile. */
