@@ -23,7 +23,7 @@ import { encodeBlock, referenceDecode, sequenceArb } from '../bench/lz4Reference
 import { createCodec } from './createCodec.js';
 import { loadLz4 } from './loadBinding.js';
 import { LZ4_PREFIX_BYTES } from './lz4Block.js';
-import { Lz4NativeEncoder, loadLz4Native, lz4NativeDecodePrefixed } from './lz4Native.js';
+import { Lz4NativeEncoder, loadLz4Native } from './lz4Native.js';
 import { Lz4WasmEncoder } from './lz4WasmEncoder.js';
 import { addonDecode, addonEncode } from './nativeAddon.js';
 
@@ -42,14 +42,6 @@ function realPages(): Uint8Array[] {
   ];
 }
 
-/** `[u32 LE size][block]` around a raw block. */
-function prefixed(block: Uint8Array, size: number): Uint8Array {
-  const out = new Uint8Array(LZ4_PREFIX_BYTES + block.length);
-  new DataView(out.buffer).setUint32(0, size, true);
-  out.set(block, LZ4_PREFIX_BYTES);
-  return out;
-}
-
 describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
   it('reports the library it opened', () => {
     expect(loadLz4Native().info.name).toBe('liblz4');
@@ -60,8 +52,8 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
     const native = new Lz4NativeEncoder(PAGE);
     const wasm = new Lz4WasmEncoder();
     for (const page of realPages()) {
-      const a = native.compressPrefixed(page).slice();
-      const b = wasm.compressPrefixed(page);
+      const a = native.compressBlock(page).slice();
+      const b = wasm.compressBlock(page);
       expect(Buffer.compare(a, b)).toBe(0);
     }
   });
@@ -70,16 +62,15 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
     const napi = loadLz4().api;
     const native = new Lz4NativeEncoder(PAGE);
     for (const page of realPages()) {
+      // liblz4's block, and lz4-napi's (lz4_flex) behind its 4-byte size prefix.
       for (const c of [
-        native.compressPrefixed(page).slice(),
-        napi.compressSync(Buffer.from(page)),
+        native.compressBlock(page).slice(),
+        napi.compressSync(Buffer.from(page)).subarray(LZ4_PREFIX_BYTES),
       ]) {
         const arena = new Uint8Array(c.length + 100).fill(0xee);
         arena.set(c, 37);
         const dst = new Uint8Array(3 * PAGE).fill(0x11);
-        expect(lz4NativeDecodePrefixed(addon, arena, 37, 37 + c.length, dst, PAGE, PAGE)).toBe(
-          PAGE,
-        );
+        expect(addonDecode(addon, arena, 37, 37 + c.length, dst, PAGE, PAGE)).toBe(PAGE);
         expect(Buffer.compare(dst.subarray(PAGE, 2 * PAGE), page)).toBe(0);
         // nothing outside the page changed
         expect(dst.subarray(0, PAGE).every((b) => b === 0x11)).toBe(true);
@@ -91,30 +82,31 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
   const FILLED = new Uint8Array(PAGE).fill(0x77);
   const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
 
-  it('refuses truncated, wrongly prefixed and bit-flipped pages: the destination untouched, or in place never written outside', () => {
+  it('refuses truncated, wrong-size and bit-flipped blocks: the destination untouched, or in place never written outside', () => {
     const native = new Lz4NativeEncoder(PAGE);
+    const half = new Lz4NativeEncoder(PAGE / 2);
     const next = rng(5);
     let refused = 0;
     for (const page of filePages(NODE_BINARY, PAGE, 3000, 24)) {
-      const good = native.compressPrefixed(page).slice();
+      const good = native.compressBlock(page).slice();
       const cases: Uint8Array[] = [
         good.subarray(0, good.length - 1),
-        good.subarray(0, LZ4_PREFIX_BYTES + 1),
-        Uint8Array.of(...good.subarray(0, 1), 0, ...good.subarray(2)), // prefix says 0 KiB
+        good.subarray(0, 1),
+        half.compressBlock(page.subarray(0, PAGE / 2)).slice(), // a valid block of 2 KiB
       ];
       for (let k = 0; k < 40; k++) {
         const bad = good.slice();
-        const at = LZ4_PREFIX_BYTES + Math.floor(next() * (bad.length - LZ4_PREFIX_BYTES));
+        const at = Math.floor(next() * bad.length);
         bad[at] = bad[at]! ^ (1 << Math.floor(next() * 8));
         cases.push(bad);
       }
       for (const c of cases) {
         const dst = new Uint8Array(PAGE).fill(0x77);
-        const n = lz4NativeDecodePrefixed(addon, c, 0, c.length, dst, 0, PAGE);
+        const n = addonDecode(addon, c, 0, c.length, dst, 0, PAGE);
         // In place (the pool's path), into the middle of three pages: same verdict, and
         // whatever it wrote stays inside the middle page.
         const wide = new Uint8Array(3 * PAGE).fill(0x77);
-        const m = lz4NativeDecodePrefixed(addon, c, 0, c.length, wide, PAGE, PAGE, true);
+        const m = addonDecode(addon, c, 0, c.length, wide, PAGE, PAGE, true);
         expect(m).toBe(n);
         expect(sameBytes(wide.subarray(0, PAGE), FILLED)).toBe(true);
         expect(sameBytes(wide.subarray(2 * PAGE), FILLED)).toBe(true);
@@ -124,12 +116,12 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
         } else {
           // accepted: it must be a valid block, decoding to what the reference decodes
           expect(n).toBe(PAGE);
-          expect(referenceDecode(c.subarray(LZ4_PREFIX_BYTES), PAGE)).toEqual([...dst]);
+          expect(referenceDecode(c, PAGE)).toEqual([...dst]);
           expect(sameBytes(wide.subarray(PAGE, 2 * PAGE), dst)).toBe(true);
         }
       }
     }
-    expect(refused).toBeGreaterThan(24 * 3); // at least every truncation and bad prefix
+    expect(refused).toBeGreaterThan(24 * 3); // at least every truncation and wrong size
   });
 
   it('agrees with the reference decoder on generated blocks, and refuses what does not decode to the size asked', () => {
@@ -142,18 +134,7 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
           const ref = referenceDecode(block, 1 << 20);
           const size = ref?.length ?? 100;
           const dst = new Uint8Array(size + 8).fill(0x42);
-          const n =
-            size === 0
-              ? -1
-              : lz4NativeDecodePrefixed(
-                  addon,
-                  prefixed(block, size),
-                  0,
-                  block.length + 4,
-                  dst,
-                  4,
-                  size,
-                );
+          const n = size === 0 ? -1 : addonDecode(addon, block, 0, block.length, dst, 4, size);
           if (n >= 0) {
             expect(ref).toEqual([...dst.subarray(4, 4 + size)]);
           } else {
@@ -162,17 +143,7 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
           // asking for one byte more than the block holds is always refused
           if (ref !== undefined) {
             const longer = new Uint8Array(size + 1);
-            expect(
-              lz4NativeDecodePrefixed(
-                addon,
-                prefixed(block, size + 1),
-                0,
-                block.length + 4,
-                longer,
-                0,
-                size + 1,
-              ),
-            ).toBe(-1);
+            expect(addonDecode(addon, block, 0, block.length, longer, 0, size + 1)).toBe(-1);
           }
         },
       ),
@@ -182,9 +153,8 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
 
   it('returns -1 for ranges outside the buffers and throws TypeError for bad arguments', () => {
     const page = filePages(NODE_BINARY, PAGE, 7, 1)[0]!;
-    const c = new Lz4NativeEncoder(PAGE).compressPrefixed(page).slice();
+    const block = new Lz4NativeEncoder(PAGE).compressBlock(page).slice();
     const dst = new Uint8Array(PAGE);
-    const block = c.subarray(LZ4_PREFIX_BYTES);
     const n = block.length;
     for (const inPlace of [false, true]) {
       const decode = (s0: number, s1: number, d0: number, size: number): number =>
@@ -194,7 +164,6 @@ describe('native lz4 (system liblz4 through the tierswap_lz4 addon)', () => {
     }
     const decode = (s0: number, s1: number, d0: number, size: number): number =>
       addonDecode(addon, block, s0, s1, dst, d0, size);
-    expect(lz4NativeDecodePrefixed(addon, c, 0.5, c.length, dst, 0, PAGE)).toBe(-1);
     expect(addonEncode(addon, page, new Uint8Array(10), 11)).toBe(0);
     expect(addonEncode(addon, page, new Uint8Array(100), 0)).toBe(0); // does not fit
     expect(dst.every((b) => b === 0)).toBe(true);

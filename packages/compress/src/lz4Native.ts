@@ -12,8 +12,7 @@
  * Loading and the calling convention are nativeAddon.ts's.
  */
 
-import { LZ4_PREFIX_BYTES, readLz4Prefix, writeLz4Prefix } from './lz4Block.js';
-import { addonDecode, addonEncode, loadAddon, type NativeAddon } from './nativeAddon.js';
+import { addonEncode, loadAddon, type NativeAddon } from './nativeAddon.js';
 import type { BindingInfo } from './types.js';
 
 /**
@@ -42,7 +41,7 @@ export class Lz4NativeEncoder {
   constructor(pageSize: number) {
     this.#addon = loadLz4Native().addon;
     // LZ4_compressBound(n) = n + n/255 + 16: the block always fits, however poor.
-    this.#scratch = new Uint8Array(LZ4_PREFIX_BYTES + pageSize + Math.floor(pageSize / 255) + 16);
+    this.#scratch = new Uint8Array(pageSize + Math.floor(pageSize / 255) + 16);
   }
 
   /** One raw LZ4 block of `src` (the codec's format); throws when liblz4 fails. */
@@ -55,43 +54,4 @@ export class Lz4NativeEncoder {
     }
     return this.#scratch.subarray(0, blockLen);
   }
-
-  /** `[u32 LE size][LZ4 block]` of `src` (lz4-napi's format); throws when liblz4 fails. */
-  compressPrefixed(src: Uint8Array): Uint8Array {
-    const out = this.#scratch;
-    const blockLen = addonEncode(this.#addon, src, out, LZ4_PREFIX_BYTES);
-    if (blockLen <= 0) {
-      throw new Error(
-        `liblz4 LZ4_compress_fast_extState returned ${blockLen} for ${src.length} bytes`,
-      );
-    }
-    const n = src.length;
-    writeLz4Prefix(out, 0, n);
-    return out.subarray(0, LZ4_PREFIX_BYTES + blockLen);
-  }
-}
-
-/**
- * Same contract as lz4DecodePrefixed: decode `[u32 LE size][block]` at
- * `src[srcStart, srcEnd)` into `dst[dstStart, dstStart + expectedSize)`; returns the
- * size, or -1. On -1 `dst` is untouched unless `inPlace` (see addonDecode).
- */
-export function lz4NativeDecodePrefixed(
-  addon: NativeAddon,
-  src: Uint8Array,
-  srcStart: number,
-  srcEnd: number,
-  dst: Uint8Array,
-  dstStart: number,
-  expectedSize: number,
-  inPlace = false,
-): number {
-  // The prefix must be readable; addonDecode checks the rest of the ranges.
-  if (!(Number.isInteger(srcStart) && srcStart >= 0 && srcStart + LZ4_PREFIX_BYTES < srcEnd)) {
-    return -1;
-  }
-  if (srcEnd > src.length) return -1;
-  const size = readLz4Prefix(src, srcStart);
-  if (size !== expectedSize) return -1;
-  return addonDecode(addon, src, srcStart + LZ4_PREFIX_BYTES, srcEnd, dst, dstStart, size, inPlace);
 }
