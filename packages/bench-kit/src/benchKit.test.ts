@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  best,
   entropyPage,
   filePages,
   median,
@@ -25,11 +26,13 @@ describe('rng', () => {
   });
 });
 
-describe('median', () => {
+describe('median and best', () => {
   it('takes the middle sample, or the mean of the two middle ones', () => {
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(() => median([])).toThrow(/no samples/);
+    expect(best([3, 1.5, 2])).toBe(1.5);
+    expect(() => best([])).toThrow(/no samples/);
   });
 });
 

@@ -7,7 +7,7 @@ export {
   textPages,
 } from './corpus.js';
 export { type ZramMmStat, zramFill, zramUnavailable } from './kernelZram.js';
-export { median } from './median.js';
 export { type Native, nativeCli } from './nativeCli.js';
 export { markdownBlock, runExample, runReadmeExample } from './readmeExample.js';
 export { rng } from './rng.js';
+export { best, median } from './samples.js';

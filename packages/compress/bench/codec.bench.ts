@@ -19,6 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  best,
   nativeCli as cli,
   filePages,
   type Native,
@@ -33,14 +34,6 @@ import type { Codec } from '../src/types.js';
 const PAGE = 4096;
 const ROUNDS = 8;
 const BINDING_ZSTD = { zstdEncoder: 'binding', zstdDecoder: 'binding' } as const;
-
-/**
- * Best of the rounds. The machine is shared, so slow rounds measure other jobs; the
- * CLIs also report their fastest iteration, so both sides are compared the same way.
- */
-function best(xs: number[]): number {
-  return Math.min(...xs);
-}
 
 async function measure(
   codec: Codec,

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import {
   filePages,
   heapSnapshotPages,
+  median,
   NODE_BINARY,
   nativeCli,
   textPages,
@@ -64,11 +65,6 @@ function decodeAll(codec: Codec, { arena, starts }: Packed, dst: Uint8Array): nu
     }
   }
   return ((performance.now() - t) * 1000) / n;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
 }
 
 function main(): void {

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import {
   filePages,
   heapSnapshotPages,
+  median,
   NODE_BINARY,
   nativeCli,
   procSelfPages,
@@ -51,11 +52,6 @@ function storeAll(
     at += c.length;
   }
   return { us: ((performance.now() - t) * 1000) / pages.length, bytes: at };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
 }
 
 function main(): void {

@@ -12,6 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from '@tierswap/bench-kit';
 import { Bench } from 'tinybench';
 import { createMemcg } from '../src/createMemcg.js';
 import { PAGE_COUNTER_MAX } from '../src/types.js';
@@ -53,7 +54,6 @@ function throughput(bench: Bench, name: string): number {
     | undefined;
   return r?.throughput?.mean ?? 0;
 }
-const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1]!;
 function pair(name: string, base: () => void, subject: () => void, ops: number): void {
   const bs: number[] = [];
   const ss: number[] = [];

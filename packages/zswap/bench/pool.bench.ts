@@ -23,7 +23,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { filePages, type Native, NODE_BINARY, nativeCli, procSelfPages } from '@tierswap/bench-kit';
+import {
+  best,
+  filePages,
+  type Native,
+  NODE_BINARY,
+  nativeCli,
+  procSelfPages,
+} from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
 import type { ZswapPool } from '../src/zswapPool.js';
 import { newBenchPool as newPool, replayCodec } from './helpers.js';
@@ -37,14 +44,6 @@ const LATENCY_PASSES = 5;
 /** Native CLI benchmark at level 1 (`lz4 -b1` / `zstd -b1`, 4 KiB blocks). */
 function cli(tool: 'lz4' | 'zstd', file: string): Native {
   return nativeCli(tool, 1, file);
-}
-
-/**
- * Best of the rounds. The machine is shared, so slow rounds measure other jobs; the
- * CLIs also report their fastest iteration, so both sides are compared the same way.
- */
-function best(xs: number[]): number {
-  return Math.min(...xs);
 }
 
 /**
