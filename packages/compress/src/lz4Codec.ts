@@ -23,7 +23,7 @@
  */
 
 import { isBlockRange } from './byteRange.js';
-import { asBuffer, checkPage, checkPageSize } from './checkPageSize.js';
+import { asBuffer, bindingOf, checkBatch, checkPage, checkPageSize, pick } from './codecChecks.js';
 import { CompressError } from './compressError.js';
 import { type Lz4Binding, loadLz4 } from './loadBinding.js';
 import { LZ4_PREFIX_BYTES, lz4DecodeBlock, writeLz4Prefix } from './lz4Block.js';
@@ -69,8 +69,8 @@ export class Lz4Codec implements Codec {
 
   constructor(options: CodecOptions = {}) {
     this.pageSize = checkPageSize('@tierswap/compress/lz4Codec.constructor', options.pageSize);
-    this.decoder = pick('lz4Decoder', DECODERS, options.lz4Decoder);
-    this.encoder = pick('lz4Encoder', ENCODERS, options.lz4Encoder);
+    this.decoder = pick('lz4Codec', 'lz4Decoder', DECODERS, options.lz4Decoder);
+    this.encoder = pick('lz4Codec', 'lz4Encoder', ENCODERS, options.lz4Encoder);
     const napi = this.decoder === 'binding' || this.encoder === 'binding' ? loadLz4() : undefined;
     const native =
       this.decoder === 'native' || this.encoder === 'native' ? loadLz4Native() : undefined;
@@ -88,12 +88,7 @@ export class Lz4Codec implements Codec {
           : kind === 'wasm'
             ? BUILTIN_WASM
             : BUILTIN_JS;
-    const enc = infoOf(this.encoder);
-    const dec = infoOf(this.decoder);
-    this.binding =
-      enc === dec
-        ? enc
-        : { name: `${enc.name} + ${dec.name}`, version: `${enc.version} + ${dec.version}` };
+    this.binding = bindingOf(infoOf(this.encoder), infoOf(this.decoder));
   }
 
   compressSync(page: Uint8Array): Uint8Array {
@@ -187,34 +182,4 @@ export class Lz4Codec implements Codec {
     checkBatch('lz4Codec', srcs, dsts);
     for (let i = 0; i < srcs.length; i++) this.decompressSync(srcs[i]!, dsts[i]!);
   }
-}
-
-export function checkBatch(
-  codec: string,
-  srcs: readonly Uint8Array[],
-  dsts: readonly Uint8Array[],
-): void {
-  if (srcs.length !== dsts.length) {
-    throw new CompressError(
-      'INVALID_ARGUMENT',
-      `@tierswap/compress/${codec}.decompressBatch: ${srcs.length} sources for ${dsts.length} destinations`,
-    );
-  }
-}
-
-/** An option's value, its default (the first), or INVALID_ARGUMENT naming it. */
-export function pick<T extends string>(
-  option: string,
-  allowed: readonly T[],
-  value: T | undefined,
-  codec = 'lz4Codec',
-): T {
-  if (value === undefined) return allowed[0]!;
-  if (!allowed.includes(value)) {
-    throw new CompressError(
-      'INVALID_ARGUMENT',
-      `@tierswap/compress/${codec}.constructor: ${option} "${String(value)}" is not one of ${allowed.join(', ')}`,
-    );
-  }
-  return value;
 }

@@ -6,9 +6,8 @@
  * `length = PAGE_SIZE` and loads skip decompression.
  */
 
-import { checkPage, checkPageSize } from './checkPageSize.js';
+import { checkBatch, checkPage, checkPageSize } from './codecChecks.js';
 import { CompressError } from './compressError.js';
-import { checkBatch } from './lz4Codec.js';
 import type { BindingInfo, Codec, CodecOptions } from './types.js';
 
 export class NoneCodec implements Codec {

@@ -20,10 +20,9 @@
  * the other's pages.
  */
 
-import { checkPage, checkPageSize } from './checkPageSize.js';
+import { bindingOf, checkBatch, checkPage, checkPageSize, pick } from './codecChecks.js';
 import { CompressError } from './compressError.js';
 import { loadZstd, type ZstdBinding } from './loadBinding.js';
-import { checkBatch, pick } from './lz4Codec.js';
 import { addonDecode, addonEncode, loadAddon, type NativeAddon } from './nativeAddon.js';
 import type { BindingInfo, Codec, CodecOptions } from './types.js';
 
@@ -72,8 +71,8 @@ export class ZstdCodec implements Codec {
       );
     }
     this.level = level;
-    this.encoder = pick('zstdEncoder', LIBRARIES, options.zstdEncoder, 'zstdCodec');
-    this.decoder = pick('zstdDecoder', LIBRARIES, options.zstdDecoder, 'zstdCodec');
+    this.encoder = pick('zstdCodec', 'zstdEncoder', LIBRARIES, options.zstdEncoder);
+    this.decoder = pick('zstdCodec', 'zstdDecoder', LIBRARIES, options.zstdDecoder);
     this.sync = this.encoder === 'native' && this.decoder === 'native';
     const native =
       this.encoder === 'native' || this.decoder === 'native' ? loadZstdNative() : undefined;
@@ -81,12 +80,9 @@ export class ZstdCodec implements Codec {
       this.encoder === 'binding' || this.decoder === 'binding' ? loadZstd() : undefined;
     this.#native = native?.addon;
     this.#zstd = binding?.api;
-    const enc = this.encoder === 'native' ? native!.info : binding!.info;
-    const dec = this.decoder === 'native' ? native!.info : binding!.info;
-    this.binding =
-      enc === dec
-        ? enc
-        : { name: `${enc.name} + ${dec.name}`, version: `${enc.version} + ${dec.version}` };
+    const infoOf = (library: ZstdLibrary): BindingInfo =>
+      library === 'native' ? native!.info : binding!.info;
+    this.binding = bindingOf(infoOf(this.encoder), infoOf(this.decoder));
     // ZSTD_compressBound(n) = n + n/256 + (n < 128 KiB ? (128 KiB - n) / 2048 : 0).
     const P = this.pageSize;
     this.#scratch = new Uint8Array(
