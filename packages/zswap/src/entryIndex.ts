@@ -45,16 +45,21 @@ export class EntryIndex {
 
   /** Dense index of `id`, or -1. */
   get(id: number): number {
+    const i = this.#find(id);
+    if (i < 0) return -1;
+    this.#lastSlot = i;
+    return this.#slots[i]!;
+  }
+
+  /** The slot holding `id`, or -1 (linear probing from its home slot). */
+  #find(id: number): number {
     const slots = this.#slots;
     const mask = this.#mask;
     let i = hash(id) & mask;
     for (;;) {
       const v = slots[i]!;
       if (v === EMPTY) return -1;
-      if (this.#ids[v] === id) {
-        this.#lastSlot = i;
-        return v;
-      }
+      if (this.#ids[v] === id) return i;
       i = (i + 1) & mask;
     }
   }
@@ -83,16 +88,9 @@ export class EntryIndex {
 
   /** Remove `id`; returns its dense index or -1. */
   remove(id: number): number {
-    const slots = this.#slots;
-    const mask = this.#mask;
-    let i = hash(id) & mask;
-    for (;;) {
-      const v = slots[i]!;
-      if (v === EMPTY) return -1;
-      if (this.#ids[v] === id) break;
-      i = (i + 1) & mask;
-    }
-    const found = slots[i]!;
+    const i = this.#find(id);
+    if (i < 0) return -1;
+    const found = this.#slots[i]!;
     this.#removeAt(i);
     return found;
   }
