@@ -32,7 +32,6 @@ import {
   procSelfPages,
 } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
-import type { ZswapPool } from '../src/zswapPool.js';
 import { newBenchPool as newPool, replayCodec } from './helpers.js';
 
 const PAGE = 4096;
@@ -95,6 +94,29 @@ interface Row {
   metadataBytesPerEntry: number;
 }
 
+/** One round's timings, us per page: codec alone, pool, and the store path outside the codec. */
+interface RoundTimes {
+  comp: number;
+  decomp: number;
+  store: number;
+  load: number;
+  replay: number;
+  replayWarm: number;
+}
+
+/** Each timing's best over the kept rounds. */
+function bestOf(rounds: readonly RoundTimes[]): RoundTimes {
+  const of = (k: keyof RoundTimes): number => best(rounds.map((r) => r[k]));
+  return {
+    comp: of('comp'),
+    decomp: of('decomp'),
+    store: of('store'),
+    load: of('load'),
+    replay: of('replay'),
+    replayWarm: of('replayWarm'),
+  };
+}
+
 /** A synchronous codec (lz4; zstd through libzstd): store and load page by page. */
 async function benchSync(
   codec: Codec,
@@ -104,14 +126,8 @@ async function benchSync(
 ): Promise<Row> {
   const outs = pages.map((p) => codec.compressSync(p).slice());
   const replay = replayCodec(codec, outs);
-  const comp: number[] = [];
-  const decomp: number[] = [];
-  const store: number[] = [];
-  const load: number[] = [];
-  const replayStore: number[] = [];
-  const replayWarm: number[] = [];
+  const kept: RoundTimes[] = [];
   const page = new Uint8Array(PAGE);
-  let last: ZswapPool | undefined;
   for (let r = 0; r < ROUNDS + 2; r++) {
     let t = performance.now();
     for (const p of pages) codec.compressSync(p);
@@ -124,39 +140,13 @@ async function benchSync(
     t = performance.now();
     for (let i = 0; i < pages.length; i++) pool.store(i, 1, pages[i]!);
     const s = usPerPage(t, pages.length);
-    last = pool;
     t = performance.now();
     for (let i = 0; i < pages.length; i++) pool.load(i, page);
     const l = usPerPage(t, pages.length);
     const [rs, rw] = replayRound(replay, pages);
-    if (r >= 2) {
-      comp.push(c);
-      decomp.push(d);
-      store.push(s);
-      load.push(l);
-      replayStore.push(rs);
-      replayWarm.push(rw);
-    }
-    if (r === ROUNDS + 1) {
-      return row(
-        corpus,
-        codec,
-        pages,
-        outs,
-        native,
-        {
-          comp: best(comp),
-          decomp: best(decomp),
-          store: best(store),
-          load: best(load),
-          replay: best(replayStore),
-          replayWarm: best(replayWarm),
-        },
-        latencies(codec, pages),
-      );
-    }
+    if (r >= 2) kept.push({ comp: c, decomp: d, store: s, load: l, replay: rs, replayWarm: rw });
   }
-  throw new Error(`unreachable ${String(last)}`);
+  return row(corpus, codec, pages, outs, native, bestOf(kept), latencies(codec, pages));
 }
 
 /**
@@ -201,12 +191,7 @@ async function benchBatched(pages: Uint8Array[], native: Native, corpus: string)
   const codec = createCodec('zstd', { level: 1, zstdEncoder: 'binding', zstdDecoder: 'binding' });
   const outs = (await codec.compressBatch(pages)).map((o) => o.slice());
   const replay = replayCodec(codec, outs);
-  const comp: number[] = [];
-  const decomp: number[] = [];
-  const store: number[] = [];
-  const load: number[] = [];
-  const replayStore: number[] = [];
-  const replayWarm: number[] = [];
+  const kept: RoundTimes[] = [];
   const dsts = Array.from({ length: BATCH }, () => new Uint8Array(PAGE));
   for (let r = 0; r < ROUNDS + 1; r++) {
     let t = performance.now();
@@ -234,23 +219,9 @@ async function benchBatched(pages: Uint8Array[], native: Native, corpus: string)
     }
     const l = usPerPage(t, pages.length);
     const [rs, rw] = replayRound(replay, pages);
-    if (r >= 1) {
-      comp.push(c);
-      decomp.push(d);
-      store.push(s);
-      load.push(l);
-      replayStore.push(rs);
-      replayWarm.push(rw);
-    }
+    if (r >= 1) kept.push({ comp: c, decomp: d, store: s, load: l, replay: rs, replayWarm: rw });
   }
-  return row(corpus, codec, pages, outs, native, {
-    comp: best(comp),
-    decomp: best(decomp),
-    store: best(store),
-    load: best(load),
-    replay: best(replayStore),
-    replayWarm: best(replayWarm),
-  });
+  return row(corpus, codec, pages, outs, native, bestOf(kept));
 }
 
 /** Metadata on a pool of `scale` x the corpus (replayed compressed results). */
@@ -279,14 +250,7 @@ function row(
   pages: Uint8Array[],
   outs: Uint8Array[],
   native: Native,
-  m: {
-    comp: number;
-    decomp: number;
-    store: number;
-    load: number;
-    replay: number;
-    replayWarm: number;
-  },
+  m: RoundTimes,
   lat?: Pick<Row, 'storeP50Us' | 'storeP99Us' | 'loadP50Us' | 'loadP99Us'>,
 ): Row {
   let total = 0;
