@@ -227,12 +227,18 @@ export class FileDevice implements BlockDevice {
   ): void {
     this.assertOpen(where);
     try {
-      let done = 0;
-      while (done < length)
-        done += writeSync(this.fd, buf, offset + done, length - done, position + done);
+      this.writeRest(buf, offset, length, position);
     } catch (e) {
       this.counters.ioErrors++;
       throw toTieredStoreError(e, where);
+    }
+  }
+
+  /** pwrite `length` bytes of `buf` from `offset` at `position`, however short each write. */
+  private writeRest(buf: Uint8Array, offset: number, length: number, position: number): void {
+    let done = 0;
+    while (done < length) {
+      done += writeSync(this.fd, buf, offset + done, length - done, position + done);
     }
   }
 
@@ -247,9 +253,7 @@ export class FileDevice implements BlockDevice {
           const end = pos + b.length;
           if (end > n) {
             const from = Math.max(0, n - pos);
-            let done = from;
-            while (done < b.length)
-              done += writeSync(this.fd, b, done, b.length - done, position + pos + done);
+            this.writeRest(b, from, b.length - from, position + pos + from);
           }
           pos = end;
         }
