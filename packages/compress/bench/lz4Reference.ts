@@ -1,9 +1,11 @@
 /**
- * The LZ4 block format as a test oracle, shared by the tests of both decoders (TS and
- * WebAssembly): a plain reference decoder, a generator of block sequences, and an encoder
- * of such sequences into blocks. Written for clarity, not speed.
+ * The LZ4 block format as a test oracle, shared by the tests of the decoders (TS,
+ * WebAssembly, native): a plain reference decoder, a generator of block sequences, an
+ * encoder of such sequences into blocks, and pages shaped to reach each copy path of a
+ * decoder. Written for clarity, not speed.
  */
 
+import { entropyPage, rng, textPages } from '@tierswap/bench-kit';
 import fc from 'fast-check';
 
 /**
@@ -79,4 +81,41 @@ export function encodeBlock(
   if (last.length >= 15) lengthBytes(last.length);
   out.push(...last);
   return new Uint8Array(out);
+}
+
+/**
+ * 4 KiB pages of short-period patterns (periods 1..maxPeriod, after random prefixes of
+ * 0..4000 bytes): every match offset a decoder special-cases, at every phase, with runs
+ * up to the page end. The same seed gives the same pages.
+ */
+export function periodicPages(maxPeriod: number): Uint8Array[] {
+  const r = rng(11);
+  const pages: Uint8Array[] = [];
+  for (let period = 1; period <= maxPeriod; period++) {
+    for (const prefix of [0, 1, 3, 17, 200, 4000]) {
+      const page = new Uint8Array(4096);
+      for (let i = 0; i < prefix; i++) page[i] = Math.floor(r() * 256);
+      const unit = Array.from({ length: period }, () => Math.floor(r() * 256));
+      for (let i = prefix; i < 4096; i++) page[i] = unit[(i - prefix) % period]!;
+      pages.push(page);
+    }
+  }
+  return pages;
+}
+
+/**
+ * 4 KiB pages of 1500 bytes of noise (a long literal run), then `len` bytes of text
+ * twice (the second a long, non-overlapping match), then noise: one page per length.
+ */
+export function literalMatchPages(lens: readonly number[]): Uint8Array[] {
+  const text = textPages(8, 4096, '/usr/share/common-licenses');
+  const noise = entropyPage(4096, 8, 0, 5);
+  return lens.map((len) => {
+    const page = new Uint8Array(4096);
+    page.set(noise.subarray(0, 1500));
+    page.set(text[0]!.subarray(0, len), 1500);
+    page.set(text[0]!.subarray(0, len), 1500 + len + 7);
+    page.set(noise.subarray(2000, 4096 - (1500 + 2 * len + 7)), 1500 + 2 * len + 7);
+    return page;
+  });
 }

@@ -16,7 +16,13 @@ import {
 } from '@tierswap/bench-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeBlock, referenceDecode, sequenceArb } from '../bench/lz4Reference.js';
+import {
+  encodeBlock,
+  literalMatchPages,
+  periodicPages,
+  referenceDecode,
+  sequenceArb,
+} from '../bench/lz4Reference.js';
 import { loadLz4 } from './loadBinding.js';
 import { LZ4_PREFIX_BYTES, lz4DecodeBlock, lz4DecodePrefixed } from './lz4Block.js';
 
@@ -128,30 +134,12 @@ describe('lz4DecodePrefixed against lz4-napi', () => {
 
 describe('lz4DecodeBlock copy paths', () => {
   it('decodes short-period patterns (offsets 1-9) at every phase, and runs up to the page end', () => {
-    const r = rng(11);
-    for (let period = 1; period <= 9; period++) {
-      for (const prefix of [0, 1, 3, 17, 200, 4000]) {
-        const page = new Uint8Array(4096);
-        for (let i = 0; i < prefix; i++) page[i] = Math.floor(r() * 256);
-        const unit = Array.from({ length: period }, () => Math.floor(r() * 256));
-        for (let i = prefix; i < 4096; i++) page[i] = unit[(i - prefix) % period]!;
-        expectExact(compress(page), page);
-      }
-    }
+    for (const page of periodicPages(9)) expectExact(compress(page), page);
   });
 
   it('decodes long literal runs and long non-overlapping matches (the builtin paths)', () => {
-    const text = textPages(8, 4096, '/usr/share/common-licenses');
-    const noise = entropyPage(4096, 8, 0, 5);
-    for (const len of [127, 128, 129, 300, 1000]) {
-      // noise (literals), then a copy of an earlier stretch of text (a long match)
-      const page = new Uint8Array(4096);
-      page.set(noise.subarray(0, 1500));
-      page.set(text[0]!.subarray(0, len), 1500);
-      page.set(text[0]!.subarray(0, len), 1500 + len + 7);
-      page.set(noise.subarray(2000, 4096 - (1500 + 2 * len + 7)), 1500 + 2 * len + 7);
+    for (const page of literalMatchPages([127, 128, 129, 300, 1000]))
       expectExact(compress(page), page);
-    }
   });
 
   it('decodes sequences whose copies end exactly at the destination end, inside a larger buffer', () => {

@@ -19,7 +19,13 @@ import {
 } from '@tierswap/bench-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeBlock, referenceDecode, sequenceArb } from '../bench/lz4Reference.js';
+import {
+  encodeBlock,
+  literalMatchPages,
+  periodicPages,
+  referenceDecode,
+  sequenceArb,
+} from '../bench/lz4Reference.js';
 import { CompressError } from './compressError.js';
 import { createCodec } from './createCodec.js';
 import { loadLz4 } from './loadBinding.js';
@@ -172,29 +178,12 @@ describe('Lz4WasmDecoder against lz4-napi', () => {
   });
 
   it('decodes short-period patterns (offsets 1-17) at every phase, and runs up to the page end', () => {
-    const r = rng(11);
-    for (let period = 1; period <= 17; period++) {
-      for (const prefix of [0, 1, 3, 17, 200, 4000]) {
-        const page = new Uint8Array(4096);
-        for (let i = 0; i < prefix; i++) page[i] = Math.floor(r() * 256);
-        const unit = Array.from({ length: period }, () => Math.floor(r() * 256));
-        for (let i = prefix; i < 4096; i++) page[i] = unit[(i - prefix) % period]!;
-        expectExact(compress(page), page);
-      }
-    }
+    for (const page of periodicPages(17)) expectExact(compress(page), page);
   });
 
   it('decodes long literal runs and long non-overlapping matches (the memory.copy paths)', () => {
-    const text = textPages(8, 4096, '/usr/share/common-licenses');
-    const noise = entropyPage(4096, 8, 0, 5);
-    for (const len of [7, 8, 9, 15, 16, 31, 32, 33, 127, 300, 1000]) {
-      const page = new Uint8Array(4096);
-      page.set(noise.subarray(0, 1500));
-      page.set(text[0]!.subarray(0, len), 1500);
-      page.set(text[0]!.subarray(0, len), 1500 + len + 7);
-      page.set(noise.subarray(2000, 4096 - (1500 + 2 * len + 7)), 1500 + 2 * len + 7);
+    for (const page of literalMatchPages([7, 8, 9, 15, 16, 31, 32, 33, 127, 300, 1000]))
       expectExact(compress(page), page);
-    }
   });
 
   it('works for every page size, growing its memory for 64 KiB pages and oversized inputs', () => {
