@@ -266,6 +266,9 @@ async function* free(w: World): Proc {
   return 'freed';
 }
 
+/** Every branch of the protocol, each of which an exploration must reach. */
+const BRANCHES = ['L:loaded', 'L:from-cache', 'W:written', 'W:EEXIST', 'W:gone', 'W:freed-entry'];
+
 interface Outcome {
   schedule: number[];
   results: string[];
@@ -409,32 +412,14 @@ describe('swap cache: load / writeback / free on one entry', () => {
     const t = tally(outcomes);
     // Each schedule is distinct and every branch of the protocol was reached.
     expect(new Set(outcomes.map((o) => o.schedule.join(''))).size).toBe(outcomes.length);
-    for (const key of [
-      'L:loaded',
-      'L:from-cache',
-      'W:written',
-      'W:EEXIST',
-      'W:gone',
-      'W:freed-entry',
-    ]) {
-      expect(t[key] ?? 0, key).toBeGreaterThan(0);
-    }
+    for (const key of BRANCHES) expect(t[key] ?? 0, key).toBeGreaterThan(0);
     expect(outcomes.length).toBeGreaterThan(100);
   }, 60_000);
 
   it('every interleaving of demotion (PHYS to PHYS), load and free keeps the invariants', async () => {
     const outcomes = await explore('phys');
     const t = tally(outcomes);
-    for (const key of [
-      'L:loaded',
-      'L:from-cache',
-      'W:written',
-      'W:EEXIST',
-      'W:gone',
-      'W:freed-entry',
-    ]) {
-      expect(t[key] ?? 0, key).toBeGreaterThan(0);
-    }
+    for (const key of BRANCHES) expect(t[key] ?? 0, key).toBeGreaterThan(0);
     // A demoted entry releases its old slot on device 0 only after the copy on device 1.
     const demoted = outcomes.filter((o) => o.results[1] === 'written');
     for (const o of demoted) {
