@@ -85,12 +85,6 @@ export function registerZswapFiles(files: InterfaceFiles, pool: ZswapPool): void
     write: (g: GroupId, text: string) => {
       const args = parseProactiveWriteback(text);
       if (isRefusal(args)) return args;
-      if (!files.tree.zswapWritebackEnabled(g)) {
-        return refuse(
-          'EINVAL',
-          'zswap writeback is disabled for this group (memory.zswap.writeback)',
-        );
-      }
       const r = pool.proactiveWritebackSync({
         memcg: g,
         maxBytes: args.maxBytes,
@@ -105,7 +99,13 @@ export function registerZswapFiles(files: InterfaceFiles, pool: ZswapPool): void
           `nothing could be written back after 16 rounds over the subtree${why}`,
         );
       }
-      if (r.status === 'EINVAL') return refuse('EINVAL', 'the pool refused the request');
+      // Budget and age are valid by now, so the pool's only EINVAL is writeback off.
+      if (r.status === 'EINVAL') {
+        return refuse(
+          'EINVAL',
+          'zswap writeback is disabled for this group (memory.zswap.writeback)',
+        );
+      }
       return undefined;
     },
   });
