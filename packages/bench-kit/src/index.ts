@@ -1,3 +1,11 @@
+export type {
+  BenchCell,
+  BenchGoal,
+  BenchRecord,
+  BenchRecordInput,
+  BenchTable,
+} from './benchRecord.js';
+export { saveBenchRecord } from './benchRecord.js';
 export {
   entropyPage,
   filePages,
