@@ -1,0 +1,57 @@
+// Checks every public package as its users will consume it, after `pnpm build`: packs it
+// the way pnpm publishes it, then runs publint (--strict: warnings fail too) and
+// Are the Types Wrong? on that tarball. attw runs with the esm-only profile because the
+// packages are ES modules only, by design (`"type": "module"`, Node >= 20): a CommonJS
+// `require()` of them is not supported, so its resolution modes are not checked. The
+// packages ship their own types, so no @types package is looked up (the check runs offline).
+// Exits non-zero if any package fails either check, printing each problem.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packPackage, publicPackages, ROOT, run } from './lib/workspace.mjs';
+
+const bin = (name) => join(ROOT, 'node_modules', '.bin', name);
+const dest = mkdtempSync(join(tmpdir(), 'tierswap-check-'));
+const failures = [];
+try {
+  for (const pkg of publicPackages()) {
+    let tarball;
+    try {
+      tarball = packPackage(pkg, dest);
+    } catch (e) {
+      failures.push(`${pkg.name}: pnpm pack failed\n${e.stderr ?? e}`);
+      continue;
+    }
+    const publint = run(bin('publint'), ['run', tarball, '--strict'], { cwd: ROOT });
+    const attw = run(
+      bin('attw'),
+      [
+        tarball,
+        '--profile',
+        'esm-only',
+        '--no-definitely-typed',
+        '--format',
+        'ascii',
+        '--no-color',
+        '--no-emoji',
+      ],
+      { cwd: ROOT },
+    );
+    const problems = [];
+    if (!publint.ok) problems.push(`publint --strict:\n${publint.output}`);
+    if (!attw.ok) problems.push(`attw:\n${attw.output}`);
+    if (problems.length) {
+      failures.push(`${pkg.name}\n${problems.join('\n')}`);
+      console.log(`✗ ${pkg.name}`);
+    } else {
+      console.log(`✓ ${pkg.name}: publint --strict, attw (esm-only)`);
+    }
+  }
+} finally {
+  rmSync(dest, { recursive: true, force: true });
+}
+if (failures.length) {
+  console.log(`\ncheck-packages: ${failures.length} package(s) failed\n`);
+  for (const f of failures) console.log(`--- ${f}\n`);
+  process.exit(1);
+}

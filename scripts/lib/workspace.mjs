@@ -1,0 +1,61 @@
+// What the package checks share: the list of public packages under packages/* and apps/*
+// (every package.json without "private": true) and packing them as pnpm publishes them,
+// so `workspace:*` ranges become real versions and `files` decides what ships.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const PNPM = ['npx', '-y', 'pnpm@10.34.9'];
+
+/** The workspace's public packages, `{ name, dir, manifest }`, sorted by folder. */
+export function publicPackages() {
+  const found = [];
+  for (const group of ['packages', 'apps']) {
+    const groupDir = join(ROOT, group);
+    if (!existsSync(groupDir)) continue;
+    for (const folder of readdirSync(groupDir).sort()) {
+      const file = join(groupDir, folder, 'package.json');
+      if (!existsSync(file)) continue;
+      const manifest = JSON.parse(readFileSync(file, 'utf8'));
+      if (manifest.private) continue;
+      found.push({ name: manifest.name, dir: join(groupDir, folder), manifest });
+    }
+  }
+  return found;
+}
+
+/**
+ * Packs one package with `pnpm pack` into `dest` and returns the tarball's path. pnpm
+ * rewrites workspace ranges; its pack runs no install script.
+ */
+export function packPackage(pkg, dest) {
+  const out = execFileSync(
+    PNPM[0],
+    [...PNPM.slice(1), 'pack', '--pack-destination', dest, '--json'],
+    { cwd: pkg.dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  // `--json` prints { name, version, filename, files }; older output ends with the path.
+  const start = out.indexOf('{');
+  if (start >= 0) {
+    const file = JSON.parse(out.slice(start)).filename;
+    return file.startsWith('/') ? file : join(dest, basename(file));
+  }
+  return out.trim().split('\n').at(-1);
+}
+
+/** Runs a command, returning `{ ok, output }` with stdout and stderr together. */
+export function run(command, args, options = {}) {
+  try {
+    const output = execFileSync(command, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 << 20,
+      ...options,
+    });
+    return { ok: true, output };
+  } catch (e) {
+    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` || String(e) };
+  }
+}
