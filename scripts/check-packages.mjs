@@ -8,20 +8,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packPackage, publicPackages, ROOT, run } from './lib/workspace.mjs';
+import { packPackages, publicPackages, ROOT, run } from './lib/workspace.mjs';
 
 const bin = (name) => join(ROOT, 'node_modules', '.bin', name);
 const dest = mkdtempSync(join(tmpdir(), 'tierswap-check-'));
 const failures = [];
 try {
-  for (const pkg of publicPackages()) {
-    let tarball;
-    try {
-      tarball = packPackage(pkg, dest);
-    } catch (e) {
-      failures.push(`${pkg.name}: pnpm pack failed\n${e.stderr ?? e}`);
-      continue;
-    }
+  const packages = publicPackages();
+  const tarballs = packPackages(packages, dest);
+  for (const pkg of packages) {
+    const tarball = tarballs.get(pkg.name);
     const publint = run(bin('publint'), ['run', tarball, '--strict'], { cwd: ROOT });
     const attw = run(
       bin('attw'),
@@ -47,6 +43,8 @@ try {
       console.log(`✓ ${pkg.name}: publint --strict, attw (esm-only)`);
     }
   }
+} catch (e) {
+  failures.push(`pnpm pack failed: ${e.stderr ?? e}`);
 } finally {
   rmSync(dest, { recursive: true, force: true });
 }

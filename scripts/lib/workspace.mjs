@@ -27,22 +27,26 @@ export function publicPackages() {
 }
 
 /**
- * Packs one package with `pnpm pack` into `dest` and returns the tarball's path. pnpm
- * rewrites workspace ranges; its pack runs no install script.
+ * Packs the given packages with one `pnpm -r pack` into `dest` and returns a Map from
+ * package name to tarball path. pnpm rewrites workspace ranges to versions and runs no
+ * install script while packing. Throws with pnpm's output if packing fails.
  */
-export function packPackage(pkg, dest) {
+export function packPackages(pkgs, dest) {
+  const filters = pkgs.flatMap((pkg) => ['--filter', pkg.name]);
   const out = execFileSync(
     PNPM[0],
-    [...PNPM.slice(1), 'pack', '--pack-destination', dest, '--json'],
-    { cwd: pkg.dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    [...PNPM.slice(1), '-r', ...filters, 'pack', '--pack-destination', dest, '--json'],
+    { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  // `--json` prints { name, version, filename, files }; older output ends with the path.
-  const start = out.indexOf('{');
-  if (start >= 0) {
-    const file = JSON.parse(out.slice(start)).filename;
-    return file.startsWith('/') ? file : join(dest, basename(file));
+  const parsed = JSON.parse(out.slice(out.search(/[[{]/)));
+  const tarballs = new Map();
+  for (const { name, filename } of Array.isArray(parsed) ? parsed : [parsed]) {
+    tarballs.set(name, filename.startsWith('/') ? filename : join(dest, basename(filename)));
   }
-  return out.trim().split('\n').at(-1);
+  for (const pkg of pkgs) {
+    if (!tarballs.has(pkg.name)) throw new Error(`pnpm pack made no tarball for ${pkg.name}`);
+  }
+  return tarballs;
 }
 
 /** Runs a command, returning `{ ok, output }` with stdout and stderr together. */

@@ -1,0 +1,142 @@
+// Consumer test: uses the public packages the way someone who installs them from npm does.
+// Builds the workspace, packs every public package with `pnpm pack` (workspace ranges
+// become versions, `files` decides what ships), installs all the tarballs with npm into
+// one empty temporary project (one install, so better-sqlite3 and @tierswap/compress's
+// addons are compiled once), then, in that project:
+//   1. imports each package by name and checks that it exports something;
+//   2. type-checks the first ```ts block of each package's README against the installed
+//      declarations (tsc, strict, NodeNext: what a TypeScript user compiles);
+//   3. runs each of those blocks with node and tsx.
+// Prints each failure with its output and exits non-zero if any. `--keep` keeps the
+// temporary project for a look afterwards.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { PNPM, packPackages, publicPackages, ROOT, run } from './lib/workspace.mjs';
+
+const keep = process.argv.includes('--keep');
+const started = performance.now();
+const failures = [];
+const seconds = (from) => `${((performance.now() - from) / 1000).toFixed(1)} s`;
+
+function phase(title, fn) {
+  const t = performance.now();
+  const result = fn();
+  console.log(`  ${title}: ${seconds(t)}`);
+  return result;
+}
+
+/** The body of the first block opened with ```ts in `markdown`, or undefined. */
+function firstTsBlock(markdown) {
+  const open = markdown.search(/^```ts\s*$/m);
+  if (open < 0) return undefined;
+  const body = markdown.indexOf('\n', open) + 1;
+  const close = markdown.indexOf('\n```', body - 1);
+  return close < 0 ? undefined : markdown.slice(body, close + 1);
+}
+
+const packages = publicPackages();
+const project = mkdtempSync(join(tmpdir(), 'tierswap-consumer-'));
+const tarballs = join(project, 'tarballs');
+mkdirSync(tarballs);
+console.log(`consumer test in ${project}`);
+
+try {
+  phase('build (turbo)', () =>
+    execFileSync(PNPM[0], [...PNPM.slice(1), 'build'], { cwd: ROOT, stdio: 'ignore' }),
+  );
+  const dependencies = phase('pnpm pack', () => {
+    const deps = {};
+    for (const [name, file] of packPackages(packages, tarballs)) deps[name] = `file:${file}`;
+    return deps;
+  });
+  writeFileSync(
+    join(project, 'package.json'),
+    `${JSON.stringify({ name: 'tierswap-consumer', private: true, type: 'module', dependencies }, null, 2)}\n`,
+  );
+  const install = phase('npm install (builds the native addons)', () =>
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: project,
+      // node-gyp must use the installed Node headers; no header download is reachable.
+      env: { npm_config_nodedir: '/usr', ...process.env },
+    }),
+  );
+  if (!install.ok) throw new Error(`npm install of the tarballs failed:\n${install.output}`);
+
+  // 1. Each package imports by name, from the installed tarball, and exports something.
+  phase('import each package', () => {
+    for (const pkg of packages) {
+      const probe = `const m = await import(${JSON.stringify(pkg.name)}); if (Object.keys(m).length === 0) throw new Error('exports nothing');`;
+      const r = run(process.execPath, ['--input-type=module', '-e', probe], { cwd: project });
+      if (!r.ok) failures.push(`${pkg.name}: import failed\n${r.output}`);
+    }
+  });
+
+  // The README examples, one file each.
+  mkdirSync(join(project, 'examples'));
+  const examples = [];
+  for (const pkg of packages) {
+    const readme = join(pkg.dir, 'README.md');
+    const code = existsSync(readme) ? firstTsBlock(readFileSync(readme, 'utf8')) : undefined;
+    if (code === undefined) {
+      // Reported, not failed: a package may exist before its README does.
+      console.log(`  ${pkg.name}: no README with a \`\`\`ts block, import checked only`);
+      continue;
+    }
+    const file = join('examples', `${basename(pkg.dir)}.ts`);
+    writeFileSync(join(project, file), code);
+    examples.push({ pkg, file });
+  }
+
+  // 2. Type-check the examples against the installed declarations.
+  writeFileSync(
+    join(project, 'tsconfig.json'),
+    `${JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2023',
+          lib: ['ES2023'],
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules', '@types')],
+        },
+        include: ['examples/*.ts'],
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  phase('tsc on the README examples', () => {
+    const tsc = run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')], {
+      cwd: project,
+    });
+    if (!tsc.ok)
+      failures.push(`README examples do not type-check as a user compiles them:\n${tsc.output}`);
+  });
+
+  // 3. Run them. tsx only strips the types; every import resolves in the project.
+  const tsx = import.meta.resolve('tsx');
+  phase('run the README examples', () => {
+    for (const { pkg, file } of examples) {
+      const r = run(process.execPath, ['--import', tsx, file], { cwd: project });
+      if (r.ok) console.log(`  ✓ ${pkg.name}: README example ran`);
+      else failures.push(`${pkg.name}: README example (${file}) failed\n${r.output}`);
+    }
+  });
+} catch (e) {
+  failures.push(e instanceof Error ? e.message : String(e));
+} finally {
+  if (!keep) rmSync(project, { recursive: true, force: true });
+}
+
+console.log(`consumer test: ${packages.length} packages in ${seconds(started)}`);
+if (failures.length) {
+  console.log(`\nconsumer test: ${failures.length} failure(s)\n`);
+  for (const f of failures) console.log(`--- ${f}\n`);
+  process.exit(1);
+}
