@@ -4,8 +4,12 @@
 // packages are ES modules only, by design (`"type": "module"`, Node >= 20): a CommonJS
 // `require()` of them is not supported, so its resolution modes are not checked. The
 // packages ship their own types, so no @types package is looked up (the check runs offline).
-// Exits non-zero if any package fails either check, printing each problem.
-import { mkdtempSync, rmSync } from 'node:fs';
+// It also reads the tarball's file list: a package that builds an addon at install must
+// ship what the build needs (binding.gyp and its sources), and test files should not
+// ship (reported as a warning: npm packs every file named README*, so a
+// `src/readme.test.ts` slips past `"!src/**/*.test.ts"`).
+// Exits non-zero if any package fails a check, printing each problem.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packPackages, publicPackages, ROOT, run } from './lib/workspace.mjs';
@@ -17,7 +21,7 @@ try {
   const packages = publicPackages();
   const tarballs = packPackages(packages, dest);
   for (const pkg of packages) {
-    const tarball = tarballs.get(pkg.name);
+    const { tarball, files } = tarballs.get(pkg.name);
     const publint = run(bin('publint'), ['run', tarball, '--strict'], { cwd: ROOT });
     const attw = run(
       bin('attw'),
@@ -34,6 +38,18 @@ try {
       { cwd: ROOT },
     );
     const problems = [];
+    if (pkg.manifest.gypfile || existsSync(join(pkg.dir, 'binding.gyp'))) {
+      if (!files.includes('binding.gyp'))
+        problems.push('builds an addon but does not ship binding.gyp');
+      const sources = files.filter((f) => /\.(c|cc|cpp|h)$/.test(f));
+      if (sources.length === 0) problems.push('builds an addon but ships no C/C++ sources');
+    }
+    const tests = files.filter((f) => /\.test\.[cm]?[jt]s$/.test(f));
+    if (tests.length) {
+      console.log(
+        `⚠ ${pkg.name} ships test files: ${tests.join(', ')} (with "files": ["dist", "src/**/*.ts", "!src/**/*.test.ts"] it would not)`,
+      );
+    }
     if (!publint.ok) problems.push(`publint --strict:\n${publint.output}`);
     if (!attw.ok) problems.push(`attw:\n${attw.output}`);
     if (problems.length) {

@@ -76,7 +76,8 @@ try {
   );
   const dependencies = phase('pnpm pack', () => {
     const deps = {};
-    for (const [name, file] of packPackages(packages, tarballs)) deps[name] = `file:${file}`;
+    for (const [name, { tarball }] of packPackages(packages, tarballs))
+      deps[name] = `file:${tarball}`;
     return deps;
   });
   writeFileSync(

@@ -28,7 +28,7 @@ export function publicPackages() {
 
 /**
  * Packs the given packages with one `pnpm -r pack` into `dest` and returns a Map from
- * package name to tarball path. pnpm rewrites workspace ranges to versions and runs no
+ * package name to `{ tarball, files }` (the tarball's path and the files it holds). pnpm rewrites workspace ranges to versions and runs no
  * install script while packing. Throws with pnpm's output if packing fails.
  */
 export function packPackages(pkgs, dest) {
@@ -40,8 +40,11 @@ export function packPackages(pkgs, dest) {
   );
   const parsed = JSON.parse(out.slice(out.search(/[[{]/)));
   const tarballs = new Map();
-  for (const { name, filename } of Array.isArray(parsed) ? parsed : [parsed]) {
-    tarballs.set(name, filename.startsWith('/') ? filename : join(dest, basename(filename)));
+  for (const { name, filename, files } of Array.isArray(parsed) ? parsed : [parsed]) {
+    tarballs.set(name, {
+      tarball: filename.startsWith('/') ? filename : join(dest, basename(filename)),
+      files: (files ?? []).map((f) => f.path),
+    });
   }
   for (const pkg of pkgs) {
     if (!tarballs.has(pkg.name)) throw new Error(`pnpm pack made no tarball for ${pkg.name}`);
