@@ -80,9 +80,11 @@ try {
       deps[name] = `file:${tarball}`;
     return deps;
   });
+  // Every @tierswap/* in the tree, however deep, is the packed tarball, never the registry.
+  const overrides = Object.fromEntries(Object.keys(dependencies).map((n) => [n, `$${n}`]));
   writeFileSync(
     join(project, 'package.json'),
-    `${JSON.stringify({ name: 'tierswap-consumer', private: true, type: 'module', dependencies }, null, 2)}\n`,
+    `${JSON.stringify({ name: 'tierswap-consumer', private: true, type: 'module', dependencies, overrides }, null, 2)}\n`,
   );
   const prebuilds = join(project, 'prebuilds');
   mkdirSync(prebuilds);
