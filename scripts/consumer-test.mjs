@@ -4,9 +4,10 @@
 // one empty temporary project (one install, so better-sqlite3 and @tierswap/compress's
 // addons are compiled once), then, in that project:
 //   1. imports each package by name and checks that it exports something;
-//   2. type-checks the first ```ts block of each package's README against the installed
-//      declarations (tsc, strict, NodeNext: what a TypeScript user compiles);
-//   3. runs each of those blocks with node and tsx.
+//   2. type-checks the first ```ts block of each package's README, and the programs in
+//      its examples/ folder, against the installed declarations (tsc, strict, NodeNext:
+//      what a TypeScript user compiles);
+//   3. runs each of them with node and tsx.
 // better-sqlite3 is installed as most of its users get it, from a prebuilt binary: its
 // installer (prebuild-install) cannot reach GitHub here, so it is offered the binary the
 // workspace install already compiled for this Node, as a local prebuild with the release
@@ -16,7 +17,16 @@
 // Prints each failure with its output and exits non-zero if any. `--keep` keeps the
 // temporary project for a look afterwards.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -107,7 +117,8 @@ try {
     }
   });
 
-  // The README examples, one file each.
+  // The README examples, one file each, and the programs in each package's examples/
+  // folder (READMEs point to them for what is too long to inline).
   mkdirSync(join(project, 'examples'));
   const examples = [];
   for (const pkg of packages) {
@@ -116,11 +127,18 @@ try {
     if (code === undefined) {
       // Reported, not failed: a package may exist before its README does.
       console.log(`  ${pkg.name}: no README with a \`\`\`ts block, import checked only`);
-      continue;
+    } else {
+      const file = join('examples', `${basename(pkg.dir)}.ts`);
+      writeFileSync(join(project, file), code);
+      examples.push({ pkg, file, what: 'README example' });
     }
-    const file = join('examples', `${basename(pkg.dir)}.ts`);
-    writeFileSync(join(project, file), code);
-    examples.push({ pkg, file });
+    const programs = join(pkg.dir, 'examples');
+    for (const name of existsSync(programs) ? readdirSync(programs).sort() : []) {
+      if (!name.endsWith('.ts') || name.endsWith('.test.ts')) continue;
+      const file = join('examples', `${basename(pkg.dir)}-${name}`);
+      copyFileSync(join(programs, name), join(project, file));
+      examples.push({ pkg, file, what: `examples/${name}` });
+    }
   }
 
   // 2. Type-check the examples against the installed declarations.
@@ -145,21 +163,21 @@ try {
       2,
     )}\n`,
   );
-  phase('tsc on the README examples', () => {
+  phase('tsc on the examples', () => {
     const tsc = run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')], {
       cwd: project,
     });
     if (!tsc.ok)
-      failures.push(`README examples do not type-check as a user compiles them:\n${tsc.output}`);
+      failures.push(`the examples do not type-check as a user compiles them:\n${tsc.output}`);
   });
 
   // 3. Run them. tsx only strips the types; every import resolves in the project.
   const tsx = import.meta.resolve('tsx');
-  phase('run the README examples', () => {
-    for (const { pkg, file } of examples) {
+  phase('run the examples', () => {
+    for (const { pkg, file, what } of examples) {
       const r = run(process.execPath, ['--import', tsx, file], { cwd: project });
-      if (r.ok) console.log(`  ✓ ${pkg.name}: README example ran`);
-      else failures.push(`${pkg.name}: README example (${file}) failed\n${r.output}`);
+      if (r.ok) console.log(`  ✓ ${pkg.name}: ${what} ran`);
+      else failures.push(`${pkg.name}: ${what} (${file}) failed\n${r.output}`);
     }
   });
 } catch (e) {
