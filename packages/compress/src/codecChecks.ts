@@ -1,24 +1,41 @@
 /**
- * What every codec checks and reports the same way: the page size, page and batch
- * arguments, option values, and the binding it names.
+ * What every codec checks and reports the same way: the page size, the level, pages,
+ * ranges and option values.
  *
  * Why the page size rules: zsmalloc's size classes step by PAGE_SIZE >> 8 and zswap
- * stores raw pages with `length = PAGE_SIZE`; both assume a power-of-two page. The
- * zswap pool keeps the compressed length minus one in 16 bits, hence the 64 KiB cap.
+ * stores raw pages with `length = PAGE_SIZE`; both assume a power-of-two page. A pool
+ * keeps a compressed length in 16 bits, hence the 64 KiB cap.
  */
 
 import { CompressError } from './compressError.js';
-import { type BindingInfo, DEFAULT_PAGE_SIZE } from './types.js';
+import { DEFAULT_PAGE_SIZE } from './types.js';
 
 export function checkPageSize(where: string, pageSize: number | undefined): number {
   const p = pageSize ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(p) || p < 256 || p > 65536 || (p & (p - 1)) !== 0) {
     throw new CompressError(
       'INVALID_ARGUMENT',
-      `${where}: page size ${p} is not a power of two in [256, 65536]`,
+      where,
+      `page size ${p} is not a power of two in [256, 65536]`,
     );
   }
   return p;
+}
+
+/** zstd levels accepted by both libraries. */
+export const ZSTD_MIN_LEVEL = 1;
+export const ZSTD_MAX_LEVEL = 19;
+
+export function checkLevel(where: string, level: number | undefined, fallback: number): number {
+  const l = level ?? fallback;
+  if (!Number.isInteger(l) || l < ZSTD_MIN_LEVEL || l > ZSTD_MAX_LEVEL) {
+    throw new CompressError(
+      'INVALID_ARGUMENT',
+      where,
+      `level ${l} not in ${ZSTD_MIN_LEVEL}..${ZSTD_MAX_LEVEL}`,
+    );
+  }
+  return l;
 }
 
 /** Throws unless `buf` is exactly one page. */
@@ -26,33 +43,15 @@ export function checkPage(where: string, buf: Uint8Array, pageSize: number): voi
   if (buf.byteLength !== pageSize) {
     throw new CompressError(
       'INVALID_ARGUMENT',
-      `${where}: buffer of ${buf.byteLength} bytes, expected a page of ${pageSize}`,
-    );
-  }
-}
-
-/** A Buffer view of `u8` without copying (the bindings want Buffers). */
-export function asBuffer(u8: Uint8Array): Buffer {
-  return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
-}
-
-/** Throws unless a decompressBatch call has one destination per source. */
-export function checkBatch(
-  codec: string,
-  srcs: readonly Uint8Array[],
-  dsts: readonly Uint8Array[],
-): void {
-  if (srcs.length !== dsts.length) {
-    throw new CompressError(
-      'INVALID_ARGUMENT',
-      `@tierswap/compress/${codec}.decompressBatch: ${srcs.length} sources for ${dsts.length} destinations`,
+      where,
+      `buffer of ${buf.byteLength} bytes, expected a page of ${pageSize}`,
     );
   }
 }
 
 /** An option's value, its default (the first), or INVALID_ARGUMENT naming it. */
 export function pick<T extends string>(
-  codec: string,
+  where: string,
   option: string,
   allowed: readonly T[],
   value: T | undefined,
@@ -61,17 +60,37 @@ export function pick<T extends string>(
   if (!allowed.includes(value)) {
     throw new CompressError(
       'INVALID_ARGUMENT',
-      `@tierswap/compress/${codec}.constructor: ${option} "${String(value)}" is not one of ${allowed.join(', ')}`,
+      where,
+      `${option} "${String(value)}" is not one of ${allowed.join(', ')}`,
     );
   }
   return value;
 }
 
-/** What does a codec's work: one library when both directions share it, else `encoder + decoder`. */
-export function bindingOf(encoder: BindingInfo, decoder: BindingInfo): BindingInfo {
-  if (encoder === decoder) return encoder;
-  return {
-    name: `${encoder.name} + ${decoder.name}`,
-    version: `${encoder.version} + ${decoder.version}`,
-  };
+/**
+ * Whether `src[srcStart, srcEnd)` is a non-empty range of src and `dst[dstStart, dstEnd)`
+ * a range of dst, in integers: what every decoder checks before it touches a buffer.
+ * The Int32Array the addons read their arguments from would truncate fractions and
+ * wrap large numbers, so this must hold before a call, whatever the C side checks again.
+ */
+export function isBlockRange(
+  src: Uint8Array,
+  srcStart: number,
+  srcEnd: number,
+  dst: Uint8Array,
+  dstStart: number,
+  dstEnd: number,
+): boolean {
+  return (
+    Number.isInteger(srcStart) &&
+    Number.isInteger(srcEnd) &&
+    Number.isInteger(dstStart) &&
+    Number.isInteger(dstEnd) &&
+    srcStart >= 0 &&
+    srcStart < srcEnd &&
+    srcEnd <= src.length &&
+    dstStart >= 0 &&
+    dstStart <= dstEnd &&
+    dstEnd <= dst.length
+  );
 }
