@@ -7,6 +7,7 @@
  * first page.
  */
 
+import { describeValue } from './codecChecks.js';
 import { CompressError } from './compressError.js';
 import { Lz4Codec } from './lz4Codec.js';
 import { NoneCodec } from './noneCodec.js';
@@ -19,7 +20,14 @@ export function isCodecName(name: unknown): name is CodecName {
   return (CODEC_NAMES as readonly unknown[]).includes(name);
 }
 
-export function createCodec(name: string, options: CodecOptions = {}): Codec {
+export function createCodec(name: string, options?: CodecOptions): Codec {
+  if (typeof name !== 'string') {
+    throw new CompressError(
+      'INVALID_ARGUMENT',
+      'createCodec',
+      `name must be a string, got ${describeValue(name)}`,
+    );
+  }
   switch (name) {
     case 'lz4':
       return new Lz4Codec(options);
@@ -31,7 +39,7 @@ export function createCodec(name: string, options: CodecOptions = {}): Codec {
       throw new CompressError(
         'UNKNOWN_CODEC',
         'createCodec',
-        `unknown codec "${String(name)}" (known: ${CODEC_NAMES.join(', ')})`,
+        `unknown codec ${JSON.stringify(name.slice(0, 40))} (known: ${CODEC_NAMES.join(', ')})`,
       );
   }
 }

@@ -16,7 +16,18 @@
  */
 
 import { type Refusal, refuse } from '@tierswap/base';
-import { checkPage, checkPageSize, isBlockRange, pick } from './codecChecks.js';
+import {
+  badDecodeArgs,
+  badPage,
+  checkAbsent,
+  checkBytes,
+  checkOptions,
+  checkPage,
+  checkPageSize,
+  isBlockRange,
+  isDecodeArgs,
+  pick,
+} from './codecChecks.js';
 import { CompressError } from './compressError.js';
 import { type Lz4Binding, loadLz4Napi } from './loadBinding.js';
 import { addonDecode, addonEncode, type LoadedAddon, loadAddon } from './nativeAddon.js';
@@ -55,9 +66,12 @@ export class Lz4Codec implements Codec {
   /** What a decoder returns for input that is not a page of this codec. */
   readonly #corrupt: Refusal<'decompress_fail'>;
 
-  constructor(options: CodecOptions = {}) {
-    this.pageSize = checkPageSize('lz4Codec.constructor', options.pageSize);
-    this.library = pick('lz4Codec.constructor', 'lz4Library', LIBRARIES, options.lz4Library);
+  constructor(options?: CodecOptions) {
+    const where = 'lz4Codec.constructor';
+    const o = checkOptions(where, options);
+    this.pageSize = checkPageSize(where, o.pageSize);
+    this.library = pick(where, 'lz4Library', LIBRARIES, o.lz4Library);
+    checkAbsent(where, o, 'level', 'lz4 has no level');
     const P = this.pageSize;
     if (this.library === 'liblz4') {
       const { addon, info } = loadLiblz4();
@@ -79,7 +93,9 @@ export class Lz4Codec implements Codec {
   }
 
   compress(page: Uint8Array): Uint8Array {
-    checkPage('lz4Codec.compress', page, this.pageSize);
+    if (!(page instanceof Uint8Array && page.length === this.pageSize)) {
+      throw badPage('lz4Codec.compress', 'page', page, this.pageSize);
+    }
     if (this.#addon !== undefined) {
       const n = addonEncode(this.#addon, page, this.#scratch, 0);
       if (n <= 0) {
@@ -101,7 +117,8 @@ export class Lz4Codec implements Codec {
   }
 
   decompress(src: Uint8Array, dst: Uint8Array): DecodeResult {
-    checkPage('lz4Codec.decompress', dst, this.pageSize);
+    checkBytes('lz4Codec.decompress', 'src', src);
+    checkPage('lz4Codec.decompress', 'dst', dst, this.pageSize);
     return this.#decode(src, 0, src.length, dst, 0, false);
   }
 
@@ -112,6 +129,10 @@ export class Lz4Codec implements Codec {
     dst: Uint8Array,
     dstStart: number,
   ): DecodeResult {
+    const P = this.pageSize;
+    if (!isDecodeArgs(src, srcStart, srcEnd, dst, dstStart, P)) {
+      throw badDecodeArgs('lz4Codec.decodeInto', src, srcStart, srcEnd, dst, dstStart, P);
+    }
     return this.#decode(src, srcStart, srcEnd, dst, dstStart, true);
   }
 

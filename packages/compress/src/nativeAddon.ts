@@ -15,6 +15,7 @@
  */
 
 import { createRequire } from 'node:module';
+import { isAbsolute } from 'node:path';
 import { isBlockRange } from './codecChecks.js';
 import { CompressError } from './compressError.js';
 import type { BindingInfo } from './types.js';
@@ -64,6 +65,18 @@ export interface LoadedAddon {
  */
 export function loadAddon(spec: AddonSpec): LoadedAddon {
   const where = `nativeAddon.load(${spec.file})`;
+  // The override is trusted configuration (the library's initialisers run in this
+  // process): only an absolute path, checked before the addon is loaded, so nothing is
+  // ever opened from the current directory or the search path. The addon checks again.
+  const override = process.env[spec.envVar];
+  if (override !== undefined && override !== '' && !isAbsolute(override)) {
+    throw new CompressError(
+      'BINDING_LOAD_FAILED',
+      where,
+      `${spec.envVar}=${JSON.stringify(override)} is not an absolute path; it was not loaded ` +
+        `(unset it to use the system's ${spec.library}, or give the absolute path of a library you trust)`,
+    );
+  }
   let addon: NativeAddon;
   try {
     // From src/ and from dist/ alike, node-gyp's output is one level up.

@@ -7,7 +7,16 @@
  */
 
 import { type Refusal, refuse } from '@tierswap/base';
-import { checkPage, checkPageSize, isBlockRange } from './codecChecks.js';
+import {
+  badDecodeArgs,
+  badPage,
+  checkAbsent,
+  checkBytes,
+  checkOptions,
+  checkPage,
+  checkPageSize,
+  isDecodeArgs,
+} from './codecChecks.js';
 import type { BindingInfo, Codec, CodecOptions, DecodeResult } from './types.js';
 
 export class NoneCodec implements Codec {
@@ -17,8 +26,12 @@ export class NoneCodec implements Codec {
   readonly binding: BindingInfo = { name: 'builtin', version: '0' };
   readonly #corrupt: Refusal<'decompress_fail'>;
 
-  constructor(options: CodecOptions = {}) {
-    this.pageSize = checkPageSize('noneCodec.constructor', options.pageSize);
+  constructor(options?: CodecOptions) {
+    const where = 'noneCodec.constructor';
+    const o = checkOptions(where, options);
+    this.pageSize = checkPageSize(where, o.pageSize);
+    checkAbsent(where, o, 'level', 'none has no level');
+    checkAbsent(where, o, 'lz4Library', 'it chooses the library of lz4 only');
     this.#corrupt = refuse(
       'EIO',
       `noneCodec: the input is not a ${this.pageSize}-byte page`,
@@ -28,13 +41,16 @@ export class NoneCodec implements Codec {
 
   /** Returns `page` itself: the caller copies it into its own storage. */
   compress(page: Uint8Array): Uint8Array {
-    checkPage('noneCodec.compress', page, this.pageSize);
+    if (!(page instanceof Uint8Array && page.length === this.pageSize)) {
+      throw badPage('noneCodec.compress', 'page', page, this.pageSize);
+    }
     return page;
   }
 
   decompress(src: Uint8Array, dst: Uint8Array): DecodeResult {
-    checkPage('noneCodec.decompress', dst, this.pageSize);
-    return this.decodeInto(src, 0, src.length, dst, 0);
+    checkBytes('noneCodec.decompress', 'src', src);
+    checkPage('noneCodec.decompress', 'dst', dst, this.pageSize);
+    return this.#copy(src, 0, src.length, dst, 0);
   }
 
   decodeInto(
@@ -45,12 +61,20 @@ export class NoneCodec implements Codec {
     dstStart: number,
   ): DecodeResult {
     const P = this.pageSize;
-    if (
-      srcEnd - srcStart !== P ||
-      !isBlockRange(src, srcStart, srcEnd, dst, dstStart, dstStart + P)
-    ) {
-      return this.#corrupt;
+    if (!isDecodeArgs(src, srcStart, srcEnd, dst, dstStart, P)) {
+      throw badDecodeArgs('noneCodec.decodeInto', src, srcStart, srcEnd, dst, dstStart, P);
     }
+    return this.#copy(src, srcStart, srcEnd, dst, dstStart);
+  }
+
+  #copy(
+    src: Uint8Array,
+    srcStart: number,
+    srcEnd: number,
+    dst: Uint8Array,
+    dstStart: number,
+  ): DecodeResult {
+    if (srcEnd - srcStart !== this.pageSize) return this.#corrupt;
     dst.set(src.subarray(srcStart, srcEnd), dstStart);
     return true;
   }

@@ -11,6 +11,9 @@
  * Decompression is merged: zstd decodes a concatenation of frames into the
  * concatenation of their contents, so a batch of N pages crosses into the binding once;
  * if that fails, pages are retried one by one to name the one that does not decode.
+ * Because merging would also accept two frames that make one page between them, each
+ * source is first checked to be exactly one frame (isOneZstdFrame), as the addon does
+ * for the pool codec.
  *
  * The binding reads its input buffers on the thread pool, after the call has returned
  * (measured: mutating a buffer right after `compress()` corrupts the result), so both
@@ -20,7 +23,14 @@
  */
 
 import { type Refusal, refuse } from '@tierswap/base';
-import { checkLevel, checkPage, checkPageSize } from './codecChecks.js';
+import {
+  checkArray,
+  checkBytes,
+  checkLevel,
+  checkOptions,
+  checkPage,
+  checkPageSize,
+} from './codecChecks.js';
 import { CompressError } from './compressError.js';
 import { loadMongodbZstd, type ZstdBinding } from './loadBinding.js';
 import type { BatchCodec, BatchCodecOptions, BindingInfo, DecodeResult } from './types.js';
@@ -33,16 +43,20 @@ export class ZstdBatchCodec implements BatchCodec {
   readonly binding: BindingInfo;
   readonly #zstd: ZstdBinding;
 
-  constructor(options: BatchCodecOptions = {}) {
-    this.pageSize = checkPageSize('zstdBatchCodec.constructor', options.pageSize);
-    this.level = checkLevel('zstdBatchCodec.constructor', options.level, ZSTD_DEFAULT_LEVEL);
+  constructor(options?: BatchCodecOptions) {
+    const where = 'zstdBatchCodec.constructor';
+    const o = checkOptions(where, options);
+    this.pageSize = checkPageSize(where, o.pageSize);
+    this.level = checkLevel(where, o.level, ZSTD_DEFAULT_LEVEL);
     const { api, info } = loadMongodbZstd();
     this.#zstd = api;
     this.binding = info;
   }
 
   async compressBatch(pages: readonly Uint8Array[]): Promise<Uint8Array[]> {
-    for (const p of pages) checkPage('zstdBatchCodec.compressBatch', p, this.pageSize);
+    const where = 'zstdBatchCodec.compressBatch';
+    checkArray(where, 'pages', pages);
+    for (let i = 0; i < pages.length; i++) checkPage(where, `pages[${i}]`, pages[i], this.pageSize);
     // One copy of the batch now (the binding reads its input later), views of it after.
     const joined = Buffer.concat(pages);
     const P = this.pageSize;
@@ -62,6 +76,8 @@ export class ZstdBatchCodec implements BatchCodec {
     dsts: readonly Uint8Array[],
   ): Promise<DecodeResult> {
     const where = 'zstdBatchCodec.decompressBatch';
+    checkArray(where, 'srcs', srcs);
+    checkArray(where, 'dsts', dsts);
     if (srcs.length !== dsts.length) {
       throw new CompressError(
         'INVALID_ARGUMENT',
@@ -69,10 +85,16 @@ export class ZstdBatchCodec implements BatchCodec {
         `${srcs.length} sources for ${dsts.length} destinations`,
       );
     }
-    for (const d of dsts) checkPage(where, d, this.pageSize);
+    for (let i = 0; i < srcs.length; i++) checkBytes(where, `srcs[${i}]`, srcs[i]);
+    for (let i = 0; i < dsts.length; i++) checkPage(where, `dsts[${i}]`, dsts[i], this.pageSize);
     const n = srcs.length;
     const P = this.pageSize;
     if (n === 0) return true;
+    // A page is exactly one frame: the merged call below would also accept two frames
+    // that make one page between them, or a skippable frame in front.
+    for (let i = 0; i < n; i++) {
+      if (!isOneZstdFrame(srcs[i]!)) return corrupt(i, n, 'not exactly one zstd frame');
+    }
     // One copy of all frames, taken before the first await.
     const joined = Buffer.concat(srcs);
     let out: Buffer | undefined;
@@ -106,6 +128,39 @@ export class ZstdBatchCodec implements BatchCodec {
       'decompress_fail',
     );
   }
+}
+
+/** The magic number that opens a zstd frame (RFC 8878, 3.1.1). */
+const FRAME_MAGIC = 0xfd2fb528;
+
+/**
+ * Whether `src` is exactly one zstd frame (RFC 8878, 3.1.1): the magic, a frame
+ * header, blocks up to the one marked last, and the optional checksum, ending at the
+ * end of `src`. Skippable frames are not pages.
+ */
+export function isOneZstdFrame(src: Uint8Array): boolean {
+  const n = src.length;
+  if (n < 6) return false;
+  const magic = (src[0]! | (src[1]! << 8) | (src[2]! << 16) | (src[3]! << 24)) >>> 0;
+  if (magic !== FRAME_MAGIC) return false;
+  const fhd = src[4]!;
+  if ((fhd & 0x08) !== 0) return false; // reserved bit
+  const singleSegment = (fhd >> 5) & 1;
+  const fcsBytes = [singleSegment, 2, 4, 8][fhd >> 6]!;
+  const dictBytes = [0, 1, 2, 4][fhd & 3]!;
+  let at = 5 + (singleSegment ? 0 : 1) + dictBytes + fcsBytes;
+  for (;;) {
+    if (at + 3 > n) return false;
+    const header = src[at]! | (src[at + 1]! << 8) | (src[at + 2]! << 16);
+    at += 3;
+    const type = (header >> 1) & 3;
+    if (type === 3) return false; // reserved block type
+    at += type === 1 ? 1 : header >>> 3; // an RLE block holds one byte
+    if (at > n) return false;
+    if ((header & 1) !== 0) break; // the last block
+  }
+  if ((fhd & 0x04) !== 0) at += 4; // content checksum
+  return at === n;
 }
 
 function corrupt(i: number, n: number, why: string): Refusal<'decompress_fail'> {

@@ -130,7 +130,9 @@ describe('native zstd (system libzstd through the tierswap_zstd addon)', () => {
     expect(() => (addon.encode as (...args: unknown[]) => number)(page)).toThrow(
       /encode: 2 arguments expected/,
     );
-    expect(() => createCodec('zstd').compress(new Uint8Array(100))).toThrow(/100 bytes/);
+    expect(() => createCodec('zstd').compress(new Uint8Array(100))).toThrow(
+      /got Uint8Array\(100\)/,
+    );
   });
 
   it('names the library, what to install and which codec to pick when libzstd cannot be opened', () => {

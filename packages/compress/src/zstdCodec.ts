@@ -10,7 +10,17 @@
  */
 
 import { type Refusal, refuse } from '@tierswap/base';
-import { checkLevel, checkPage, checkPageSize } from './codecChecks.js';
+import {
+  badDecodeArgs,
+  badPage,
+  checkAbsent,
+  checkBytes,
+  checkLevel,
+  checkOptions,
+  checkPage,
+  checkPageSize,
+  isDecodeArgs,
+} from './codecChecks.js';
 import { CompressError } from './compressError.js';
 import { addonDecode, addonEncode, type LoadedAddon, loadAddon } from './nativeAddon.js';
 import type { BindingInfo, Codec, CodecOptions, DecodeResult } from './types.js';
@@ -42,9 +52,12 @@ export class ZstdCodec implements Codec {
   /** What a decoder returns for input that is not a page of this codec. */
   readonly #corrupt: Refusal<'decompress_fail'>;
 
-  constructor(options: CodecOptions = {}) {
-    this.pageSize = checkPageSize('zstdCodec.constructor', options.pageSize);
-    this.level = checkLevel('zstdCodec.constructor', options.level, ZSTD_DEFAULT_LEVEL);
+  constructor(options?: CodecOptions) {
+    const where = 'zstdCodec.constructor';
+    const o = checkOptions(where, options);
+    this.pageSize = checkPageSize(where, o.pageSize);
+    this.level = checkLevel(where, o.level, ZSTD_DEFAULT_LEVEL);
+    checkAbsent(where, o, 'lz4Library', 'it chooses the library of lz4 only');
     const { addon, info } = loadLibzstd();
     this.#addon = addon;
     this.binding = info;
@@ -60,7 +73,9 @@ export class ZstdCodec implements Codec {
 
   /** One frame of `page`, a view of scratch memory valid until the next call. */
   compress(page: Uint8Array): Uint8Array {
-    checkPage('zstdCodec.compress', page, this.pageSize);
+    if (!(page instanceof Uint8Array && page.length === this.pageSize)) {
+      throw badPage('zstdCodec.compress', 'page', page, this.pageSize);
+    }
     const n = addonEncode(this.#addon, page, this.#scratch, 0, this.level);
     if (n <= 0) {
       throw new CompressError(
@@ -73,7 +88,8 @@ export class ZstdCodec implements Codec {
   }
 
   decompress(src: Uint8Array, dst: Uint8Array): DecodeResult {
-    checkPage('zstdCodec.decompress', dst, this.pageSize);
+    checkBytes('zstdCodec.decompress', 'src', src);
+    checkPage('zstdCodec.decompress', 'dst', dst, this.pageSize);
     const P = this.pageSize;
     return addonDecode(this.#addon, src, 0, src.length, dst, 0, P) === P ? true : this.#corrupt;
   }
@@ -86,6 +102,9 @@ export class ZstdCodec implements Codec {
     dstStart: number,
   ): DecodeResult {
     const P = this.pageSize;
+    if (!isDecodeArgs(src, srcStart, srcEnd, dst, dstStart, P)) {
+      throw badDecodeArgs('zstdCodec.decodeInto', src, srcStart, srcEnd, dst, dstStart, P);
+    }
     return addonDecode(this.#addon, src, srcStart, srcEnd, dst, dstStart, P, true) === P
       ? true
       : this.#corrupt;
