@@ -11,7 +11,7 @@
 
 import { type Errno, TierswapError } from '@tierswap/base';
 
-export const COMPRESS_ERROR_CODES = {
+export const COMPRESS_ERROR_CODES = Object.freeze({
   /** A library (addon, liblz4 / libzstd, lz4-napi, @mongodb-js/zstd) cannot be loaded. */
   BINDING_LOAD_FAILED: 'BINDING_LOAD_FAILED',
   /** An argument of the wrong type or out of range; the message names it. */
@@ -20,17 +20,17 @@ export const COMPRESS_ERROR_CODES = {
   COMPRESS_FAILED: 'COMPRESS_FAILED',
   /** An unknown codec name (zswap.compressor answers -ENOENT). */
   UNKNOWN_CODEC: 'UNKNOWN_CODEC',
-} as const;
+} as const);
 
 export type CompressErrorCode = (typeof COMPRESS_ERROR_CODES)[keyof typeof COMPRESS_ERROR_CODES];
 
 /** The errno each code is reported as through an interface file. */
-const ERRNO_OF: Readonly<Record<CompressErrorCode, Errno>> = {
+const ERRNO_OF: Readonly<Record<CompressErrorCode, Errno>> = Object.freeze({
   BINDING_LOAD_FAILED: 'ENOENT',
   INVALID_ARGUMENT: 'EINVAL',
   COMPRESS_FAILED: 'EIO',
   UNKNOWN_CODEC: 'ENOENT',
-};
+});
 
 export class CompressError extends TierswapError<CompressErrorCode> {
   override readonly name = 'CompressError';

@@ -33,7 +33,7 @@ import { type Lz4Binding, loadLz4Napi } from './loadBinding.js';
 import { addonDecode, addonEncode, type LoadedAddon, loadAddon } from './nativeAddon.js';
 import type { BindingInfo, Codec, CodecOptions, DecodeResult, Lz4Library } from './types.js';
 
-const LIBRARIES: readonly Lz4Library[] = ['liblz4', 'lz4-napi'];
+const LIBRARIES: readonly Lz4Library[] = Object.freeze(['liblz4', 'lz4-napi']);
 
 /** Size of the u32 LE page size lz4-napi puts in front of its blocks. */
 const NAPI_SIZE_BYTES = 4;
