@@ -214,9 +214,10 @@ export function badDecodeArgs(
 
 /**
  * Whether `src[srcStart, srcEnd)` is a non-empty range of src and `dst[dstStart, dstEnd)`
- * a range of dst, in integers: what the addons' callers check before every call (the
- * Int32Array the addons read their arguments from would truncate fractions and wrap
- * large numbers), whatever the C side checks again.
+ * a range of dst, in integers below 2^31: what the addons' callers check before every
+ * call (the Int32Array the addons read their arguments from would truncate fractions
+ * and wrap large numbers, even inside an array of more than 2 GiB), whatever the C side
+ * checks again.
  */
 export function isBlockRange(
   src: Uint8Array,
@@ -234,8 +235,13 @@ export function isBlockRange(
     srcStart >= 0 &&
     srcStart < srcEnd &&
     srcEnd <= src.length &&
+    srcEnd <= INT32_MAX &&
     dstStart >= 0 &&
     dstStart <= dstEnd &&
-    dstEnd <= dst.length
+    dstEnd <= dst.length &&
+    dstEnd <= INT32_MAX
   );
 }
+
+/** The largest offset the addons' Int32Array carries without wrapping. */
+const INT32_MAX = 0x7fffffff;
