@@ -15,7 +15,7 @@ import { filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CompressError } from './compressError.js';
-import { createCodec } from './createCodec.js';
+import { createCodec, isCodecName } from './createCodec.js';
 import { fillWithWord, isZeroPage, sameFilledWord } from './samePage.js';
 import { createCodecInChild } from './testing/addonHarness.js';
 import type { Codec } from './types.js';
@@ -269,6 +269,7 @@ describe('property: arbitrary values at each entry point', () => {
         ),
         (name, options) => {
           const r = outcome(() => createCodec(name as string, options as object));
+          if (!isCodecName(name)) expect(r).toBeInstanceOf(CompressError);
           if (r instanceof CompressError) return;
           const p = new Uint8Array(r.pageSize).fill(3);
           const out = new Uint8Array(r.pageSize);
@@ -366,6 +367,32 @@ describe('property: arbitrary values at each entry point', () => {
         }
       }),
       { numRuns: 600 },
+    );
+  });
+
+  it('createZstdBatchCodec: a codec or a typed error', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          anyValue,
+          fc.record(
+            {
+              pageSize: fc.oneof(fc.constantFrom(256, 4096), anyValue),
+              level: fc.oneof(fc.integer({ min: 1, max: 19 }), anyValue),
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+        (options) => {
+          const r = outcome(() => createZstdBatchCodec(options as object));
+          if (!(r instanceof CompressError)) {
+            expect(r.level >= 1 && r.level <= 19 && Number.isInteger(Math.log2(r.pageSize))).toBe(
+              true,
+            );
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 
