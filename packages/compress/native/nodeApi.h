@@ -249,11 +249,25 @@ static napi_value export_module(napi_env env, napi_value exports, const char *ad
     return export_module(env, exports, addon, &a->base, decode, decode_into, encode); \
   }
 
-/* dlopen the library named by env_var, else by default_name; on failure fill b->error. */
+/*
+ * dlopen the library named by env_var, else by default_name; on failure fill b->error.
+ * The variable is trusted configuration (the library's initialisers run in this
+ * process), and only an absolute path is accepted: anything else is refused before
+ * dlopen, so a relative name can never be resolved against the current directory or
+ * the library search path.
+ */
 static int open_library(addon_base_t *b, const char *env_var, const char *default_name,
                         const char **name_out) {
   const char *name = getenv(env_var);
-  if (name == NULL || name[0] == '\0') name = default_name;
+  if (name == NULL || name[0] == '\0') {
+    name = default_name;
+  } else if (name[0] != '/') {
+    *name_out = name;
+    snprintf(b->error, sizeof b->error,
+             "%s=%s is not an absolute path; it was not loaded (only absolute paths are)",
+             env_var, name);
+    return 0;
+  }
   *name_out = name;
   b->lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
   if (b->lib == NULL) {

@@ -2,19 +2,19 @@
  * zstdNative.c: a small Node-API addon that runs the system's C zstd library
  * (libzstd.so.1) synchronously on memory the caller already owns.
  *
- * Why: @mongodb-js/zstd 1.2.2 is Promise-only. Each call is a libuv thread-pool hop,
- * a fresh context and a new Buffer, so a page costs several microseconds before any
- * work, and the only way to make it pay is batching, which forces zswap loads and
- * writebacks of zstd entries through async paths (entries detached across an await).
- * zswap compresses and decompresses one page synchronously; this addon lets tierswap do
- * the same: one reusable compression and decompression context per environment,
- * decoding straight from the arena into the caller's page.
+ * Why: zswap compresses and decompresses one page synchronously, and the npm binding
+ * (@mongodb-js/zstd 1.2.2) is Promise-only: each call is a libuv thread-pool hop, a
+ * fresh context and a new Buffer, several microseconds before any work, paying off only
+ * in batches, which a pool's page-by-page loads cannot use. This addon does what zswap
+ * does: one reusable compression and decompression context per environment, decoding
+ * straight from the arena into the caller's page.
  *
  * As in lz4Native.c: the library is opened with dlopen (no -dev package needed; Debian
  * and Ubuntu always have libzstd.so.1, libsystemd0 needs it), every range is checked
  * here against the typed arrays' real lengths, `decode` leaves the destination untouched
  * on corrupt input (it decodes into a scratch page first) and `decodeInto` decodes in
- * place. The prototypes below are zstd.h's stable API (since 1.3).
+ * place, and a page must be exactly one frame (zstd_frame). The prototypes below are
+ * zstd.h's stable API (since 1.3).
  *
  * State: per Node environment through napi instance data; calls are synchronous.
  */
@@ -30,6 +30,7 @@ typedef size_t (*compress_cctx_fn)(void *cctx, void *dst, size_t dst_capacity, c
 typedef size_t (*decompress_dctx_fn)(void *dctx, void *dst, size_t dst_capacity,
                                      const void *src, size_t src_size);
 typedef unsigned (*is_error_fn)(size_t code);
+typedef size_t (*frame_size_fn)(const void *src, size_t src_size);
 typedef int (*level_fn)(void);
 typedef const char *(*version_fn)(void);
 
@@ -42,6 +43,7 @@ typedef struct {
   compress_cctx_fn compress_cctx;
   decompress_dctx_fn decompress_dctx;
   is_error_fn is_error;
+  frame_size_fn frame_size;
   int max_level;
 } addon_t;
 
@@ -54,11 +56,25 @@ static void finalize(napi_env env, void *data, void *hint) {
   free(a);
 }
 
-/* One frame, as run_decode asks: exactly args[3] bytes (the capacity given) or -1. */
+/* The magic number that opens a zstd frame (not a skippable one), little-endian. */
+#define ZSTD_FRAME_MAGIC 0xFD2FB528u
+
+/*
+ * One frame, as run_decode asks: exactly args[3] bytes (the capacity given) or -1.
+ * A page is exactly one zstd frame: ZSTD_decompressDCtx would also decode several
+ * frames in a row and skip skippable frames, so the input must start with the frame
+ * magic and its first frame must span all of it.
+ */
 static int32_t zstd_frame(void *state, const uint8_t *src, uint8_t *out) {
   addon_t *a = state;
   const int32_t *r = a->base.args;
-  size_t n = a->decompress_dctx(a->dctx, out, (size_t)r[3], src + r[0], (size_t)(r[1] - r[0]));
+  const uint8_t *in = src + r[0];
+  const size_t len = (size_t)(r[1] - r[0]);
+  if (len < 4) return -1;
+  const uint32_t magic = (uint32_t)in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 |
+                         (uint32_t)in[3] << 24;
+  if (magic != ZSTD_FRAME_MAGIC || a->frame_size(in, len) != len) return -1;
+  size_t n = a->decompress_dctx(a->dctx, out, (size_t)r[3], in, len);
   return !a->is_error(n) && n == (size_t)r[3] ? r[3] : -1;
 }
 
@@ -88,13 +104,14 @@ static void open_zstd(addon_t *a) {
   a->compress_cctx = (compress_cctx_fn)dlsym(b->lib, "ZSTD_compressCCtx");
   a->decompress_dctx = (decompress_dctx_fn)dlsym(b->lib, "ZSTD_decompressDCtx");
   a->is_error = (is_error_fn)dlsym(b->lib, "ZSTD_isError");
+  a->frame_size = (frame_size_fn)dlsym(b->lib, "ZSTD_findFrameCompressedSize");
   if (create_cctx == NULL || create_dctx == NULL || max_level == NULL || version == NULL ||
       a->free_cctx == NULL || a->free_dctx == NULL || a->compress_cctx == NULL ||
-      a->decompress_dctx == NULL || a->is_error == NULL) {
+      a->decompress_dctx == NULL || a->is_error == NULL || a->frame_size == NULL) {
     snprintf(b->error, sizeof b->error,
              "%s lacks one of ZSTD_createCCtx, ZSTD_createDCtx, ZSTD_freeCCtx, ZSTD_freeDCtx, "
-             "ZSTD_compressCCtx, ZSTD_decompressDCtx, ZSTD_isError, ZSTD_maxCLevel, "
-             "ZSTD_versionString",
+             "ZSTD_compressCCtx, ZSTD_decompressDCtx, ZSTD_isError, ZSTD_findFrameCompressedSize, "
+             "ZSTD_maxCLevel, ZSTD_versionString",
              name);
     return;
   }

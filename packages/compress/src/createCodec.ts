@@ -2,23 +2,32 @@
  * createCodec: the one factory that turns a compressor name into a working codec.
  *
  * Why: zswap's `compressor` parameter is a string and an unknown name is refused
- * (-ENOENT); here that is CompressError('UNKNOWN_CODEC'). Bindings load eagerly inside
- * the factory, so a broken install fails at startup with BINDING_LOAD_FAILED.
+ * (-ENOENT); here that is CompressError('UNKNOWN_CODEC'). Libraries load inside the
+ * factory, so a broken install fails at startup with BINDING_LOAD_FAILED, never on the
+ * first page.
  */
 
+import { describeValue } from './codecChecks.js';
 import { CompressError } from './compressError.js';
 import { Lz4Codec } from './lz4Codec.js';
 import { NoneCodec } from './noneCodec.js';
 import type { Codec, CodecName, CodecOptions } from './types.js';
 import { ZstdCodec } from './zstdCodec.js';
 
-export const CODEC_NAMES: readonly CodecName[] = ['lz4', 'zstd', 'none'];
+export const CODEC_NAMES: readonly CodecName[] = Object.freeze(['lz4', 'zstd', 'none']);
 
-export function isCodecName(name: string): name is CodecName {
-  return (CODEC_NAMES as readonly string[]).includes(name);
+export function isCodecName(name: unknown): name is CodecName {
+  return (CODEC_NAMES as readonly unknown[]).includes(name);
 }
 
-export function createCodec(name: string, options: CodecOptions = {}): Codec {
+export function createCodec(name: string, options?: CodecOptions): Codec {
+  if (typeof name !== 'string') {
+    throw new CompressError(
+      'INVALID_ARGUMENT',
+      'createCodec',
+      `name must be a string, got ${describeValue(name)}`,
+    );
+  }
   switch (name) {
     case 'lz4':
       return new Lz4Codec(options);
@@ -29,7 +38,8 @@ export function createCodec(name: string, options: CodecOptions = {}): Codec {
     default:
       throw new CompressError(
         'UNKNOWN_CODEC',
-        `@tierswap/compress/createCodec: unknown codec "${name}" (known: ${CODEC_NAMES.join(', ')})`,
+        'createCodec',
+        `unknown codec ${JSON.stringify(name.slice(0, 40))} (known: ${CODEC_NAMES.join(', ')})`,
       );
   }
 }

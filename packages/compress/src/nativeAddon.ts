@@ -1,21 +1,26 @@
 /**
- * The package's own Node-API addons (native/lz4Native.c, native/zstdNative.c, built
- * by node-gyp when the package is installed): loading them, and the calling convention
+ * The package's own Node-API addons (native/lz4Native.c, native/zstdNative.c, built by
+ * node-gyp when the package is installed): loading them, and the calling convention
  * both share (native/nodeApi.h).
  *
  * Why addons of our own: each runs the system's C library (liblz4, libzstd) on memory
- * the caller already owns, synchronously, for ~0.1 us per call. The npm bindings
- * allocate a Buffer per call (lz4-napi) or hop to the libuv thread pool (zstd).
+ * the caller already owns, synchronously, for ~0.1 us per call: the speed of the C
+ * CLIs the benchmarks compare against. lz4-napi allocates a Buffer per call and
+ * @mongodb-js/zstd is Promise-only.
  *
- * Loading follows loadBinding.ts: each addon and its library are opened once per
- * process, and a missing piece is CompressError('BINDING_LOAD_FAILED') naming it and the
- * fix, raised when a codec that needs it is created, never later.
+ * Loading: Node's require cache keeps one instance of each addon per environment, so
+ * this module keeps no state. A missing piece is CompressError('BINDING_LOAD_FAILED')
+ * naming what to install or which codec to pick instead, raised when a codec that needs
+ * the addon is created, never later.
  */
 
 import { createRequire } from 'node:module';
-import { isBlockRange } from './byteRange.js';
+import { isAbsolute } from 'node:path';
+import { isBlockRange } from './codecChecks.js';
 import { CompressError } from './compressError.js';
 import type { BindingInfo } from './types.js';
+
+const requireAddon = createRequire(import.meta.url);
 
 /** What both addons export. */
 export interface NativeAddon {
@@ -45,43 +50,56 @@ export interface AddonSpec {
   /** Debian package and environment variable that provide or point at the library. */
   readonly debianPackage: string;
   readonly envVar: string;
-  /** The codec options that avoid this addon, for the error message. */
-  readonly avoid: string;
+  /** What to use instead when the addon cannot load, for the error message. */
+  readonly instead: string;
 }
 
-const loaded = new Map<string, { addon: NativeAddon; info: BindingInfo }>();
+export interface LoadedAddon {
+  readonly addon: NativeAddon;
+  readonly info: BindingInfo;
+}
 
 /**
- * The addon with a usable library, loaded once per process. Throws
- * CompressError('BINDING_LOAD_FAILED') when the addon was not built or its library
- * cannot be opened.
+ * The addon with a usable library. Throws CompressError('BINDING_LOAD_FAILED') when the
+ * addon was not built or its library cannot be opened.
  */
-export function loadAddon(spec: AddonSpec): { addon: NativeAddon; info: BindingInfo } {
-  const hit = loaded.get(spec.file);
-  if (hit !== undefined) return hit;
+export function loadAddon(spec: AddonSpec): LoadedAddon {
+  const where = `nativeAddon.load(${spec.file})`;
+  // The override is trusted configuration (the library's initialisers run in this
+  // process): only an absolute path, checked before the addon is loaded, so nothing is
+  // ever opened from the current directory or the search path. The addon checks again.
+  const override = process.env[spec.envVar];
+  if (override !== undefined && override !== '' && !isAbsolute(override)) {
+    throw new CompressError(
+      'BINDING_LOAD_FAILED',
+      where,
+      `${spec.envVar}=${JSON.stringify(override)} is not an absolute path; it was not loaded ` +
+        `(unset it to use the system's ${spec.library}, or give the absolute path of a library you trust)`,
+    );
+  }
   let addon: NativeAddon;
   try {
     // From src/ and from dist/ alike, node-gyp's output is one level up.
-    addon = createRequire(import.meta.url)(`../build/Release/${spec.file}.node`) as NativeAddon;
+    addon = requireAddon(`../build/Release/${spec.file}.node`) as NativeAddon;
   } catch (cause) {
     throw new CompressError(
       'BINDING_LOAD_FAILED',
-      `@tierswap/compress/nativeAddon.load: the ${spec.file} addon is not built (${String(cause)}); ` +
-        'run `pnpm install` (it runs node-gyp; needs a C compiler) or create the codec with ' +
-        spec.avoid,
+      where,
+      `the addon is not built (${String(cause)}); rebuild it with a C compiler and Python ` +
+        '(Debian: apt-get install gcc make python3, then `pnpm install` runs node-gyp), ' +
+        spec.instead,
       { cause },
     );
   }
   if (addon.error !== '' || typeof addon.decode !== 'function') {
     throw new CompressError(
       'BINDING_LOAD_FAILED',
-      `@tierswap/compress/nativeAddon.load: ${spec.library} is not usable: ${addon.error}; install it ` +
-        `(Debian: apt-get install ${spec.debianPackage}), point ${spec.envVar} at it, or create the codec with ${spec.avoid}`,
+      where,
+      `${spec.library} is not usable: ${addon.error}; install it (Debian: apt-get install ` +
+        `${spec.debianPackage}), point ${spec.envVar} at it (an absolute path), ${spec.instead}`,
     );
   }
-  const entry = { addon, info: { name: spec.library, version: addon.version } };
-  loaded.set(spec.file, entry);
-  return entry;
+  return { addon, info: { name: spec.library, version: addon.version } };
 }
 
 /**

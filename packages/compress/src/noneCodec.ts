@@ -6,56 +6,76 @@
  * `length = PAGE_SIZE` and loads skip decompression.
  */
 
-import { checkBatch, checkPage, checkPageSize } from './codecChecks.js';
-import { CompressError } from './compressError.js';
-import type { BindingInfo, Codec, CodecOptions } from './types.js';
+import { type Refusal, refuse } from '@tierswap/base';
+import {
+  badDecodeArgs,
+  badPage,
+  checkAbsent,
+  checkBytes,
+  checkOptions,
+  checkPage,
+  checkPageSize,
+  isDecodeArgs,
+} from './codecChecks.js';
+import type { BindingInfo, Codec, CodecOptions, DecodeResult } from './types.js';
 
 export class NoneCodec implements Codec {
   readonly name = 'none' as const;
   readonly level = 0;
-  readonly sync = true;
   readonly pageSize: number;
   readonly binding: BindingInfo = { name: 'builtin', version: '0' };
+  readonly #corrupt: Refusal<'decompress_fail'>;
 
-  constructor(options: CodecOptions = {}) {
-    this.pageSize = checkPageSize('@tierswap/compress/noneCodec.constructor', options.pageSize);
+  constructor(options?: CodecOptions) {
+    const where = 'noneCodec.constructor';
+    const o = checkOptions(where, options);
+    this.pageSize = checkPageSize(where, o.pageSize);
+    checkAbsent(where, o, 'level', 'none has no level');
+    checkAbsent(where, o, 'lz4Library', 'it chooses the library of lz4 only');
+    this.#corrupt = refuse(
+      'EIO',
+      `noneCodec: the input is not a ${this.pageSize}-byte page`,
+      'decompress_fail',
+    );
   }
 
   /** Returns `page` itself: the caller copies it into its own storage. */
-  compressSync(page: Uint8Array): Uint8Array {
-    checkPage('@tierswap/compress/noneCodec.compressSync', page, this.pageSize);
+  compress(page: Uint8Array): Uint8Array {
+    if (!(page instanceof Uint8Array && page.length === this.pageSize)) {
+      throw badPage('noneCodec.compress', 'page', page, this.pageSize);
+    }
     return page;
   }
 
-  decompressSync(src: Uint8Array, dst: Uint8Array): void {
-    checkPage('@tierswap/compress/noneCodec.decompressSync', dst, this.pageSize);
-    if (src.length !== this.pageSize) {
-      throw new CompressError(
-        'CORRUPT_INPUT',
-        `@tierswap/compress/noneCodec.decompressSync: ${src.length} bytes, expected ${this.pageSize}`,
-      );
-    }
-    dst.set(src);
+  decompress(src: Uint8Array, dst: Uint8Array): DecodeResult {
+    checkBytes('noneCodec.decompress', 'src', src);
+    checkPage('noneCodec.decompress', 'dst', dst, this.pageSize);
+    return this.#copy(src, 0, src.length, dst, 0);
   }
 
-  decompressRange(
+  decodeInto(
     src: Uint8Array,
     srcStart: number,
     srcEnd: number,
     dst: Uint8Array,
     dstStart: number,
-  ): boolean {
-    if (srcEnd - srcStart !== this.pageSize || dstStart + this.pageSize > dst.length) return false;
+  ): DecodeResult {
+    const P = this.pageSize;
+    if (!isDecodeArgs(src, srcStart, srcEnd, dst, dstStart, P)) {
+      throw badDecodeArgs('noneCodec.decodeInto', src, srcStart, srcEnd, dst, dstStart, P);
+    }
+    return this.#copy(src, srcStart, srcEnd, dst, dstStart);
+  }
+
+  #copy(
+    src: Uint8Array,
+    srcStart: number,
+    srcEnd: number,
+    dst: Uint8Array,
+    dstStart: number,
+  ): DecodeResult {
+    if (srcEnd - srcStart !== this.pageSize) return this.#corrupt;
     dst.set(src.subarray(srcStart, srcEnd), dstStart);
     return true;
-  }
-
-  async compressBatch(pages: readonly Uint8Array[]): Promise<Uint8Array[]> {
-    return pages.map((p) => this.compressSync(p).slice());
-  }
-
-  async decompressBatch(srcs: readonly Uint8Array[], dsts: readonly Uint8Array[]): Promise<void> {
-    checkBatch('noneCodec', srcs, dsts);
-    for (let i = 0; i < srcs.length; i++) this.decompressSync(srcs[i]!, dsts[i]!);
   }
 }

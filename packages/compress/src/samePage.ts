@@ -8,8 +8,12 @@
  * never loops per byte, except for the unaligned tail of a view that is not 4-byte
  * aligned. The kernel compares `unsigned long`; JS has no cheap 64-bit lane (BigInt
  * arrays box), so the fill word here is 32 bits: a page with a repeating 8-byte pattern
- * whose halves differ is not reported as same-filled.
+ * whose halves differ is not reported as same-filled. Arguments are checked like every
+ * entry point's (codecChecks.ts): anything but a Uint8Array is INVALID_ARGUMENT.
  */
+
+import { checkBytes, describeValue } from './codecChecks.js';
+import { CompressError } from './compressError.js';
 
 /**
  * The 32-bit fill word (as an unsigned number) when every 4-byte word of `page` is the
@@ -17,6 +21,7 @@
  * length is not a multiple of 4 is never same-filled.
  */
 export function sameFilledWord(page: Uint8Array): number {
+  checkBytes('samePage.sameFilledWord', 'page', page);
   const len = page.byteLength;
   if (len === 0 || (len & 3) !== 0) return -1;
   if ((page.byteOffset & 3) !== 0) return sameFilledWordUnaligned(page);
@@ -42,17 +47,37 @@ export function sameFilledWord(page: Uint8Array): number {
 
 /** True when every byte of `page` is zero. */
 export function isZeroPage(page: Uint8Array): boolean {
+  checkBytes('samePage.isZeroPage', 'page', page);
   return sameFilledWord(page) === 0;
 }
 
-/** Fill `page` with a 32-bit word (the inverse of sameFilledWord, for zram-style loads). */
+/**
+ * Fill `page` with a 32-bit word (the inverse of sameFilledWord, for zram-style loads).
+ * The page's length must be a multiple of 4 and the word an integer in [0, 2^32).
+ */
 export function fillWithWord(page: Uint8Array, word: number): void {
+  const where = 'samePage.fillWithWord';
+  checkBytes(where, 'page', page);
+  if ((page.byteLength & 3) !== 0) {
+    throw new CompressError(
+      'INVALID_ARGUMENT',
+      where,
+      `page of ${page.byteLength} bytes is not a whole number of 32-bit words`,
+    );
+  }
+  if (typeof word !== 'number' || !Number.isInteger(word) || word < 0 || word > 0xffffffff) {
+    throw new CompressError(
+      'INVALID_ARGUMENT',
+      where,
+      `word ${describeValue(word)} is not an integer in [0, 2^32)`,
+    );
+  }
   if ((page.byteOffset & 3) === 0 && (page.byteLength & 3) === 0) {
-    new Uint32Array(page.buffer, page.byteOffset, page.byteLength >>> 2).fill(word >>> 0);
+    new Uint32Array(page.buffer, page.byteOffset, page.byteLength >>> 2).fill(word);
     return;
   }
   const dv = new DataView(page.buffer, page.byteOffset, page.byteLength);
-  for (let i = 0; i + 4 <= page.byteLength; i += 4) dv.setUint32(i, word >>> 0, true);
+  for (let i = 0; i < page.byteLength; i += 4) dv.setUint32(i, word, true);
 }
 
 // A view that is not 4-byte aligned cannot carry a Uint32Array; DataView reads are still

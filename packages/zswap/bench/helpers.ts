@@ -16,12 +16,11 @@ import type { Clock, WritebackRefusal, WritebackTarget, ZswapPoolOptions } from 
 import { ZswapPool } from '../src/zswapPool.js';
 
 /**
- * zstd through @mongodb-js/zstd: Promise-only, so the pool takes its async paths
- * (storeBatch / loadBatch, entries detached across the await). The default zstd codec
- * is synchronous (libzstd); tests of the async paths use this one.
+ * The zstd codec the tests of the batch paths use. Every codec of @tierswap/compress is
+ * synchronous now (libzstd), so these paths run on it page by page.
  */
 export function asyncZstd(level = 3): Codec {
-  return createCodec('zstd', { level, zstdEncoder: 'binding', zstdDecoder: 'binding' });
+  return createCodec('zstd', { level });
 }
 
 /** A clock the test moves by hand. */
@@ -135,15 +134,12 @@ export function replayCodec(base: Codec, outs: readonly Uint8Array[]): Codec & {
     level: base.level,
     pageSize: base.pageSize,
     binding: base.binding,
-    sync: true,
     rewind: () => {
       k = 0;
     },
-    compressSync: () => outs[k++ % outs.length]!,
-    decompressSync: (s, d) => base.decompressSync(s, d),
-    decompressRange: (s, a, b, d, o) => base.decompressRange(s, a, b, d, o),
-    compressBatch: async (ps) => ps.map(() => outs[k++ % outs.length]!),
-    decompressBatch: (s, d) => base.decompressBatch(s, d),
+    compress: () => outs[k++ % outs.length]!,
+    decompress: (s, d) => base.decompress(s, d),
+    decodeInto: (s, a, b, d, o) => base.decodeInto(s, a, b, d, o),
   };
 }
 

@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const notes = new Set<string>();
   for (const c of corpora) {
     for (const codec of codecs) {
-      const outs = (await codec.compressBatch(c.pages)).map((o) => o.slice());
+      const outs = c.pages.map((p) => codec.compress(p).slice());
       // What the pool stores compressed (raw pages are page-sized objects, not packing).
       const stored = outs.filter((o) => o.length < PAGE);
       const sizes = stored.map((o) => o.length);

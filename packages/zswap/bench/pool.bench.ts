@@ -3,7 +3,7 @@
  *
  * What it measures, per corpus (8 MiB of the node binary; 8 MiB of this process's own
  * anonymous memory read through /proc/self/mem) and per codec (lz4 and zstd level 1
- * through the system's libraries, page by page; zstd level 1 through @mongodb-js/zstd):
+ * through the system's libraries, page by page):
  * - native `lz4 -b1 -B4096 -i1 FILE` / `zstd -b1 -B4096 -i1 FILE` (each 4 KiB block
  *   compressed independently), run twice, interleaved with the JS rounds, best kept;
  * - the codec alone, the pool's store and load (same pages, fresh pool per round), and
@@ -14,8 +14,6 @@
  *   compressed results replayed 16 times). Packing has its own bench
  *   (packing.bench.ts).
  * Ratios are "native time per page / ours", so 1.0 means as fast as the CLI.
- * @mongodb-js/zstd goes through storeBatch/loadBatch with batches of 64 pages (it is
- * Promise-only).
  *
  * Run: pnpm --filter @tierswap/zswap bench (node --conditions=@tierswap/source --import tsx).
  */
@@ -37,7 +35,6 @@ import { newBenchPool as newPool, replayCodec } from './helpers.js';
 const PAGE = 4096;
 const PAGES = 2048; // 8 MiB per corpus
 const ROUNDS = 12;
-const BATCH = 64;
 const LATENCY_PASSES = 5;
 
 /** Native CLI benchmark at level 1 (`lz4 -b1` / `zstd -b1`, 4 KiB blocks). */
@@ -124,17 +121,17 @@ async function benchSync(
   native: Native,
   corpus: string,
 ): Promise<Row> {
-  const outs = pages.map((p) => codec.compressSync(p).slice());
+  const outs = pages.map((p) => codec.compress(p).slice());
   const replay = replayCodec(codec, outs);
   const kept: RoundTimes[] = [];
   const page = new Uint8Array(PAGE);
   for (let r = 0; r < ROUNDS + 2; r++) {
     let t = performance.now();
-    for (const p of pages) codec.compressSync(p);
+    for (const p of pages) codec.compress(p);
     const c = usPerPage(t, pages.length);
     t = performance.now();
     // The pool's own decode path: in place, from a range.
-    for (const o of outs) codec.decompressRange(o, 0, o.length, page, 0);
+    for (const o of outs) codec.decodeInto(o, 0, o.length, page, 0);
     const d = usPerPage(t, pages.length);
     const pool = newPool(codec);
     t = performance.now();
@@ -186,44 +183,6 @@ function latencies(
   };
 }
 
-/** zstd through the Promise-only @mongodb-js/zstd: storeBatch / loadBatch of 64 pages. */
-async function benchBatched(pages: Uint8Array[], native: Native, corpus: string): Promise<Row> {
-  const codec = createCodec('zstd', { level: 1, zstdEncoder: 'binding', zstdDecoder: 'binding' });
-  const outs = (await codec.compressBatch(pages)).map((o) => o.slice());
-  const replay = replayCodec(codec, outs);
-  const kept: RoundTimes[] = [];
-  const dsts = Array.from({ length: BATCH }, () => new Uint8Array(PAGE));
-  for (let r = 0; r < ROUNDS + 1; r++) {
-    let t = performance.now();
-    for (let i = 0; i < pages.length; i += BATCH)
-      await codec.compressBatch(pages.slice(i, i + BATCH));
-    const c = usPerPage(t, pages.length);
-    t = performance.now();
-    for (let i = 0; i < outs.length; i += BATCH) {
-      const s = outs.slice(i, i + BATCH);
-      await codec.decompressBatch(s, dsts.slice(0, s.length));
-    }
-    const d = usPerPage(t, pages.length);
-    const pool = newPool(codec);
-    t = performance.now();
-    for (let i = 0; i < pages.length; i += BATCH) {
-      await pool.storeBatch(
-        pages.slice(i, i + BATCH).map((page, k) => ({ id: i + k, memcg: 1, page })),
-      );
-    }
-    const s = usPerPage(t, pages.length);
-    t = performance.now();
-    for (let i = 0; i < pages.length; i += BATCH) {
-      const ids = Array.from({ length: Math.min(BATCH, pages.length - i) }, (_, k) => i + k);
-      await pool.loadBatch(ids, dsts.slice(0, ids.length));
-    }
-    const l = usPerPage(t, pages.length);
-    const [rs, rw] = replayRound(replay, pages);
-    if (r >= 1) kept.push({ comp: c, decomp: d, store: s, load: l, replay: rs, replayWarm: rw });
-  }
-  return row(corpus, codec, pages, outs, native, bestOf(kept));
-}
-
 /** Metadata on a pool of `scale` x the corpus (replayed compressed results). */
 function atScale(
   base: Codec,
@@ -259,9 +218,7 @@ function row(
   const sc = atScale(codec, pages, outs, 16);
   return {
     corpus,
-    codec:
-      (codec.level ? `${codec.name}-${codec.level}` : codec.name) +
-      (codec.sync ? '' : ` batch ${BATCH}`),
+    codec: codec.level ? `${codec.name}-${codec.level}` : codec.name,
     binding: `${codec.binding.name}@${codec.binding.version}`,
     ratio: r2((pages.length * PAGE) / total),
     nativeRatio: native.ratio,
@@ -307,7 +264,6 @@ async function main(): Promise<void> {
       const zstda = cli('zstd', file);
       const l = await benchSync(createCodec('lz4'), c.pages, lz4a, c.name);
       const z = await benchSync(createCodec('zstd', { level: 1 }), c.pages, zstda, c.name);
-      const zb = await benchBatched(c.pages, zstda, c.name);
       const lz4b = cli('lz4', file);
       const zstdb = cli('zstd', file);
       const bestNative = (a: Native, b: Native): Native => ({
@@ -316,11 +272,7 @@ async function main(): Promise<void> {
         decompUs: Math.min(a.decompUs, b.decompUs),
       });
       const zstdBest = bestNative(zstda, zstdb);
-      rows.push(
-        fixNative(l, bestNative(lz4a, lz4b)),
-        fixNative(z, zstdBest),
-        fixNative(zb, zstdBest),
-      );
+      rows.push(fixNative(l, bestNative(lz4a, lz4b)), fixNative(z, zstdBest));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

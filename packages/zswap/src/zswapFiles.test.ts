@@ -9,7 +9,7 @@ import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-
 import { createCodec } from '@tierswap/compress';
 import { createMemcg, type GroupId, GroupState, isRefusal } from '@tierswap/memcg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { asyncZstd, FileWritebackTarget, testPool, VirtualClock } from '../bench/helpers.js';
+import { FileWritebackTarget, testPool, VirtualClock } from '../bench/helpers.js';
 import { memcgTreeView } from './memcgTreeView.js';
 import { parseProactiveWriteback, registerZswapFiles } from './zswapFiles.js';
 import { ZswapPool } from './zswapPool.js';
@@ -213,20 +213,6 @@ describe('the pool on a @tierswap/memcg tree', () => {
     expect(tree.stateOf(a)).toBe(GroupState.FREE);
   });
 
-  it('says why a file write cannot write back entries of a Promise-only codec', async () => {
-    const { files, a, pool, clock } = setup();
-    pool.setCompressor(asyncZstd(1));
-    const pages = filePages(NODE_BINARY, 4096, 1500, 4);
-    await pool.storeBatch(pages.map((page, id) => ({ id, memcg: a, page })));
-    clock.advance(10_000);
-    const r = files.write(a, 'memory.zswap.proactive_writeback', '5');
-    expect(r?.code).toBe('EAGAIN');
-    expect(r?.message).toMatch(/@mongodb-js\/zstd, is Promise-only.*use pool.proactiveWriteback/);
-    expect(
-      (await pool.proactiveWriteback({ memcg: a, maxBytes: 1 << 20, minAgeSeconds: 5 })).pages,
-    ).toBe(4);
-  });
-
   it('raw entries show in memory.stat zswap_incomp and leave it when freed', () => {
     const { files, a, pool } = setup();
     const incomp = (): string | undefined =>
@@ -261,17 +247,5 @@ describe('proactiveWritebackSync', () => {
     expect(sync).toEqual(async);
     expect(sync.pages).toBe(100);
     expect(runs[0]!.target.written).toEqual(runs[1]!.target.written);
-  });
-
-  it('skips entries of a Promise-only codec as failures; the async walk writes them', async () => {
-    const { pool, target } = testPool(asyncZstd(1));
-    targets.push(target);
-    const pages = filePages(NODE_BINARY, 4096, 1500, 16);
-    await pool.storeBatch(pages.map((page, i) => ({ id: i, memcg: 2, page })));
-    const req = { memcg: 2, maxBytes: Number.POSITIVE_INFINITY };
-    expect(pool.proactiveWritebackSync(req).status).toBe('EAGAIN');
-    expect(target.written.length).toBe(0);
-    expect(pool.stats().stored_pages).toBe(16);
-    expect((await pool.proactiveWriteback(req)).pages).toBe(16);
   });
 });

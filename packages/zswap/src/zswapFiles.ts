@@ -91,13 +91,7 @@ export function registerZswapFiles(files: InterfaceFiles, pool: ZswapPool): void
         minAgeSeconds: args.minAgeSeconds,
       });
       if (r.status === 'EAGAIN') {
-        const why = pool.compressor.sync
-          ? ''
-          : ` (the pool's codec, ${pool.compressor.binding.name}, is Promise-only: a file write cannot wait for it; use pool.proactiveWriteback)`;
-        return refuse(
-          'EAGAIN',
-          `nothing could be written back after 16 rounds over the subtree${why}`,
-        );
+        return refuse('EAGAIN', 'nothing could be written back after 16 rounds over the subtree');
       }
       // Budget and age are valid by now, so the pool's only EINVAL is writeback off.
       if (r.status === 'EINVAL') {

@@ -56,12 +56,11 @@ describe('ZswapPool store/load on real data', () => {
 
   it('zstd (libzstd, the default): sync store, load and writeback, byte-exact; entries of both libraries coexist', async () => {
     const { pool, target } = setup({}, createCodec('zstd', { level: 3 }));
-    expect(pool.compressor.sync).toBe(true);
     const pages = textPages(48, 4096, '/usr/share/common-licenses');
     for (let i = 0; i < 32; i++) expect(pool.store(i, 2, pages[i]!)).toBe('stored');
     // zstd really ran: on text it beats lz4 (the pool counts real frame sizes).
     const lz4 = createCodec('lz4');
-    const lz4Bytes = pages.slice(0, 32).reduce((n, p) => n + lz4.compressSync(p).length, 0);
+    const lz4Bytes = pages.slice(0, 32).reduce((n, p) => n + lz4.compress(p).length, 0);
     expect(pool.compressedBytes).toBeLessThan(lz4Bytes * 0.85);
     // A compressor switch to the Promise-only binding: old entries still load synchronously.
     pool.setCompressor(asyncZstd(3));
@@ -85,14 +84,11 @@ describe('ZswapPool store/load on real data', () => {
     expect(pool.stats().stored_pages).toBe(0);
   });
 
-  it('zstd (async codec): storeBatch and loadBatch round-trip; sync calls say ASYNC_ONLY', async () => {
+  it('zstd: storeBatch and loadBatch round-trip', async () => {
     const { pool } = setup({}, asyncZstd(3));
     const pages = filePages(NODE_BINARY, 4096, 900, 64);
     const rs = await pool.storeBatch(pages.map((page, i) => ({ id: i, memcg: 2, page })));
     expect(rs.every((r) => r === 'stored' || r === 'stored_raw')).toBe(true);
-    expect(() => pool.store(99, 2, pages[0]!)).toThrow(/no sync path/);
-    const probe = rs.indexOf('stored');
-    expect(() => pool.load(probe, new Uint8Array(4096))).toThrow(/use loadBatch/);
     const outs = pages.map(() => new Uint8Array(4096));
     const lr = await pool.loadBatch(
       pages.map((_, i) => i),
@@ -127,12 +123,12 @@ describe('ZswapPool store/load on real data', () => {
     // Real text with its first 3200 bytes replaced by random ones: compresses a little.
     const page = textPages(1)[0]!;
     page.set(entropyPage(4096, 8, 0, 9).subarray(0, 3200));
-    const n = lz4.compressSync(page).length;
+    const n = lz4.compress(page).length;
     expect(n).toBeGreaterThan(2990);
     expect(n).toBeLessThan(4096);
     expect(pool.store(5, 2, page)).toBe('stored_raw');
     const good = textPages(1)[0]!;
-    expect(lz4.compressSync(good).length).toBeLessThanOrEqual(2990);
+    expect(lz4.compress(good).length).toBeLessThanOrEqual(2990);
     expect(pool.store(6, 2, good)).toBe('stored');
   });
 
@@ -161,12 +157,9 @@ describe('ZswapPool store/load on real data', () => {
       level: 0,
       pageSize: 4096,
       binding: lz4.binding,
-      sync: true,
-      compressSync: (p) => lz4.compressSync(p).subarray(0, -8),
-      decompressSync: (s, d) => lz4.decompressSync(s, d),
-      decompressRange: (s, a, b, d, o) => lz4.decompressRange(s, a, b, d, o),
-      compressBatch: (ps) => lz4.compressBatch(ps),
-      decompressBatch: (s, d) => lz4.decompressBatch(s, d),
+      compress: (p) => lz4.compress(p).subarray(0, -8),
+      decompress: (s, d) => lz4.decompress(s, d),
+      decodeInto: (s, a, b, d, o) => lz4.decodeInto(s, a, b, d, o),
     };
     const { pool } = setup({}, truncating);
     const page = textPages(1)[0]!;
@@ -192,12 +185,9 @@ describe('ZswapPool store/load on real data', () => {
       level: 1,
       pageSize: 4096,
       binding: zstd.binding,
-      sync: false,
-      compressSync: (p) => zstd.compressSync(p),
-      decompressSync: (s, d) => zstd.decompressSync(s, d),
-      decompressRange: (s, a, b, d, o) => zstd.decompressRange(s, a, b, d, o),
-      compressBatch: async (ps) => (await zstd.compressBatch(ps)).map((c) => c.subarray(0, -6)),
-      decompressBatch: (s, d) => zstd.decompressBatch(s, d),
+      compress: (p) => zstd.compress(p).subarray(0, -6),
+      decompress: (s, d) => zstd.decompress(s, d),
+      decodeInto: (s, a, b, d, o) => zstd.decodeInto(s, a, b, d, o),
     };
     const { pool, target } = setup({}, truncating);
     const pages = textPages(3);

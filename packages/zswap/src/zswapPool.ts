@@ -284,17 +284,11 @@ export class ZswapPool {
   store(id: number, memcg: number, page: Uint8Array): StoreResult {
     this.#checkStoreArgs('store', id, memcg, page);
     const codec = this.#codecs[this.#current]!;
-    if (!codec.sync) {
-      throw new ZswapError(
-        'ASYNC_ONLY',
-        `@tierswap/zswap/pool.store: codec ${codec.name} has no sync path; use storeBatch`,
-      );
-    }
     const pre = this.#preStore(id, memcg);
     if (pre !== undefined) return pre;
     let out: Uint8Array | undefined;
     try {
-      out = codec.compressSync(page);
+      out = codec.compress(page);
     } catch {
       out = undefined;
     }
@@ -327,7 +321,7 @@ export class ZswapPool {
     this.#codecRefs[slot] = this.#codecRefs[slot]! + 1; // pin across the await
     let outs: (Uint8Array | undefined)[];
     try {
-      outs = await codec.compressBatch(accepted.map((i) => items[i]!.page));
+      outs = accepted.map((i) => codec.compress(items[i]!.page).slice());
     } catch {
       outs = accepted.map(() => undefined);
     } finally {
@@ -667,57 +661,14 @@ export class ZswapPool {
       dst.set(buf.subarray(off, off + len)); // raw: no decompression
       return true;
     }
-    const codec = this.#codecOf(idx);
-    if (!codec.sync) return 'async';
-    return codec.decompressRange(buf, off, off + len, dst, 0);
+    return this.#codecOf(idx).decodeInto(buf, off, off + len, dst, 0) === true;
   }
 
-  /**
-   * Decode entries of async codecs (grouped per codec); per-entry success. Every
-   * codec call is made before the first await, and codecs read their sources before
-   * their own first await, so the arena views passed here are consumed while valid.
-   */
+  /** Decode entries page by page (every codec is synchronous); per-entry success. */
   async #decodeAsync(idxs: readonly number[], dsts: readonly Uint8Array[]): Promise<boolean[]> {
-    const ok: boolean[] = idxs.map(() => false);
-    const groups = new Map<Codec, number[]>();
-    for (let k = 0; k < idxs.length; k++) {
-      const c = this.#codecOf(idxs[k]!);
-      const g = groups.get(c);
-      if (g) g.push(k);
-      else groups.set(c, [k]);
-    }
-    const calls: Promise<void>[] = [];
-    const members: number[][] = [];
-    for (const [codec, ks] of groups) {
-      const srcs = ks.map((k) => this.#bytesOf(idxs[k]!));
-      calls.push(
-        codec.decompressBatch(
-          srcs,
-          ks.map((k) => dsts[k]!),
-        ),
-      );
-      members.push(ks);
-    }
-    const settled = await Promise.allSettled(calls);
-    for (let g = 0; g < settled.length; g++) {
-      const ks = members[g]!;
-      if (settled[g]!.status === 'fulfilled') {
-        for (const k of ks) ok[k] = true;
-        continue;
-      }
-      // A batch failed: retry page by page (entries are detached, so their bytes
-      // cannot have been reused) to find the corrupt ones.
-      const codec = this.#codecOf(idxs[ks[0]!]!);
-      for (const k of ks) {
-        try {
-          await codec.decompressBatch([this.#bytesOf(idxs[k]!)], [dsts[k]!]);
-          ok[k] = true;
-        } catch {
-          ok[k] = false;
-        }
-      }
-    }
-    return ok;
+    return idxs.map(
+      (idx, k) => this.#codecOf(idx).decompress(this.#bytesOf(idx), dsts[k]!) === true,
+    );
   }
 
   /** A view of an entry's compressed bytes in the arena. */

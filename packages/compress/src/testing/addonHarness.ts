@@ -1,10 +1,10 @@
 /**
- * What the tests of both addons (src/lz4Native.test.ts, src/zstdNative.test.ts) run the
- * same way: codec creation in a child process whose environment points the addon at a
- * missing library, and several worker threads using an addon at once.
+ * What the tests of both addons (src/lz4Codec.test.ts, src/zstdCodec.test.ts) run the
+ * same way: codec creation in a child process whose environment points the addon
+ * elsewhere, and several worker threads using an addon at once.
  *
- * Why here: bench/ is type-checked but not shipped, like bench/lz4Reference.ts, which
- * the tests also use.
+ * Why in src/testing/: test helpers, type-checked with the package but neither exported
+ * from its entry point nor shipped (package.json `files` leaves src/testing out).
  */
 
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-const packageDir = join(import.meta.dirname, '..');
+const packageDir = join(import.meta.dirname, '..', '..');
 
 /**
  * Calls [srcStart, srcEnd, dstStart, size] that every addon decoder must refuse with -1,
@@ -34,19 +34,20 @@ export function badRanges(n: number, page: number): [number, number, number, num
 
 /**
  * In a fresh Node process with `env` added: try `createCodec(name)` (prints "loaded", or
- * the error's code and message), then print the binding name of `createCodec(name,
- * fallback)`. Returns the process's stdout lines and stderr.
+ * the error's code and message), then print the binding name of the codec the
+ * expression `fallback` makes (it may use `createCodec` and `createZstdBatchCodec`).
+ * Returns the process's stdout lines and stderr.
  */
 export function createCodecInChild(
   name: 'lz4' | 'zstd',
-  fallback: Record<string, string>,
+  fallback: string,
   env: Record<string, string>,
 ): { lines: string[]; stderr: string } {
   const code = [
-    "import { createCodec } from './src/createCodec.ts';",
+    "import { createCodec, createZstdBatchCodec } from './src/index.ts';",
     `try { createCodec(${JSON.stringify(name)}); console.log("loaded"); }`,
     'catch (e) { console.log(e.code, e.message); }',
-    `console.log(createCodec(${JSON.stringify(name)}, ${JSON.stringify(fallback)}).binding.name);`,
+    `console.log((${fallback}).binding.name);`,
   ].join('\n');
   const r = spawnSync(
     process.execPath,
@@ -67,7 +68,7 @@ export function runAddonWorkers(
   body: string,
   workers = 3,
 ): Promise<number[]> {
-  const addonPath = createRequire(import.meta.url).resolve(`../build/Release/${file}.node`);
+  const addonPath = createRequire(import.meta.url).resolve(`../../build/Release/${file}.node`);
   const script = `
     const { parentPort, workerData } = require('node:worker_threads');
     const a = require(workerData.addonPath);

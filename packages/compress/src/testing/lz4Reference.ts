@@ -1,8 +1,9 @@
 /**
- * The LZ4 block format as a test oracle, shared by the tests of the decoders (TS,
- * WebAssembly, native): a plain reference decoder, a generator of block sequences, an
- * encoder of such sequences into blocks, and pages shaped to reach each copy path of a
- * decoder. Written for clarity, not speed.
+ * The LZ4 block format as a test oracle for the tests of the lz4 codec (src/lz4Codec.test.ts,
+ * src/codecs.test.ts) and the bench: a plain reference decoder, a check of the format's
+ * end-of-block rules, a generator of block sequences, an encoder of such sequences into
+ * blocks, and pages shaped to reach each copy path of a decoder. Written for clarity,
+ * not speed; test-only (src/testing/ is neither exported nor shipped).
  */
 
 import { entropyPage, rng, textPages } from '@tierswap/bench-kit';
@@ -40,6 +41,46 @@ export function referenceDecode(block: Uint8Array, room: number): number[] | und
     for (let k = 0; k < mlen + 4; k++) out.push(out[out.length - offset]!);
   }
   return out.length <= room ? out : undefined;
+}
+
+/**
+ * Walk a block and check the format rules every LZ4 decoder relies on: the block ends
+ * with a literals-only sequence, the last 5 input bytes are literals, and no match
+ * starts within the last 12 bytes; `n` is the decoded size. False on any violation.
+ */
+export function blockFollowsEndRules(block: Uint8Array, n: number): boolean {
+  let sp = 0;
+  let pos = 0;
+  let lastMatchStart = -1;
+  let lastMatchEnd = 0;
+  const ext = (v: number): number => {
+    let b: number;
+    do {
+      b = block[sp++]!;
+      v += b;
+    } while (b === 255);
+    return v;
+  };
+  for (;;) {
+    const token = block[sp++]!;
+    let lit = token >>> 4;
+    if (lit === 15) lit = ext(lit);
+    sp += lit;
+    pos += lit;
+    if (sp === block.length) break;
+    const off = block[sp]! | (block[sp + 1]! << 8);
+    sp += 2;
+    if (off === 0 || off > pos) return false;
+    let ml = token & 15;
+    if (ml === 15) ml = ext(ml);
+    lastMatchStart = pos;
+    pos += ml + 4;
+    lastMatchEnd = pos;
+    if (sp > block.length) return false;
+  }
+  if (pos !== n) return false;
+  if (lastMatchStart < 0) return true;
+  return lastMatchStart <= n - 12 && lastMatchEnd <= n - 5;
 }
 
 /** Sequences of a syntactically valid block (offsets may still reach too far). */
