@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32c, crc32cTable } from './crc32c.js';
+import { crc32c } from './crc32c.js';
+import { pageIo } from './pageIo.js';
+import { crc32cTable } from './testing/crc32cReference.js';
 
 /** Bit-at-a-time reference (the definition), used only to check the fast version. */
 function reference(bytes: Uint8Array): number {
@@ -67,5 +69,37 @@ describe('crc32c', () => {
     expect(crc32c(page, 1000, 4096, crc32c(page, 0, 1000))).toBe(whole);
     page[7] = page[7]! ^ 1;
     expect(crc32c(page)).not.toBe(whole);
+  });
+});
+
+describe('the addon behind crc32c', () => {
+  it('both paths (crc32 instruction and tables) agree with the reference across the three-stream blocks', () => {
+    const big = new Uint8Array(randomBytes(12_000));
+    fc.assert(
+      fc.property(
+        fc.nat(15),
+        fc.integer({ min: 0, max: 9000 }),
+        fc.nat(0xffffffff),
+        (start, len, crc) => {
+          const end = start + len;
+          const want = crc32cTable(big, start, end, crc);
+          expect(pageIo.crc32c(big, start, end, crc)).toBe(want);
+          expect(pageIo.crc32cPortable(big, start, end, crc)).toBe(want);
+        },
+      ),
+      { numRuns: 400 },
+    );
+    for (const len of [767, 768, 769, 2303, 2304, 2305, 4096, 4097]) {
+      expect(pageIo.crc32c(big, 3, 3 + len, 0)).toBe(reference(big.subarray(3, 3 + len)));
+    }
+  });
+
+  it('refuses ranges outside the buffer and non-Uint8Array input instead of reading past it', () => {
+    const b = new Uint8Array(16);
+    expect(() => crc32c(b, 0, 17)).toThrow(RangeError);
+    expect(() => crc32c(b, 9, 8)).toThrow(RangeError);
+    expect(() => crc32c(b, -1, 8)).toThrow(RangeError);
+    expect(() => crc32c(b, 0.5, 8)).toThrow(RangeError);
+    expect(() => crc32c(new Uint16Array(8) as unknown as Uint8Array)).toThrow(TypeError);
   });
 });

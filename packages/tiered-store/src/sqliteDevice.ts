@@ -90,6 +90,11 @@ function isBusy(e: unknown): boolean {
   );
 }
 
+/** Opens (wiping any previous contents) a device; the documented way to make a SqliteDevice. */
+export function createSqliteDevice(options: SqliteDeviceOptions): SqliteDevice {
+  return SqliteDevice.open(options);
+}
+
 export class SqliteDevice implements BlockDevice {
   readonly kind = 'sqlite';
   readonly name: string;
