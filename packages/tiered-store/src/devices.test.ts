@@ -198,7 +198,7 @@ describe('corruption on disk is detected on read', () => {
   });
 });
 
-describe('corruption under the default SQLite settings (exclusive lock, mmap)', () => {
+describe('corruption under the default SQLite settings (exclusive lock, no mmap)', () => {
   it('a blob flipped in the database file is detected on read', () => {
     const path = join(dir, 'corrupt-exclusive.db');
     const dev = SqliteDevice.open({ path, slots: 4096 });

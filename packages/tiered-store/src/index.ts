@@ -9,7 +9,13 @@ export { crc32c } from './crc32c.js';
 export type { FileDeviceOptions } from './fileDevice.js';
 export { createFileDevice, FileDevice } from './fileDevice.js';
 export { PageChecksums } from './pageChecksums.js';
-export type { JournalMode, LockingMode, SqliteDeviceOptions, Synchronous } from './sqliteDevice.js';
+export type {
+  JournalMode,
+  LockingMode,
+  SqliteDeviceOptions,
+  SqliteSettings,
+  Synchronous,
+} from './sqliteDevice.js';
 export { createSqliteDevice, SQLITE_DEVICE_DEFAULTS, SqliteDevice } from './sqliteDevice.js';
 export type {
   SwapDeviceInfo,
