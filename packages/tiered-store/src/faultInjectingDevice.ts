@@ -94,7 +94,7 @@ export class FaultInjectingDevice implements BlockDevice {
       // A failed batch wrote none of its pages: drop the ones that went through.
       for (let i = 0; i < slots.length; i++) {
         const s = slots[i];
-        if (s! >>> 0 === s && s < this.slots) this.inner.discard(s, 1);
+        if (typeof s === 'number' && s >>> 0 === s && s < this.slots) this.inner.discard(s, 1);
       }
       throw e;
     }

@@ -193,6 +193,7 @@ export class FileDevice implements BlockDevice {
   read(slot: number, out: Uint8Array): number {
     const where = 'fileDevice.read';
     const sums = this.#sums;
+    sums.checkOut(out, 0, where);
     const len = sums.expect(slot, where);
     sums.checkOut(out, len, where);
     this.#assertOpen(where);

@@ -78,7 +78,7 @@ export class PageChecksums {
     for (let i = 0; i < slots.length; i++) this.checkWrite(slots[i]!, pages[i]!, where);
   }
 
-  /** Checks readBatch's arguments: a list of slots, a Uint8Array and a Uint32Array big enough. */
+  /** Checks readBatch's arguments: a list of valid slots, a Uint8Array and a Uint32Array big enough. */
   checkReadBatch(
     slots: ArrayLike<number>,
     out: Uint8Array,
@@ -100,6 +100,7 @@ export class PageChecksums {
         `buffers too small for ${slots.length} pages`,
       );
     }
+    for (let i = 0; i < slots.length; i++) this.checkSlot(slots[i]!, where);
   }
 
   /** Checks a read's output buffer: a Uint8Array of at least `len` bytes. */
@@ -114,7 +115,7 @@ export class PageChecksums {
   }
 
   checkSlot(slot: number, where: string): void {
-    if (!(slot >>> 0 === slot && slot < this.slots)) {
+    if (!(typeof slot === 'number' && slot >>> 0 === slot && slot < this.slots)) {
       throw new TieredStoreError(
         'BAD_ARGUMENT',
         where,

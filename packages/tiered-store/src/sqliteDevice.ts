@@ -255,6 +255,7 @@ export class SqliteDevice implements BlockDevice {
   }
 
   read(slot: number, out: Uint8Array): number {
+    this.#sums.checkOut(out, 0, 'sqliteDevice.read');
     return this.#readInto(slot, out, 0, 'sqliteDevice.read');
   }
 
@@ -383,7 +384,7 @@ export class SqliteDevice implements BlockDevice {
 
   /** A write of `slot` failed: the slot holds no page (and the transaction may be gone). */
   #lost(slot: number): void {
-    if (!(slot >>> 0 === slot && slot < this.slots)) return;
+    if (!(typeof slot === 'number' && slot >>> 0 === slot && slot < this.slots)) return;
     this.#sums.forget(slot, 1);
     this.#stage.drop(slot);
     this.#lostTransaction();
