@@ -330,3 +330,102 @@ describe('SqliteDevice specifics', () => {
     dev.close();
   });
 });
+
+describe('arguments are checked at the boundary; a refused call writes nothing', () => {
+  it.each(makers)(
+    '%s: a string, a DataView or a wrong-length page never reaches slot 0',
+    (_n, make) => {
+      const dev = make(8);
+      const page = randomBytes(PAGE);
+      dev.write(0, page);
+      const bad: unknown[] = [
+        'abc',
+        new DataView(new ArrayBuffer(PAGE)),
+        new Uint16Array(PAGE / 2),
+        null,
+        7,
+      ];
+      for (const data of bad) {
+        expect(code(() => dev.write(0, data as Uint8Array))).toBe('BAD_ARGUMENT');
+        expect(code(() => dev.write(1, data as Uint8Array))).toBe('BAD_ARGUMENT');
+        expect(code(() => dev.writeBatch([1], [data as Uint8Array]))).toBe('BAD_ARGUMENT');
+      }
+      for (const slot of [Number.NaN, 0.5, 2 ** 32, '0', null, -0.5, 1n]) {
+        expect(code(() => dev.write(slot as number, page))).toBe('BAD_ARGUMENT');
+        expect(code(() => dev.read(slot as number, new Uint8Array(PAGE)))).toBe('BAD_ARGUMENT');
+        expect(code(() => dev.discard(slot as number, 1))).toBe('BAD_ARGUMENT');
+      }
+      expect(code(() => dev.discard(0, -3))).toBe('BAD_ARGUMENT');
+      expect(code(() => dev.discard(0, 0))).toBe('BAD_ARGUMENT');
+      expect(code(() => dev.discard(4, 5))).toBe('BAD_ARGUMENT');
+      expect(code(() => dev.discard(0, Number.NaN))).toBe('BAD_ARGUMENT');
+      expect(code(() => dev.read(0, 'out' as unknown as Uint8Array))).toBe('BAD_ARGUMENT');
+      expect(
+        code(() =>
+          dev.writeBatch('ab' as unknown as number[], ['a', 'b'] as unknown as Uint8Array[]),
+        ),
+      ).toBe('BAD_ARGUMENT');
+      expect(code(() => dev.writeBatch([1, 2], [page, 'x' as unknown as Uint8Array]))).toBe(
+        'BAD_ARGUMENT',
+      );
+      expect(code(() => dev.read(1, new Uint8Array(PAGE)))).toBe('NOT_WRITTEN');
+      const out = new Uint8Array(PAGE);
+      expect(dev.read(0, out)).toBe(PAGE);
+      expect(Buffer.from(out).equals(page)).toBe(true);
+      expect(dev.stats().writes).toBe(1);
+      dev.close();
+    },
+  );
+
+  it('SqliteDevice refuses bogus settings and reports the ones SQLite uses', () => {
+    const path = join(dir, 'settings.db');
+    for (const bogus of [
+      { journalMode: 'bogus' },
+      { synchronous: 'bogus' },
+      { lockingMode: 'bogus' },
+      { mmapSize: -1 },
+      { batchSize: 0 },
+      { sqlitePageSize: 3000 },
+      { busyRetries: Number.NaN },
+      { onBusyRetry: 'x' },
+      { path: '' },
+      { slots: '8' },
+    ]) {
+      expect(code(() => SqliteDevice.open({ path, slots: 8, ...(bogus as object) }))).toBe(
+        'BAD_ARGUMENT',
+      );
+    }
+    const dev = SqliteDevice.open({
+      path,
+      slots: 8,
+      journalMode: 'wal',
+      synchronous: 'normal',
+      sqlitePageSize: 8192,
+    });
+    expect(dev.settings).toEqual({
+      sqlitePageSize: 8192,
+      journalMode: 'wal',
+      synchronous: 'normal',
+      batchSize: 1000,
+      lockingMode: 'exclusive',
+      mmapSize: 0,
+    });
+    dev.close();
+  });
+
+  it('FileDevice refuses bogus options', () => {
+    const path = join(dir, 'opts.swap');
+    for (const bogus of [
+      { preallocate: 'bogus' },
+      { pageSize: 100 },
+      { slots: 0 },
+      { slots: Number.NaN },
+      { rotational: 'yes' },
+      { path: 'a\0b' },
+    ]) {
+      expect(code(() => FileDevice.create({ path, slots: 8, ...(bogus as object) }))).toBe(
+        'BAD_ARGUMENT',
+      );
+    }
+  });
+});
