@@ -294,6 +294,7 @@ export class SqliteDevice implements BlockDevice {
    * Commits: after it returns, every acknowledged page is in the database. If the
    * database cannot take them (full disk, busy past the bound) it throws IO_ERROR or
    * BUSY and the pages stay held in memory and readable; a later flush or write retries.
+   * A commit carrying only deletes (discards) that fails is counted, not thrown.
    */
   flush(): void {
     const where = 'sqliteDevice.flush';
@@ -304,6 +305,11 @@ export class SqliteDevice implements BlockDevice {
         this.#commit(where);
       } catch (e) {
         this.#lostTransaction();
+        // Only deletes were pending (no page held): nothing acknowledged is at stake.
+        if (this.#stage.live === 0 && e instanceof TieredStoreError) {
+          this.#counters.flushes++;
+          return;
+        }
         const err = toTieredStoreError(e, where);
         throw new TieredStoreError(
           err.code,
