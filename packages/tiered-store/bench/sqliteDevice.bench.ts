@@ -92,6 +92,13 @@ try {
         sqlitePageSize: 4096,
       },
     ],
+    // mmap off (the default since a truncated mapped file means SIGBUS): which page size?
+    ...[4096, 8192, 16384, 32768, 65536].map(
+      (size): [string, Omit<SqliteDeviceOptions, 'path' | 'slots'>] => [
+        `exclusive, journal memory, no mmap, page ${size}`,
+        { ...base, lockingMode: 'exclusive', journalMode: 'memory', sqlitePageSize: size },
+      ],
+    ),
     [
       'exclusive + mmap, journal memory, 100 rows/txn',
       { ...base, lockingMode: 'exclusive', mmapSize: MMAP, journalMode: 'memory', batchSize: 100 },

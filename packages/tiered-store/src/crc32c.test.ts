@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { crc32c } from './crc32c.js';
 import { pageIo } from './pageIo.js';
 import { crc32cTable } from './testing/crc32cReference.js';
+import { TieredStoreError } from './tieredStoreError.js';
 
 /** Bit-at-a-time reference (the definition), used only to check the fast version. */
 function reference(bytes: Uint8Array): number {
@@ -96,10 +97,27 @@ describe('the addon behind crc32c', () => {
 
   it('refuses ranges outside the buffer and non-Uint8Array input instead of reading past it', () => {
     const b = new Uint8Array(16);
-    expect(() => crc32c(b, 0, 17)).toThrow(RangeError);
-    expect(() => crc32c(b, 9, 8)).toThrow(RangeError);
-    expect(() => crc32c(b, -1, 8)).toThrow(RangeError);
-    expect(() => crc32c(b, 0.5, 8)).toThrow(RangeError);
-    expect(() => crc32c(new Uint16Array(8) as unknown as Uint8Array)).toThrow(TypeError);
+    for (const [s, e, c] of [
+      [0, 17, 0],
+      [9, 8, 0],
+      [-1, 8, 0],
+      [0.5, 8, 0],
+      [0, 8, -1],
+      [0, 8, 2 ** 32],
+      [Number.NaN, 8, 0],
+    ] as const) {
+      expect(() => crc32c(b, s, e, c)).toThrow(TieredStoreError);
+    }
+    expect(() => crc32c(new Uint16Array(8) as unknown as Uint8Array)).toThrow(
+      /BAD_ARGUMENT|Uint8Array/,
+    );
+    expect(() => crc32c('abc' as unknown as Uint8Array)).toThrow(TieredStoreError);
+    // The addon checks again for memory safety whatever its caller did.
+    expect(() => pageIo.crc32c(b, 0, 17, 0)).toThrow(RangeError);
+    expect(() => pageIo.crc32c(new Uint16Array(8) as unknown as Uint8Array, 0, 8, 0)).toThrow(
+      TypeError,
+    );
+    expect(() => pageIo.pread(-1, b, 0, 8, 0)).toThrow(RangeError);
+    expect(() => pageIo.pread(0, b, 10, 8, 0)).toThrow(RangeError);
   });
 });

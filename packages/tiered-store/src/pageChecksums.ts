@@ -9,7 +9,7 @@
  * Length 0 means "no page here" (never written, discarded, or its write failed); that
  * is why a payload must be at least 1 byte.
  */
-import { crc32c } from './crc32c.js';
+import { pageIo } from './pageIo.js';
 import { TieredStoreError } from './tieredStoreError.js';
 
 export class PageChecksums {
@@ -137,7 +137,7 @@ export class PageChecksums {
   }
 
   record(slot: number, data: Uint8Array, start = 0, end = data.length): void {
-    this.#crc[slot] = crc32c(data, start, end);
+    this.#crc[slot] = pageIo.crc32c(data, start, end, 0);
     this.#length[slot] = end - start;
   }
 
@@ -167,7 +167,7 @@ export class PageChecksums {
 
   /** True if bytes[start, start+len) match the slot's checksum. */
   verify(slot: number, bytes: Uint8Array, start: number, len: number): boolean {
-    return crc32c(bytes, start, start + len) === this.#crc[slot];
+    return pageIo.crc32c(bytes, start, start + len, 0) === this.#crc[slot];
   }
 
   forget(first: number, count: number): void {

@@ -7,7 +7,7 @@
  * fs.readSync plus @node-rs/crc32 the checksum cost as much as the read (the device ran at
  * 0.47x of plain pread). In one native call the checksum runs on the CPU's crc32
  * instruction right after the system call, and the device reads at ~0.9x of plain pread
- * (bench/fileDevice.bench.ts, numbers in docs/benchmarks/tiered-store.md).
+ * (bench/fileDevice.bench.ts; its runs are kept in docs/benchmarks/data/tiered-store.jsonl).
  *
  * Loaded once when this module is first imported; if it was not built, importing the
  * package fails with TieredStoreError('IO_ERROR') saying how to build it.
