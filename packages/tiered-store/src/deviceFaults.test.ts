@@ -362,4 +362,29 @@ describe('SQLITE_BUSY at COMMIT', () => {
     expectModel(dev, model, new Set());
     dev.close();
   });
+
+  it('a throwing onBusyRetry callback fails the call with a typed error and leaves the device usable', () => {
+    const path = join(dir, 'busy-callback.db');
+    const dev = SqliteDevice.open({
+      path,
+      slots: 8,
+      lockingMode: 'normal',
+      busyWaitMs: 0,
+      onBusyRetry: () => {
+        throw new Error('callback failed');
+      },
+    });
+    const lock = new Database(path, { timeout: 0 });
+    lock.exec('BEGIN IMMEDIATE');
+    const page = new Uint8Array(randomBytes(PAGE));
+    const e = failure(() => dev.write(0, page));
+    expect(e?.code).toBe('IO_ERROR');
+    expect(e?.message).toContain('onBusyRetry');
+    expect(failure(() => dev.read(0, new Uint8Array(PAGE)))?.code).toBe('NOT_WRITTEN');
+    lock.exec('ROLLBACK');
+    lock.close();
+    dev.write(0, page);
+    expectModel(dev, new Map([[0, page]]), new Set());
+    dev.close();
+  });
 });

@@ -102,6 +102,19 @@ export class FaultInjectingDevice implements BlockDevice {
 
   readBatch(slots: ArrayLike<number>, out: Uint8Array, lengths: Uint32Array): void {
     const ps = this.pageSize;
+    const n = (slots as { length?: unknown } | null)?.length;
+    if (
+      !(typeof slots === 'object' && Number.isInteger(n)) ||
+      !(out instanceof Uint8Array && lengths instanceof Uint32Array) ||
+      out.length < (n as number) * ps ||
+      lengths.length < (n as number)
+    ) {
+      throw new TieredStoreError(
+        'BAD_ARGUMENT',
+        'faultInjectingDevice.readBatch',
+        'needs a list of slots, a Uint8Array and a Uint32Array big enough for them',
+      );
+    }
     for (let i = 0; i < slots.length; i++) {
       this.#maybeFailRead(slots[i]!, 'faultInjectingDevice.readBatch');
       lengths[i] = this.inner.read(slots[i]!, out.subarray(i * ps, (i + 1) * ps));
