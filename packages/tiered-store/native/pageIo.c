@@ -15,6 +15,10 @@
  *   pread(fd, buf, off, len, pos)           reads all len bytes: 0, or -errno
  *   preadCrc(fd, buf, off, len, pos)        reads all len bytes: their crc32c, or -errno
  *   pwriteCrc(fd, buf, off, len, pos)       writes all len bytes: their crc32c, or -errno
+ *   preadRunCrc(fd, buf, off, pos, ps, lengths, first, count, crcs)
+ *                                           one pread of a run of pages, a crc32c per page
+ *   pwritevCrc(fd, pages, first, count, pos, crcs)
+ *                                           one pwritev of a run of pages, a crc32c per page
  *   hardware                                true when the crc32 instruction is used
  * A read that meets the end of the file returns -ENODATA. EINTR is retried.
  *
@@ -29,6 +33,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #if defined(__x86_64__)
@@ -287,6 +292,148 @@ static napi_value js_pwrite_crc(napi_env env, napi_callback_info info) {
   return num(env, r < 0 ? (double)r : (double)crc);
 }
 
+/* ---- runs of pages ----------------------------------------------------------------- */
+
+/* The largest run one call takes (an iovec per page; far below IOV_MAX). */
+#define MAX_RUN 256
+
+static int get_u32s(napi_env env, napi_value v, uint32_t **data, size_t *len) {
+  napi_typedarray_type type;
+  void *ptr;
+  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok ||
+      type != napi_uint32_array) {
+    napi_throw_type_error(env, NULL, "tierswap_pageio: expected a Uint32Array");
+    return 0;
+  }
+  *data = ptr;
+  return 1;
+}
+
+static int is_index(double x, double limit) {
+  return x >= 0 && x <= limit && (double)(size_t)x == x;
+}
+
+/*
+ * preadRunCrc(fd, buf, off, pos, pageSize, lengths, first, count, crcs): one pread of the
+ * run of `count` consecutive pages at file position `pos` into buf[off..]: all pages whole
+ * but the last, read up to lengths[first + count - 1]; then crcs[first + k] = crc32c of
+ * page k's lengths[first + k] bytes. 0, or -errno.
+ */
+static napi_value js_pread_run_crc(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  double fd, off, pos, ps, first, count;
+  uint8_t *buf;
+  size_t size, nlen, ncrc;
+  uint32_t *lengths, *crcs;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 9) {
+    napi_throw_type_error(env, NULL, "tierswap_pageio.preadRunCrc: 9 arguments expected");
+    return NULL;
+  }
+  if (!get_num(env, argv[0], &fd) || !get_bytes(env, argv[1], &buf, &size) ||
+      !get_num(env, argv[2], &off) || !get_num(env, argv[3], &pos) ||
+      !get_num(env, argv[4], &ps) || !get_u32s(env, argv[5], &lengths, &nlen) ||
+      !get_num(env, argv[6], &first) || !get_num(env, argv[7], &count) ||
+      !get_u32s(env, argv[8], &crcs, &ncrc))
+    return NULL;
+  if (!(is_index(fd, 2147483646.0) && is_index(off, (double)size) && is_index(ps, 1 << 20) &&
+        ps >= 1 && is_index(first, (double)nlen) && is_index(count, MAX_RUN) && count >= 1 &&
+        first + count <= (double)nlen && first + count <= (double)ncrc && pos >= 0 &&
+        pos < 9007199254740992.0 && (double)(off_t)pos == pos)) {
+    napi_throw_range_error(env, NULL, "tierswap_pageio.preadRunCrc: argument out of range");
+    return NULL;
+  }
+  size_t f = (size_t)first, n = (size_t)count, page = (size_t)ps;
+  for (size_t k = 0; k < n; k++) {
+    if (lengths[f + k] > page) {
+      napi_throw_range_error(env, NULL, "tierswap_pageio.preadRunCrc: a length exceeds the page");
+      return NULL;
+    }
+  }
+  size_t bytes = (n - 1) * page + lengths[f + n - 1];
+  if ((size_t)off + bytes > size) {
+    napi_throw_range_error(env, NULL, "tierswap_pageio.preadRunCrc: run outside the buffer");
+    return NULL;
+  }
+  io_args_t a = {(int)fd, buf + (size_t)off, bytes, (off_t)pos};
+  int r = read_all(&a);
+  if (r < 0) return num(env, r);
+  for (size_t k = 0; k < n; k++) crcs[f + k] = crc32c(0, a.p + k * page, lengths[f + k]);
+  return num(env, 0);
+}
+
+/*
+ * pwritevCrc(fd, pages, first, count, pos, crcs): writes pages[first .. first + count) back
+ * to back at `pos` (pwritev, finishing short writes), after setting crcs[first + k] to the
+ * crc32c of pages[first + k]. 0, or -errno.
+ */
+static napi_value js_pwritev_crc(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  double fd, first, count, pos;
+  uint32_t *crcs;
+  size_t ncrc;
+  uint32_t npages;
+  bool is_array;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "tierswap_pageio.pwritevCrc: 6 arguments expected");
+    return NULL;
+  }
+  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array) {
+    napi_throw_type_error(env, NULL, "tierswap_pageio.pwritevCrc: pages must be an array");
+    return NULL;
+  }
+  napi_get_array_length(env, argv[1], &npages);
+  if (!get_num(env, argv[0], &fd) || !get_num(env, argv[2], &first) ||
+      !get_num(env, argv[3], &count) || !get_num(env, argv[4], &pos) ||
+      !get_u32s(env, argv[5], &crcs, &ncrc))
+    return NULL;
+  if (!(is_index(fd, 2147483646.0) && is_index(first, npages) && is_index(count, MAX_RUN) &&
+        count >= 1 && first + count <= (double)npages && first + count <= (double)ncrc &&
+        pos >= 0 && pos < 9007199254740992.0 && (double)(off_t)pos == pos)) {
+    napi_throw_range_error(env, NULL, "tierswap_pageio.pwritevCrc: argument out of range");
+    return NULL;
+  }
+  size_t f = (size_t)first, n = (size_t)count;
+  struct iovec iov[MAX_RUN];
+  size_t total = 0;
+  for (size_t k = 0; k < n; k++) {
+    napi_value el;
+    uint8_t *data;
+    size_t len;
+    if (napi_get_element(env, argv[1], (uint32_t)(f + k), &el) != napi_ok ||
+        !get_bytes(env, el, &data, &len))
+      return NULL;
+    iov[k].iov_base = data;
+    iov[k].iov_len = len;
+    total += len;
+  }
+  for (size_t k = 0; k < n; k++) crcs[f + k] = crc32c(0, iov[k].iov_base, iov[k].iov_len);
+  /* pwritev, then whatever a short write left, from where it stopped. */
+  size_t done = 0, at = 0;
+  while (done < total) {
+    ssize_t w = pwritev((int)fd, iov + at, (int)(n - at), (off_t)pos + (off_t)done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return num(env, -errno);
+    }
+    if (w == 0) return num(env, -EIO);
+    done += (size_t)w;
+    size_t adv = (size_t)w;
+    while (at < n && adv >= iov[at].iov_len) {
+      adv -= iov[at].iov_len;
+      at++;
+    }
+    if (at < n) {
+      iov[at].iov_base = (uint8_t *)iov[at].iov_base + adv;
+      iov[at].iov_len -= adv;
+    }
+  }
+  return num(env, 0);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   /* Once per process, not per environment: workers share the tables read-only. */
   pthread_once(&tables_once, build_tables);
@@ -296,6 +443,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"pread", NULL, js_pread, NULL, NULL, NULL, napi_enumerable, NULL},
       {"preadCrc", NULL, js_pread_crc, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pwriteCrc", NULL, js_pwrite_crc, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"preadRunCrc", NULL, js_pread_run_crc, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pwritevCrc", NULL, js_pwritev_crc, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value hw;

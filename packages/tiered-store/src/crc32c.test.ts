@@ -119,5 +119,19 @@ describe('the addon behind crc32c', () => {
     );
     expect(() => pageIo.pread(-1, b, 0, 8, 0)).toThrow(RangeError);
     expect(() => pageIo.pread(0, b, 10, 8, 0)).toThrow(RangeError);
+    const lengths = Uint32Array.of(8, 8, 9);
+    const crcs = new Uint32Array(3);
+    // A length above the page, a run outside the buffer, more than 256 pages, a bad index.
+    expect(() => pageIo.preadRunCrc(0, b, 0, 0, 8, lengths, 0, 3, crcs)).toThrow(RangeError);
+    expect(() => pageIo.preadRunCrc(0, b, 4, 0, 8, lengths, 0, 2, crcs)).toThrow(RangeError);
+    expect(() => pageIo.preadRunCrc(0, b, 0, 0, 8, lengths, 0, 300, crcs)).toThrow(RangeError);
+    expect(() => pageIo.preadRunCrc(0, b, 0, 0, 8, lengths, 2.5, 1, crcs)).toThrow(RangeError);
+    expect(() => pageIo.pwritevCrc(0, [b, b], 1, 2, 0, crcs)).toThrow(RangeError);
+    expect(() => pageIo.pwritevCrc(0, [b, 'x' as unknown as Uint8Array], 0, 2, 0, crcs)).toThrow(
+      TypeError,
+    );
+    expect(() => pageIo.pwritevCrc(0, b as unknown as Uint8Array[], 0, 1, 0, crcs)).toThrow(
+      TypeError,
+    );
   });
 });

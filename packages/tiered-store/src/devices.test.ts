@@ -230,6 +230,22 @@ describe('corruption under the default SQLite settings (exclusive lock, no mmap)
 });
 
 describe('FileDevice specifics', () => {
+  it('runs longer than one native call, with short payloads inside a read run', () => {
+    const dev = FileDevice.create({ path: join(dir, 'runs.swap'), slots: 700 });
+    const slots = Array.from({ length: 600 }, (_, i) => 50 + i);
+    const pages = slots.map((_s, i) => randomBytes(i % 7 === 3 ? 1 + (i % 4000) : PAGE));
+    dev.writeBatch(slots, pages);
+    const out = new Uint8Array(slots.length * PAGE);
+    const lengths = new Uint32Array(slots.length);
+    dev.readBatch(slots, out, lengths);
+    for (const [i, p] of pages.entries()) {
+      expect(lengths[i]).toBe(p.length);
+      expect(Buffer.from(out.subarray(i * PAGE, i * PAGE + p.length)).equals(p)).toBe(true);
+    }
+    expect(dev.stats().reads).toBe(600);
+    dev.close();
+  });
+
   it('creates a preallocated file with mode 0600', () => {
     const path = join(dir, 'mode.swap');
     const dev = FileDevice.create({ path, slots: 10 });

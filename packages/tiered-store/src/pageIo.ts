@@ -30,6 +30,34 @@ export interface PageIoAddon {
   preadCrc(fd: number, buf: Uint8Array, off: number, len: number, pos: number): number;
   /** Writes all of buf[off, off + len) at `pos`: its crc32c (>= 0), or -errno. */
   pwriteCrc(fd: number, buf: Uint8Array, off: number, len: number, pos: number): number;
+  /**
+   * One pread of `count` (1..256) consecutive pages at `pos` into buf[off..], each whole
+   * but the last (read up to lengths[first + count - 1]); sets crcs[first + k] to the
+   * crc32c of page k's lengths[first + k] bytes. 0, or -errno.
+   */
+  preadRunCrc(
+    fd: number,
+    buf: Uint8Array,
+    off: number,
+    pos: number,
+    pageSize: number,
+    lengths: Uint32Array,
+    first: number,
+    count: number,
+    crcs: Uint32Array,
+  ): number;
+  /**
+   * One pwritev of pages[first .. first + count) (count 1..256) back to back at `pos`,
+   * short writes finished; sets crcs[first + k] to each page's crc32c first. 0, or -errno.
+   */
+  pwritevCrc(
+    fd: number,
+    pages: readonly Uint8Array[],
+    first: number,
+    count: number,
+    pos: number,
+    crcs: Uint32Array,
+  ): number;
 }
 
 function load(): PageIoAddon {
@@ -48,3 +76,6 @@ function load(): PageIoAddon {
 }
 
 export const pageIo: PageIoAddon = load();
+
+/** The most pages preadRunCrc / pwritevCrc take in one call. */
+export const MAX_RUN = 256;
