@@ -345,7 +345,7 @@ describe('SQLITE_BUSY at COMMIT', () => {
     reader.exec('BEGIN');
     reader.prepare('SELECT count(*) FROM pages').pluck().get();
     const pages = [0, 1, 2].map(() => new Uint8Array(randomBytes(PAGE)));
-    pages.forEach((p, s) => dev.write(s, p)); // the third write's COMMIT is busy
+    for (const [s, p] of pages.entries()) dev.write(s, p); // the third write's COMMIT is busy
     expect(dev.stats().busyRetries).toBeGreaterThanOrEqual(2);
     expect(dev.uncommitted).toBe(3);
     const model = new Map(pages.map((p, s) => [s, p]));
