@@ -406,6 +406,7 @@ describe('arguments are checked at the boundary; a refused call writes nothing',
       { onBusyRetry: 'x' },
       { path: '' },
       { slots: '8' },
+      { batchSize: 65536, pageSize: 1 << 20 },
     ]) {
       expect(code(() => SqliteDevice.open({ path, slots: 8, ...(bogus as object) }))).toBe(
         'BAD_ARGUMENT',

@@ -25,7 +25,11 @@ export interface SqliteDeviceOptions {
   sqlitePageSize?: number;
   journalMode?: JournalMode;
   synchronous?: Synchronous;
-  /** Writes per transaction before an automatic COMMIT (1..65536). */
+  /**
+   * Writes per transaction before an automatic COMMIT (1..65536). Until it commits,
+   * each acknowledged page is also held in memory: up to (batchSize + 32) × pageSize
+   * bytes, which must stay within 256 MiB.
+   */
   batchSize?: number;
   /**
    * locking_mode: 'exclusive' takes the file locks once and keeps them (no lock
@@ -84,6 +88,9 @@ export interface CheckedSqliteOptions {
   rotational: boolean;
 }
 
+/** The most memory a device may hold for uncommitted pages. */
+const MAX_HELD_BYTES = 256 * 2 ** 20;
+
 const JOURNAL_MODES: readonly string[] = ['wal', 'memory', 'off', 'delete', 'truncate'];
 const SYNCHRONOUS: readonly string[] = ['off', 'normal', 'full', 'extra'];
 const LOCKING_MODES: readonly string[] = ['normal', 'exclusive'];
@@ -141,6 +148,13 @@ export function checkSqliteOptions(
   if (!(typeof busyWaitMs === 'number' && busyWaitMs >= 0 && busyWaitMs <= 60000)) {
     throw bad(where, `busyWaitMs ${describe(busyWaitMs)} is not a number in 0..60000`);
   }
+  const batchSize = intIn(options.batchSize ?? d.batchSize, 1, 65536, 'batchSize', where);
+  if ((batchSize + 32) * pageSize > MAX_HELD_BYTES) {
+    throw bad(
+      where,
+      `batchSize ${batchSize} with pageSize ${pageSize} would hold ${(batchSize + 32) * pageSize} bytes in memory; the limit is ${MAX_HELD_BYTES}`,
+    );
+  }
   return {
     path: checkPath(options.path, where),
     slots: intIn(options.slots, 1, 0xffffffff, 'slots', where),
@@ -159,7 +173,7 @@ export function checkSqliteOptions(
         'synchronous',
         where,
       ),
-      batchSize: intIn(options.batchSize ?? d.batchSize, 1, 65536, 'batchSize', where),
+      batchSize,
       lockingMode: oneOf<LockingMode>(
         options.lockingMode ?? d.lockingMode,
         LOCKING_MODES,
