@@ -1,11 +1,9 @@
 /**
  * Shared helpers of the tiered-store benchmarks: a tinybench run of a
  * baseline/subject pair repeated over interleaved rounds (so both see the same
- * machine state; the machine's 2 cores are shared), medians, and the JSON writer.
+ * machine state; the machine's 2 cores are shared). Results are saved with
+ * saveBenchRecord from @tierswap/bench-kit.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { median } from '@tierswap/bench-kit';
 import { Bench } from 'tinybench';
 
@@ -55,21 +53,5 @@ export function runPair(
     subjectPerSec: median(s),
     ratio: median(ratios),
     rounds: ratios,
-  };
-}
-
-export function writeResults(file: string, data: unknown): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const out = join(here, '..', 'bench-results', file);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(data, null, 2)}\n`);
-  return out;
-}
-
-export function environment(): Record<string, string> {
-  return {
-    node: process.version,
-    platform: `${process.platform}-${process.arch}`,
-    date: new Date().toISOString(),
   };
 }

@@ -12,22 +12,28 @@
  *   caller's buffer and the crc32c verification);
  * - the batched write: raw 32-row `INSERT ... VALUES (?, ?), ...` vs
  *   SqliteDevice.writeBatch of 32 pages.
- * The binding and library versions are printed with the results.
+ * - the cost of mmap being off by default: SqliteDevice.read on a device with a 1 GiB
+ *   mmap_size against the default (pread).
+ * The binding and library versions are printed with the results and saved with
+ * saveBenchRecord; `--quick` runs a short smoke version saved to bench-results only.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median } from '@tierswap/bench-kit';
+import { median, saveBenchRecord } from '@tierswap/bench-kit';
 import Database from 'better-sqlite3';
 import type { SqliteDeviceOptions } from '../src/sqliteDevice.js';
 import { SQLITE_DEVICE_DEFAULTS, SqliteDevice } from '../src/sqliteDevice.js';
-import { environment, runPair, writeResults } from './benchUtil.js';
+import { runPair } from './benchUtil.js';
 
+const quick = process.argv.includes('--quick');
 const PAGE = 4096;
-const N = 16384;
+const N = quick ? 2048 : 16384;
 const OPS = 256;
+const ROUNDS = quick ? 1 : 3;
+const TIME = quick ? 100 : 600;
 const require = createRequire(import.meta.url);
 const bindingVersion = (require('better-sqlite3/package.json') as { version: string }).version;
 
@@ -86,6 +92,13 @@ try {
         sqlitePageSize: 4096,
       },
     ],
+    // mmap off (the default since a truncated mapped file means SIGBUS): which page size?
+    ...[4096, 8192, 16384, 32768, 65536].map(
+      (size): [string, Omit<SqliteDeviceOptions, 'path' | 'slots'>] => [
+        `exclusive, journal memory, no mmap, page ${size}`,
+        { ...base, lockingMode: 'exclusive', journalMode: 'memory', sqlitePageSize: size },
+      ],
+    ),
     [
       'exclusive + mmap, journal memory, 100 rows/txn',
       { ...base, lockingMode: 'exclusive', mmapSize: MMAP, journalMode: 'memory', batchSize: 100 },
@@ -96,7 +109,7 @@ try {
     const w: number[] = [];
     const r: number[] = [];
     let fileBytes = 0;
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < ROUNDS; round++) {
       const path = join(dir, `sweep${serial++}.db`);
       const dev = SqliteDevice.open({ path, slots: N, ...cfg });
       let t0 = performance.now();
@@ -130,7 +143,7 @@ try {
 
   // ---- final: the defaults against raw statements --------------------------
   const d = SQLITE_DEVICE_DEFAULTS;
-  const SLOTS = 32768;
+  const SLOTS = quick ? 4096 : 32768;
   const dev = SqliteDevice.open({ path: join(dir, 'device.db'), slots: SLOTS });
   const raw = new Database(join(dir, 'raw.db'));
   raw.pragma(`page_size = ${d.sqlitePageSize}`);
@@ -190,6 +203,8 @@ try {
         },
       ],
       OPS,
+      ROUNDS,
+      TIME,
     ),
   ];
   {
@@ -231,6 +246,8 @@ try {
           },
         ],
         OPS,
+        ROUNDS,
+        TIME,
       ),
     );
   }
@@ -252,8 +269,39 @@ try {
         },
       ],
       OPS,
+      ROUNDS,
+      TIME,
     ),
   );
+  // mmap off (the default, safe against truncation) against a 1 GiB map, same contents.
+  const devMmap = SqliteDevice.open({
+    path: join(dir, 'mmap.db'),
+    slots: SLOTS,
+    mmapSize: 1 << 30,
+  });
+  for (let s = 0; s < SLOTS; s++) devMmap.write(s, pages[s & 63]!);
+  devMmap.flush();
+  let rm = 0;
+  results.push(
+    runPair(
+      [
+        'SqliteDevice.read 4K, mmap_size 1 GiB',
+        () => {
+          for (let i = 0; i < OPS; i++, rm++) sink += devMmap.read(ridx[rm & 0xffff]!, out);
+        },
+      ],
+      [
+        'SqliteDevice.read 4K, mmap off (default)',
+        () => {
+          for (let i = 0; i < OPS; i++, rb++) sink += dev.read(ridx[rb & 0xffff]!, out);
+        },
+      ],
+      OPS,
+      ROUNDS,
+      TIME,
+    ),
+  );
+  devMmap.close();
   const table = results.map((r) => ({
     baseline: r.baseline,
     'baseline pages/s': Math.round(r.baselinePerSec),
@@ -261,21 +309,21 @@ try {
     'subject pages/s': Math.round(r.subjectPerSec),
     ratio: Number(r.ratio.toFixed(3)),
   }));
-  console.log(
-    `defaults: page_size ${d.sqlitePageSize}, journal_mode ${d.journalMode}, synchronous ${d.synchronous}, ${d.batchSize} rows/txn, locking_mode ${d.lockingMode}, mmap_size ${d.mmapSize}; ${SLOTS} slots`,
-  );
+  const versions = `better-sqlite3 ${bindingVersion}, SQLite ${SqliteDevice.sqliteVersion()}`;
+  const defaults = `page_size ${d.sqlitePageSize}, journal_mode ${d.journalMode}, synchronous ${d.synchronous}, ${d.batchSize} rows/txn, locking_mode ${d.lockingMode}, mmap_size ${d.mmapSize}`;
+  console.log(`defaults: ${defaults}; ${SLOTS} slots`);
   console.table(table);
-  const file = writeResults('sqliteDevice.json', {
-    environment: {
-      ...environment(),
-      betterSqlite3: bindingVersion,
-      sqlite: SqliteDevice.sqliteVersion(),
-    },
-    sweep,
-    defaults: d,
-    results,
+  const files = saveBenchRecord(join(import.meta.dirname, '..'), {
+    name: 'sqlite-device',
+    quick,
+    tables: [
+      { title: `Settings sweep, ${N} random 4 KiB pages (${versions})`, rows: sweep },
+      { title: `SqliteDevice (defaults: ${defaults}) vs raw statements, one run`, rows: table },
+    ],
+    notes: [versions, `${ROUNDS} rounds of ${TIME} ms per pair`],
+    raw: { results },
   });
-  console.log(`wrote ${file} (sink ${sink & 1})`);
+  console.log(`wrote ${files.join(', ')} (sink ${sink & 1})`);
   dev.close();
   raw.close();
 } finally {

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32c, crc32cTable } from './crc32c.js';
+import { crc32c } from './crc32c.js';
+import { pageIo } from './pageIo.js';
+import { crc32cTable } from './testing/crc32cReference.js';
+import { TieredStoreError } from './tieredStoreError.js';
 
 /** Bit-at-a-time reference (the definition), used only to check the fast version. */
 function reference(bytes: Uint8Array): number {
@@ -67,5 +70,68 @@ describe('crc32c', () => {
     expect(crc32c(page, 1000, 4096, crc32c(page, 0, 1000))).toBe(whole);
     page[7] = page[7]! ^ 1;
     expect(crc32c(page)).not.toBe(whole);
+  });
+});
+
+describe('the addon behind crc32c', () => {
+  it('both paths (crc32 instruction and tables) agree with the reference across the three-stream blocks', () => {
+    const big = new Uint8Array(randomBytes(12_000));
+    fc.assert(
+      fc.property(
+        fc.nat(15),
+        fc.integer({ min: 0, max: 9000 }),
+        fc.nat(0xffffffff),
+        (start, len, crc) => {
+          const end = start + len;
+          const want = crc32cTable(big, start, end, crc);
+          expect(pageIo.crc32c(big, start, end, crc)).toBe(want);
+          expect(pageIo.crc32cPortable(big, start, end, crc)).toBe(want);
+        },
+      ),
+      { numRuns: 400 },
+    );
+    for (const len of [767, 768, 769, 2303, 2304, 2305, 4096, 4097]) {
+      expect(pageIo.crc32c(big, 3, 3 + len, 0)).toBe(reference(big.subarray(3, 3 + len)));
+    }
+  });
+
+  it('refuses ranges outside the buffer and non-Uint8Array input instead of reading past it', () => {
+    const b = new Uint8Array(16);
+    for (const [s, e, c] of [
+      [0, 17, 0],
+      [9, 8, 0],
+      [-1, 8, 0],
+      [0.5, 8, 0],
+      [0, 8, -1],
+      [0, 8, 2 ** 32],
+      [Number.NaN, 8, 0],
+    ] as const) {
+      expect(() => crc32c(b, s, e, c)).toThrow(TieredStoreError);
+    }
+    expect(() => crc32c(new Uint16Array(8) as unknown as Uint8Array)).toThrow(
+      /BAD_ARGUMENT|Uint8Array/,
+    );
+    expect(() => crc32c('abc' as unknown as Uint8Array)).toThrow(TieredStoreError);
+    // The addon checks again for memory safety whatever its caller did.
+    expect(() => pageIo.crc32c(b, 0, 17, 0)).toThrow(RangeError);
+    expect(() => pageIo.crc32c(new Uint16Array(8) as unknown as Uint8Array, 0, 8, 0)).toThrow(
+      TypeError,
+    );
+    expect(() => pageIo.pread(-1, b, 0, 8, 0)).toThrow(RangeError);
+    expect(() => pageIo.pread(0, b, 10, 8, 0)).toThrow(RangeError);
+    const lengths = Uint32Array.of(8, 8, 9);
+    const crcs = new Uint32Array(3);
+    // A length above the page, a run outside the buffer, more than 256 pages, a bad index.
+    expect(() => pageIo.preadRunCrc(0, b, 0, 0, 8, lengths, 0, 3, crcs)).toThrow(RangeError);
+    expect(() => pageIo.preadRunCrc(0, b, 4, 0, 8, lengths, 0, 2, crcs)).toThrow(RangeError);
+    expect(() => pageIo.preadRunCrc(0, b, 0, 0, 8, lengths, 0, 300, crcs)).toThrow(RangeError);
+    expect(() => pageIo.preadRunCrc(0, b, 0, 0, 8, lengths, 2.5, 1, crcs)).toThrow(RangeError);
+    expect(() => pageIo.pwritevCrc(0, [b, b], 1, 2, 0, crcs)).toThrow(RangeError);
+    expect(() => pageIo.pwritevCrc(0, [b, 'x' as unknown as Uint8Array], 0, 2, 0, crcs)).toThrow(
+      TypeError,
+    );
+    expect(() => pageIo.pwritevCrc(0, b as unknown as Uint8Array[], 0, 1, 0, crcs)).toThrow(
+      TypeError,
+    );
   });
 });

@@ -198,7 +198,7 @@ describe('corruption on disk is detected on read', () => {
   });
 });
 
-describe('corruption under the default SQLite settings (exclusive lock, mmap)', () => {
+describe('corruption under the default SQLite settings (exclusive lock, no mmap)', () => {
   it('a blob flipped in the database file is detected on read', () => {
     const path = join(dir, 'corrupt-exclusive.db');
     const dev = SqliteDevice.open({ path, slots: 4096 });
@@ -230,6 +230,22 @@ describe('corruption under the default SQLite settings (exclusive lock, mmap)', 
 });
 
 describe('FileDevice specifics', () => {
+  it('runs longer than one native call, with short payloads inside a read run', () => {
+    const dev = FileDevice.create({ path: join(dir, 'runs.swap'), slots: 700 });
+    const slots = Array.from({ length: 600 }, (_, i) => 50 + i);
+    const pages = slots.map((_s, i) => randomBytes(i % 7 === 3 ? 1 + (i % 4000) : PAGE));
+    dev.writeBatch(slots, pages);
+    const out = new Uint8Array(slots.length * PAGE);
+    const lengths = new Uint32Array(slots.length);
+    dev.readBatch(slots, out, lengths);
+    for (const [i, p] of pages.entries()) {
+      expect(lengths[i]).toBe(p.length);
+      expect(Buffer.from(out.subarray(i * PAGE, i * PAGE + p.length)).equals(p)).toBe(true);
+    }
+    expect(dev.stats().reads).toBe(600);
+    dev.close();
+  });
+
   it('creates a preallocated file with mode 0600', () => {
     const path = join(dir, 'mode.swap');
     const dev = FileDevice.create({ path, slots: 10 });
@@ -328,5 +344,105 @@ describe('SqliteDevice specifics', () => {
     lock.close();
     dev.write(0, page);
     dev.close();
+  });
+});
+
+describe('arguments are checked at the boundary; a refused call writes nothing', () => {
+  it.each(makers)(
+    '%s: a string, a DataView or a wrong-length page never reaches slot 0',
+    (_n, make) => {
+      const dev = make(8);
+      const page = randomBytes(PAGE);
+      dev.write(0, page);
+      const bad: unknown[] = [
+        'abc',
+        new DataView(new ArrayBuffer(PAGE)),
+        new Uint16Array(PAGE / 2),
+        null,
+        7,
+      ];
+      for (const data of bad) {
+        expect(code(() => dev.write(0, data as Uint8Array))).toBe('BAD_ARGUMENT');
+        expect(code(() => dev.write(1, data as Uint8Array))).toBe('BAD_ARGUMENT');
+        expect(code(() => dev.writeBatch([1], [data as Uint8Array]))).toBe('BAD_ARGUMENT');
+      }
+      for (const slot of [Number.NaN, 0.5, 2 ** 32, '0', null, -0.5, 1n]) {
+        expect(code(() => dev.write(slot as number, page))).toBe('BAD_ARGUMENT');
+        expect(code(() => dev.read(slot as number, new Uint8Array(PAGE)))).toBe('BAD_ARGUMENT');
+        expect(code(() => dev.discard(slot as number, 1))).toBe('BAD_ARGUMENT');
+      }
+      expect(code(() => dev.discard(0, -3))).toBe('BAD_ARGUMENT');
+      expect(code(() => dev.discard(0, 0))).toBe('BAD_ARGUMENT');
+      expect(code(() => dev.discard(4, 5))).toBe('BAD_ARGUMENT');
+      expect(code(() => dev.discard(0, Number.NaN))).toBe('BAD_ARGUMENT');
+      expect(code(() => dev.read(0, 'out' as unknown as Uint8Array))).toBe('BAD_ARGUMENT');
+      expect(
+        code(() =>
+          dev.writeBatch('ab' as unknown as number[], ['a', 'b'] as unknown as Uint8Array[]),
+        ),
+      ).toBe('BAD_ARGUMENT');
+      expect(code(() => dev.writeBatch([1, 2], [page, 'x' as unknown as Uint8Array]))).toBe(
+        'BAD_ARGUMENT',
+      );
+      expect(code(() => dev.read(1, new Uint8Array(PAGE)))).toBe('NOT_WRITTEN');
+      const out = new Uint8Array(PAGE);
+      expect(dev.read(0, out)).toBe(PAGE);
+      expect(Buffer.from(out).equals(page)).toBe(true);
+      expect(dev.stats().writes).toBe(1);
+      dev.close();
+    },
+  );
+
+  it('SqliteDevice refuses bogus settings and reports the ones SQLite uses', () => {
+    const path = join(dir, 'settings.db');
+    for (const bogus of [
+      { journalMode: 'bogus' },
+      { synchronous: 'bogus' },
+      { lockingMode: 'bogus' },
+      { mmapSize: -1 },
+      { batchSize: 0 },
+      { sqlitePageSize: 3000 },
+      { busyRetries: Number.NaN },
+      { onBusyRetry: 'x' },
+      { path: '' },
+      { slots: '8' },
+      { batchSize: 65536, pageSize: 1 << 20 },
+    ]) {
+      expect(code(() => SqliteDevice.open({ path, slots: 8, ...(bogus as object) }))).toBe(
+        'BAD_ARGUMENT',
+      );
+    }
+    const dev = SqliteDevice.open({
+      path,
+      slots: 8,
+      journalMode: 'wal',
+      synchronous: 'normal',
+      sqlitePageSize: 8192,
+    });
+    expect(dev.settings).toEqual({
+      sqlitePageSize: 8192,
+      journalMode: 'wal',
+      synchronous: 'normal',
+      batchSize: 1000,
+      lockingMode: 'exclusive',
+      mmapSize: 0,
+    });
+    dev.close();
+  });
+
+  it('FileDevice refuses bogus options', () => {
+    const path = join(dir, 'opts.swap');
+    for (const bogus of [
+      { preallocate: 'bogus' },
+      { pageSize: 100 },
+      { slots: 0 },
+      { slots: Number.NaN },
+      { rotational: 'yes' },
+      { path: 'a\0b' },
+    ]) {
+      expect(code(() => FileDevice.create({ path, slots: 8, ...(bogus as object) }))).toBe(
+        'BAD_ARGUMENT',
+      );
+    }
   });
 });

@@ -1,17 +1,22 @@
 /**
  * @tierswap/tiered-store: swap block devices (a preallocated file, a SQLite table),
- * swapon/swapoff, the global swap tiers and per-memcg tier selection.
+ * swapon/swapoff, the global swap tiers and per-memcg tier selection. Test doubles
+ * (FaultInjectingDevice) are in the `./testing` subpath export.
  */
 export type { BlockDevice, DeviceStats } from './blockDevice.js';
 export { emptyDeviceStats } from './blockDevice.js';
-export { crc32c, crc32cTable } from './crc32c.js';
-export type { FaultPlan, FaultSchedule } from './faultInjectingDevice.js';
-export { everyNth, FaultInjectingDevice, onCalls, onSlots } from './faultInjectingDevice.js';
+export { crc32c } from './crc32c.js';
 export type { FileDeviceOptions } from './fileDevice.js';
-export { FileDevice } from './fileDevice.js';
+export { createFileDevice, FileDevice } from './fileDevice.js';
 export { PageChecksums } from './pageChecksums.js';
-export type { JournalMode, LockingMode, SqliteDeviceOptions, Synchronous } from './sqliteDevice.js';
-export { SQLITE_DEVICE_DEFAULTS, SqliteDevice } from './sqliteDevice.js';
+export type {
+  JournalMode,
+  LockingMode,
+  SqliteDeviceOptions,
+  SqliteSettings,
+  Synchronous,
+} from './sqliteDevice.js';
+export { createSqliteDevice, SQLITE_DEVICE_DEFAULTS, SqliteDevice } from './sqliteDevice.js';
 export type {
   SwapDeviceInfo,
   SwapoffResult,

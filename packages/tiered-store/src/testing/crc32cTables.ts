@@ -1,6 +1,6 @@
 /**
  * The sixteen 256-entry tables of crc32c slice-by-16 (Castagnoli, reflected
- * polynomial 0x82F63B78), shared by the TS and the WebAssembly implementations.
+ * polynomial 0x82F63B78) of the TS reference implementation (crc32cReference.ts).
  * T[k][b] (at index k × 256 + b) is the CRC of byte b followed by k zero bytes, so
  * sixteen lookups combine sixteen input bytes into one step. Built once at module
  * load (16 KiB, well under a millisecond) and never changed.
