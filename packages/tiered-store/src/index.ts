@@ -13,15 +13,20 @@ export { PageChecksums } from './pageChecksums.js';
 export type { JournalMode, LockingMode, SqliteDeviceOptions, Synchronous } from './sqliteDevice.js';
 export { SQLITE_DEVICE_DEFAULTS, SqliteDevice } from './sqliteDevice.js';
 export type {
-  SwapDeviceInfo,
+  SwapoffRefusal,
+  SwapoffRefusalCode,
   SwapoffResult,
+} from './swapoff.js';
+export type {
+  SwapDeviceInfo,
   SwaponOptions,
+  SwapSpace,
   SwapSpaceOptions,
   SwapSpaceStats,
 } from './swapSpace.js';
-export { SwapSpace } from './swapSpace.js';
-export type { ActiveDeviceView, SwapTiersOptions, TierInfo } from './swapTiers.js';
-export { SwapTiers } from './swapTiers.js';
+export { createSwapSpace } from './swapSpace.js';
+export type { ActiveDeviceView, SwapTiers, SwapTiersOptions, TierInfo } from './swapTiers.js';
+export { createSwapTiers } from './swapTiers.js';
 export type { TieredStoreErrorCode } from './tieredStoreError.js';
 export {
   TIERED_STORE_ERROR_CODES,
@@ -29,11 +34,10 @@ export {
   toTieredStoreError,
 } from './tieredStoreError.js';
 export { registerTierFiles } from './tierFiles.js';
-export type { DiscardFlag, LatencyModel, SwapSlot } from './types.js';
+export type { DiscardFlag, LatencyModel, StoreRefusalCode, SwapSlot } from './types.js';
 export {
   DEFAULT_MAX_TIERS,
   DEFAULT_PRIORITY,
-  isStoreRefusal,
   MAX_DEVICE_SLOTS,
   MAX_SWAP_DEVICES,
   PRIO_MAX,

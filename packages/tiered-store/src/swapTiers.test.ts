@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ActiveDeviceView } from './swapTiers.js';
-import { SwapTiers } from './swapTiers.js';
+import type { ActiveDeviceView, SwapTiers } from './swapTiers.js';
+import { createSwapTiers } from './swapTiers.js';
 import { TIER_DEFAULT_IDX } from './types.js';
 
 function rows(t: SwapTiers): string[] {
@@ -9,7 +9,7 @@ function rows(t: SwapTiers): string[] {
 
 describe('SwapTiers: the global tiers file', () => {
   it('adds several tiers in one write, split by "," or whitespace, covering -1..32767', () => {
-    const t = new SwapTiers();
+    const t = createSwapTiers();
     expect(t.write('+hdd:-1, +ssd:100\n+nvme:1000')).toBeUndefined();
     expect(rows(t)).toEqual(['nvme:2:1000..32767', 'ssd:1:100..999', 'hdd:0:-1..99']);
     expect(t.tierOfPriority(-1)).toBe(0);
@@ -25,14 +25,14 @@ describe('SwapTiers: the global tiers file', () => {
   });
 
   it('reports the default tier when no tiers exist, and an empty write is a no-op', () => {
-    const t = new SwapTiers();
+    const t = createSwapTiers();
     expect(t.tierOfPriority(5)).toBe(TIER_DEFAULT_IDX);
     expect(t.write('\n')).toBeUndefined();
     expect(t.size).toBe(0);
   });
 
   it('removal merges upward; removing the lowest makes the next start at -1', () => {
-    const t = new SwapTiers();
+    const t = createSwapTiers();
     t.write('+a:-1 +b:10 +c:20');
     expect(t.write('-b')).toBeUndefined();
     expect(rows(t)).toEqual(['c:2:20..32767', 'a:0:-1..19']);
@@ -43,7 +43,7 @@ describe('SwapTiers: the global tiers file', () => {
   });
 
   it('refuses every error vector with the kernel errno and changes nothing', () => {
-    const t = new SwapTiers({ maxTiers: 3 });
+    const t = createSwapTiers({ maxTiers: 3 });
     t.write('+low:-1 +mid:50');
     const before = t.read();
     const cases: [string, string][] = [
@@ -74,14 +74,14 @@ describe('SwapTiers: the global tiers file', () => {
   });
 
   it('refuses a first write that does not cover -1', () => {
-    const t = new SwapTiers();
+    const t = createSwapTiers();
     expect(t.write('+ssd:100')?.errno).toBe('EINVAL');
     expect(t.size).toBe(0);
   });
 
   it('EBUSY when an add would move an active device, or a removed tier holds one', () => {
     const active: ActiveDeviceView[] = [];
-    const t = new SwapTiers({ activeDevices: () => active });
+    const t = createSwapTiers({ activeDevices: () => active });
     t.write('+hdd:-1 +ssd:100');
     active.push({ name: '/dev/ssd0', priority: 150, tierIdx: 1 });
     expect(t.write('+nvme:120')?.errno).toBe('EBUSY'); // would take the device from ssd
@@ -93,7 +93,7 @@ describe('SwapTiers: the global tiers file', () => {
 
   it('tells the owner which indexes were removed, after commit only', () => {
     const removed: number[] = [];
-    const t = new SwapTiers({ onRemoved: (i) => removed.push(i) });
+    const t = createSwapTiers({ onRemoved: (i) => removed.push(i) });
     t.write('+a:-1 +b:5');
     t.write('-b bogus');
     expect(removed).toEqual([]);
