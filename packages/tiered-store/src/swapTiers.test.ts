@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ActiveDeviceView, SwapTiers } from './swapTiers.js';
 import { createSwapTiers } from './swapTiers.js';
+import { TieredStoreError } from './tieredStoreError.js';
 import { TIER_DEFAULT_IDX } from './types.js';
 
 function rows(t: SwapTiers): string[] {
@@ -99,5 +101,94 @@ describe('SwapTiers: the global tiers file', () => {
     expect(removed).toEqual([]);
     t.write('-b');
     expect(removed).toEqual([1]);
+  });
+
+  it('a throwing onRemoved still hears of every removed index, and the write stands', () => {
+    const heard: number[] = [];
+    const t = createSwapTiers({
+      onRemoved: (i) => {
+        heard.push(i);
+        if (i === 1) throw new Error('owner bug');
+      },
+    });
+    t.write('+a:-1 +b:5 +c:9');
+    let err: unknown;
+    try {
+      t.write('-b -c');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TieredStoreError);
+    expect((err as TieredStoreError).code).toBe('CALLBACK_FAILED');
+    expect(heard).toEqual([1, 2]);
+    expect(rows(t)).toEqual(['a:0:-1..32767']);
+  });
+
+  it('refuses a write longer than a page (E2BIG) and values that are not what it takes', () => {
+    const t = createSwapTiers();
+    expect(t.write(`+a:-1${' '.repeat(4096)}`)?.errno).toBe('E2BIG');
+    expect(t.write(`+a:-1${' '.repeat(4090)}`)).toBeUndefined(); // a page is enough
+    for (const bad of [undefined, null, 5, {}, ['+b:5']]) {
+      expect(() => t.write(bad as never)).toThrow(TieredStoreError);
+      expect(() => t.lookup(bad as never)).toThrow(TieredStoreError);
+    }
+    for (const bad of [-1, 32, 0.5, Number.NaN, '1']) {
+      expect(() => t.nameOf(bad as never)).toThrow(/idx/);
+    }
+    for (const bad of [-2, 32768, 0.5, Number.NaN, '1']) {
+      expect(() => t.tierOfPriority(bad as never)).toThrow(/priority/);
+    }
+    for (const bad of [0, 32, 1.5, '4', null]) {
+      expect(() => createSwapTiers({ maxTiers: bad as never })).toThrow(/maxTiers/);
+    }
+    expect(() => createSwapTiers({ onRemoved: 5 as never })).toThrow(/onRemoved/);
+    expect(rows(t)).toEqual(['a:0:-1..32767']);
+  });
+
+  it('any text: applied, or refused with a kernel errno and nothing changed (property)', () => {
+    const token = fc.oneof(
+      fc.constantFrom('+a:-1', '+b:5', '+c:100', '-a', '-b', '-c', '+d:32767', '+e:-2', '+', '-'),
+      fc.string({ maxLength: 12 }),
+      fc
+        .tuple(
+          fc.constantFrom('+', '-', ''),
+          fc.stringMatching(/^[a-z_]{0,3}$/),
+          fc.integer({ min: -40000, max: 40000 }),
+        )
+        .map(([s, n, p]) => `${s}${n}:${p}`),
+    );
+    const text = fc
+      .array(fc.tuple(token, fc.constantFrom(' ', ',', '\n', '\t', ', ')), { maxLength: 6 })
+      .map((parts) => parts.map(([t, sep]) => t + sep).join(''));
+    const errnos = new Set(['EINVAL', 'EEXIST', 'ENOSPC', 'EBUSY']);
+    let applied = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 8 }), (writes) => {
+        const t = createSwapTiers({ maxTiers: 3 });
+        for (const w of writes) {
+          const before = t.read();
+          const r = t.write(w);
+          if (r === undefined) {
+            applied++;
+            const list = t.list();
+            // Whatever was applied leaves tiers that cover -1..32767 without gaps.
+            if (list.length > 0) {
+              expect(list.at(-1)!.start).toBe(-1);
+              expect(list[0]!.end).toBe(32767);
+              for (let i = 1; i < list.length; i++)
+                expect(list[i]!.end).toBe(list[i - 1]!.start - 1);
+            }
+          } else {
+            refused++;
+            expect(errnos.has(r.errno), `${JSON.stringify(w)} → ${r.errno}`).toBe(true);
+            expect(t.read()).toBe(before);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(applied).toBeGreaterThan(50);
+    expect(refused).toBeGreaterThan(50);
   });
 });

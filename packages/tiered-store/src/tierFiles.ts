@@ -35,7 +35,11 @@ function refuse(errno: 'EINVAL', reason: string): FileRefusal {
   return r as FileRefusal;
 }
 
-const FILES = ['memory.swap.tiers', 'memory.swap.tiers.effective', 'memory.swap.tiers.max'];
+const FILES: readonly string[] = [
+  'memory.swap.tiers',
+  'memory.swap.tiers.effective',
+  'memory.swap.tiers.max',
+];
 
 export function registerTierFiles(files: InterfaceFiles, space: SwapSpace): void {
   const where = 'registerTierFiles';
