@@ -4,6 +4,7 @@
  * and refuses before anything changes. Each check is a type test plus a range test,
  * cheap enough for the page hot paths (a SwapSlot is checked with one `>>>`).
  */
+import type { BlockDevice } from './blockDevice.js';
 import { TieredStoreError } from './tieredStoreError.js';
 
 /** A value as a message shows it: strings quoted, objects by their type, never throwing. */
@@ -86,5 +87,35 @@ export function checkOptions(
     (typeof options !== 'object' || options === null || Array.isArray(options))
   ) {
     throw invalid(where, `options must be an object, got ${show(options)}`);
+  }
+}
+
+/** Throws INVALID_ARGUMENT unless `device` looks like a BlockDevice with pages of `pageSize` bytes and 1..maxSlots slots. */
+export function checkDevice(
+  device: unknown,
+  pageSize: number,
+  maxSlots: number,
+  where: string,
+): asserts device is BlockDevice {
+  const d = device as BlockDevice;
+  if (
+    typeof device !== 'object' ||
+    device === null ||
+    typeof d.write !== 'function' ||
+    typeof d.read !== 'function' ||
+    typeof d.writeBatch !== 'function' ||
+    typeof d.discard !== 'function' ||
+    typeof d.name !== 'string'
+  ) {
+    throw invalid(where, `device must be a BlockDevice, got ${show(device)}`);
+  }
+  if (!Number.isInteger(d.slots) || d.slots < 1 || d.slots > maxSlots) {
+    throw invalid(where, `${d.name} has ${show(d.slots)} slots; must be 1..${maxSlots}`);
+  }
+  if (d.pageSize !== pageSize) {
+    throw invalid(
+      where,
+      `${d.name} has pages of ${show(d.pageSize)} bytes; this swap space's are ${pageSize}`,
+    );
   }
 }

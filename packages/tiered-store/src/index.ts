@@ -17,13 +17,7 @@ export type {
   SwapoffRefusalCode,
   SwapoffResult,
 } from './swapoff.js';
-export type {
-  SwapDeviceInfo,
-  SwaponOptions,
-  SwapSpace,
-  SwapSpaceOptions,
-  SwapSpaceStats,
-} from './swapSpace.js';
+export type { SwapSpace } from './swapSpace.js';
 export { createSwapSpace } from './swapSpace.js';
 export type { ActiveDeviceView, SwapTiers, SwapTiersOptions, TierInfo } from './swapTiers.js';
 export { createSwapTiers } from './swapTiers.js';
@@ -34,7 +28,16 @@ export {
   toTieredStoreError,
 } from './tieredStoreError.js';
 export { registerTierFiles } from './tierFiles.js';
-export type { DiscardFlag, LatencyModel, StoreRefusalCode, SwapSlot } from './types.js';
+export type {
+  DiscardFlag,
+  LatencyModel,
+  StoreRefusalCode,
+  SwapDeviceInfo,
+  SwaponOptions,
+  SwapSlot,
+  SwapSpaceOptions,
+  SwapSpaceStats,
+} from './types.js';
 export {
   DEFAULT_MAX_TIERS,
   DEFAULT_PRIORITY,

@@ -1,49 +1,28 @@
 /**
- * SwapSpace: the active swap devices (the kernel's swap_info[] and swap_avail_head),
- * swapon/swapoff, the swap tiers, and page placement for a memcg.
+ * SwapSpace: the swap table a caller works with: swapon/swapoff, the swap tiers, and
+ * storing, loading and freeing pages for a memcg, like the kernel's swapfile.c with
+ * YoungJun Park's swap tiers.
  *
- * Placement (folio_alloc_swap → swap_alloc_slow with the swap-tiers mask):
- * 1. Charge one page to memory.swap.max up the memcg tree; refuse (SWAP_MAX) if any
- *    ancestor is at its limit. Only physical backing is charged (vswap semantics).
- * 2. Walk the active devices by priority, highest first, skipping devices whose tier
- *    is not in the memcg's effective tier mask (computed once per request).
- * 3. Among devices of equal priority, start after the one used last (plist_requeue
- *    round-robin), so they take turns.
- * 4. A full device is skipped (counted as a fallthrough) and the next allowed device
- *    or tier is tried; when none is left the store is refused (FULL, or NO_DEVICE
- *    when the mask allows no active device).
- * 5. A write I/O error marks that slot bad in the device's allocator (never handed
- *    out again), is counted, and the page is retried on the next device: a page is
- *    acknowledged (a slot returned) only once a device has taken it, and until then
- *    it stays the caller's. Any other failure of the device (closed underneath, a
- *    foreign error) gives the slot and the charge back before it is rethrown, so a
- *    refused or failed store leaves no trace.
- * The slot records the owning memcg id (the kernel's swap_cgroup / memcg_table) and
- * holds a reference on it, so a removed memcg's id stays valid until its last page
- * is freed and uncharges reach its online ancestor.
+ * This file is the public face: every method checks its arguments first (a SwapSlot
+ * is an unsigned 32-bit integer naming a slot in use, a page a Uint8Array of
+ * 1..pageSize bytes, a group a memcg id in use) and throws INVALID_ARGUMENT or
+ * BAD_STATE before anything changes, then hands over to the parts along the seams:
+ * ./placement.ts (charging, choosing a device, writing, write faults, the latency
+ * model), ./swapTable.ts (swap_info[] and the avail list, round-robin among equal
+ * priorities), ./swapoff.ts (moving every page off a device) and ./swapTiers.ts.
  *
- * Every public method checks its arguments first (a SwapSlot is an unsigned 32-bit
- * integer, a page a Uint8Array of 1..pageSize bytes, a group a known memcg id) and
- * throws INVALID_ARGUMENT or BAD_STATE before anything changes. swapoff is in
- * ./swapoff.ts; this file holds the table, placement and the page calls.
- *
- * The latency model charges a fixed modelled time per read/write on the devices of a
- * tier to the Clock (clock.advance): it models slower media without spinning.
+ * swapon assigns a device to the tier its priority falls in (fixed while active).
+ * While swapoff's onMove callback runs, calls that would change the table (store,
+ * free, swapon, swapoff) are refused with BAD_STATE; reads are allowed.
  */
 import type { Clock } from '@tierswap/base';
 import { createSystemClock } from '@tierswap/base';
 import type { GroupId } from '@tierswap/memcg';
-import {
-  ALL_TIERS_MASK,
-  GroupState,
-  MAX_GROUP_ID,
-  MemcgTree,
-  NO_GROUP,
-  ROOT_GROUP,
-} from '@tierswap/memcg';
+import { GroupState, MAX_GROUP_ID, MemcgTree, NO_GROUP, ROOT_GROUP } from '@tierswap/memcg';
 import type { SlotAllocator } from '@tierswap/slot-allocator';
-import { createSlotAllocator, NO_SLOT } from '@tierswap/slot-allocator';
+import { createSlotAllocator } from '@tierswap/slot-allocator';
 import {
+  checkDevice,
   checkOptions,
   checkOut,
   checkPage,
@@ -53,88 +32,30 @@ import {
   show,
 } from './args.js';
 import type { BlockDevice } from './blockDevice.js';
+import { Placement } from './placement.js';
 import type { SwapoffResult } from './swapoff.js';
 import { runSwapoff } from './swapoff.js';
+import type { Active } from './swapTable.js';
 import type { SwapTiers } from './swapTiers.js';
 import { createSwapTiers } from './swapTiers.js';
 import { TieredStoreError } from './tieredStoreError.js';
-import type { DiscardFlag, LatencyModel, StoreRefusal, SwapSlot } from './types.js';
+import type {
+  LatencyModel,
+  StoreRefusal,
+  SwapDeviceInfo,
+  SwaponOptions,
+  SwapSlot,
+  SwapSpaceOptions,
+  SwapSpaceStats,
+} from './types.js';
 import {
   DEFAULT_PRIORITY,
   MAX_DEVICE_SLOTS,
   MAX_SWAP_DEVICES,
   PRIO_MAX,
-  StoreRefusal as Refused,
   SWAP_OFFSET_BITS,
   TIER_DEFAULT_IDX,
 } from './types.js';
-
-export interface SwapSpaceOptions {
-  /** The memcg tree: charges memory.swap.*, supplies tier masks. Without it, everything is root's. */
-  memcg?: MemcgTree;
-  /** CONFIG_NR_SWAP_TIERS: 1..31 (default 4). */
-  maxTiers?: number;
-  /** Where the latency model's modelled time goes (default: createSystemClock()). */
-  clock?: Clock;
-  /** The page size every device switched on must have (default 4096). */
-  pageSize?: number;
-}
-
-export interface SwaponOptions {
-  /** -1..32767; default -1 (DEF_SWAP_PRIO). */
-  priority?: number;
-  /** SWAP_FLAG_DISCARD_ONCE / _PAGES. */
-  discard?: DiscardFlag;
-  /** Slot-allocator cluster size (default 512). */
-  clusterSize?: number;
-}
-
-export interface SwapDeviceInfo {
-  type: number;
-  name: string;
-  kind: string;
-  priority: number;
-  tier: string;
-  slots: number;
-  used: number;
-  bad: number;
-}
-
-export interface SwapSpaceStats {
-  stores: number;
-  loads: number;
-  frees: number;
-  refusals: { swapMax: number; noDevice: number; full: number; ioError: number };
-  /** A full device was skipped for the next one. */
-  fallthroughs: number;
-  /** Device write failures (each slot marked bad, page retried elsewhere). */
-  writeErrors: number;
-  /** Device read failures (I/O or checksum) seen by load() and swapoff. */
-  readErrors: number;
-  checksumErrors: number;
-  /** Pages moved by swapoff. */
-  moved: number;
-}
-
-/** One active device (module-internal; swapoff.ts works on it). */
-export interface Active {
-  readonly type: number;
-  readonly device: BlockDevice;
-  readonly allocator: SlotAllocator;
-  readonly priority: number;
-  readonly tierIdx: number;
-  /** Owning memcg id per slot (0 = none). */
-  readonly owner: Uint16Array;
-  /** false while swapoff drains it: no new pages. */
-  avail: boolean;
-}
-
-interface Bucket {
-  priority: number;
-  types: number[];
-  /** Index into types of the device to try first (round-robin). */
-  next: number;
-}
 
 const OFFSET_MASK = MAX_DEVICE_SLOTS - 1;
 const DISCARD_FLAGS: readonly unknown[] = ['none', 'once', 'pages'];
@@ -150,21 +71,7 @@ export class SwapSpace {
   readonly #memcg: MemcgTree | undefined;
   readonly #clock: Clock;
   readonly #pageSize: number;
-  readonly #devices: (Active | undefined)[] = [];
-  #buckets: Bucket[] = [];
-  /** readMicros, writeMicros per tier index (0 = no model). */
-  readonly #latency = new Float64Array(64);
-  readonly #counters: SwapSpaceStats = {
-    stores: 0,
-    loads: 0,
-    frees: 0,
-    refusals: { swapMax: 0, noDevice: 0, full: 0, ioError: 0 },
-    fallthroughs: 0,
-    writeErrors: 0,
-    readErrors: 0,
-    checksumErrors: 0,
-    moved: 0,
-  };
+  readonly #pl: Placement;
   /** The callback running now ('' when none): calls that change the table wait for it to return. */
   #inCallback = '';
 
@@ -190,14 +97,15 @@ export class SwapSpace {
     }
     this.#memcg = memcg;
     this.#clock = clock ?? createSystemClock();
+    this.#pl = new Placement(memcg, this.#clock);
     this.#pageSize = pageSize;
     this.#tiers = createSwapTiers({
       ...(maxTiers === undefined ? {} : { maxTiers }),
-      activeDevices: () => this.#activeViews(),
+      activeDevices: () => this.#pl.table.views(),
       onRemoved: (idx) => {
         this.#memcg?.setTierBitEverywhere(idx);
-        this.#latency[idx * 2] = 0;
-        this.#latency[idx * 2 + 1] = 0;
+        this.#pl.latency[idx * 2] = 0;
+        this.#pl.latency[idx * 2 + 1] = 0;
       },
     });
   }
@@ -227,7 +135,7 @@ export class SwapSpace {
   swapon(device: BlockDevice, options: SwaponOptions = {}): number {
     const where = 'swapSpace.swapon';
     this.#notInCallback(where);
-    this.#checkDevice(device, where);
+    checkDevice(device, this.#pageSize, MAX_DEVICE_SLOTS, where);
     checkOptions(options, where);
     const { priority = DEFAULT_PRIORITY, discard = 'none', clusterSize } = options;
     if (!(Number.isInteger(priority) && priority >= -1 && priority <= PRIO_MAX)) {
@@ -236,12 +144,11 @@ export class SwapSpace {
     if (!DISCARD_FLAGS.includes(discard)) {
       throw invalid(where, `discard ${show(discard)} must be 'none', 'once' or 'pages'`);
     }
-    if (this.#devices.some((d) => d?.device === device)) {
+    if (this.#pl.table.holds(device)) {
       throw new TieredStoreError('BAD_STATE', where, `${device.name} is already active`);
     }
-    let type = this.#devices.indexOf(undefined);
-    if (type < 0) type = this.#devices.length;
-    if (type >= MAX_SWAP_DEVICES) {
+    const type = this.#pl.table.freeType();
+    if (type < 0) {
       throw new TieredStoreError(
         'BAD_STATE',
         where,
@@ -264,7 +171,7 @@ export class SwapSpace {
       if (e instanceof TieredStoreError) throw e;
       throw new TieredStoreError('INVALID_ARGUMENT', where, (e as Error).message, { cause: e });
     }
-    this.#devices[type] = {
+    this.#pl.table.add({
       type,
       device,
       allocator,
@@ -272,8 +179,7 @@ export class SwapSpace {
       tierIdx: this.#tiers.tierOfPriority(priority),
       owner: new Uint16Array(device.slots),
       avail: true,
-    };
-    this.#rebuildBuckets();
+    });
     return type;
   }
 
@@ -294,23 +200,25 @@ export class SwapSpace {
     if (onMove !== undefined && typeof onMove !== 'function') {
       throw invalid(where, `onMove must be a function, got ${show(onMove)}`);
     }
-    const dev = this.#activeDevice(type, where);
-    dev.avail = false;
-    this.#rebuildBuckets();
+    const dev = this.#pl.table.get(type);
+    if (dev === undefined) {
+      throw new TieredStoreError('BAD_STATE', where, `no active swap device of type ${type}`);
+    }
+    this.#pl.table.setAvail(dev, false);
     let done = false;
     try {
       const result = runSwapoff(
         {
           pageSize: this.#pageSize,
-          readPage: (offset, out) => this.#readPage(dev, offset, out),
-          place: (group, page) => this.#place(group, page, 0),
+          readPage: (offset, out) => this.#pl.readPage(dev, offset, out),
+          place: (group, page) => this.#pl.place(group, page, 0),
           release: (slot) => {
-            const d = this.#devices[slot >>> SWAP_OFFSET_BITS]!;
-            this.#release(d, slot & OFFSET_MASK);
+            const d = this.#pl.table.get(slot >>> SWAP_OFFSET_BITS)!;
+            this.#pl.release(d, slot & OFFSET_MASK);
           },
-          writeErrors: () => this.#counters.writeErrors,
+          writeErrors: () => this.#pl.counters.writeErrors,
           moved: () => {
-            this.#counters.moved++;
+            this.#pl.counters.moved++;
           },
           callback: (name, fn) => {
             this.#inCallback = name;
@@ -327,9 +235,8 @@ export class SwapSpace {
       done = result.ok;
       return result;
     } finally {
-      if (done) this.#devices[type] = undefined;
-      else dev.avail = true;
-      this.#rebuildBuckets();
+      if (done) this.#pl.table.remove(type);
+      else this.#pl.table.setAvail(dev, true);
     }
   }
 
@@ -342,15 +249,14 @@ export class SwapSpace {
   processDiscards(): number {
     this.#notInCallback('swapSpace.processDiscards');
     let n = 0;
-    for (const d of this.#devices) if (d !== undefined) n += d.allocator.processDiscards();
+    for (const d of this.#pl.table.active()) n += d.allocator.processDiscards();
     return n;
   }
 
   /** The swap table (what /proc/swaps shows). */
   swaps(): SwapDeviceInfo[] {
     const out: SwapDeviceInfo[] = [];
-    for (const d of this.#devices) {
-      if (d === undefined) continue;
+    for (const d of this.#pl.table.active()) {
       const st = d.allocator.stats();
       out.push({
         type: d.type,
@@ -379,25 +285,7 @@ export class SwapSpace {
     this.#notInCallback(where);
     const g = this.#group(group, where);
     checkPage(data, this.#pageSize, where);
-    const tree = this.#memcg;
-    if (tree !== undefined && tree.tryCharge(g, 'swap', 1) !== NO_GROUP) {
-      this.#counters.refusals.swapMax++;
-      return Refused.SWAP_MAX;
-    }
-    let r: SwapSlot | StoreRefusal;
-    try {
-      r = this.#place(g, data, 0);
-    } catch (e) {
-      tree?.uncharge(g, 'swap', 1);
-      throw e;
-    }
-    if (typeof r !== 'number') {
-      tree?.uncharge(g, 'swap', 1);
-      this.#countRefusal(r);
-      return r;
-    }
-    this.#counters.stores++;
-    return r;
+    return this.#pl.store(g, data);
   }
 
   /**
@@ -416,46 +304,7 @@ export class SwapSpace {
     const g = this.#group(group, where);
     if (!Array.isArray(pages)) throw invalid(where, `pages must be an array, got ${show(pages)}`);
     for (let i = 0; i < pages.length; i++) checkPage(pages[i], this.#pageSize, `${where}[${i}]`);
-    const n = pages.length;
-    const tree = this.#memcg;
-    const mask = tree === undefined ? ALL_TIERS_MASK : tree.effectiveTierMask(g);
-    const out: (SwapSlot | StoreRefusal)[] = new Array(n);
-    /** 1 = charged, 2 = charged and owned (written). */
-    const state = new Uint8Array(n);
-    try {
-      // Phase 1: charge and pick a slot for every page, grouped by device.
-      const byType = new Map<number, number[]>();
-      for (let i = 0; i < n; i++) {
-        if (tree !== undefined && tree.tryCharge(g, 'swap', 1) !== NO_GROUP) {
-          out[i] = Refused.SWAP_MAX;
-          continue;
-        }
-        state[i] = 1;
-        const r = this.#allocate(mask, 0);
-        out[i] = r;
-        if (typeof r !== 'number') continue;
-        const t = r >>> SWAP_OFFSET_BITS;
-        const list = byType.get(t);
-        if (list === undefined) byType.set(t, [i]);
-        else list.push(i);
-      }
-      // Phase 2: one batched write per device; if it fails, page by page.
-      for (const [t, idx] of byType) this.#writeBatch(this.#devices[t]!, g, pages, idx, out, state);
-    } catch (e) {
-      this.#rollBackBatch(g, out, state);
-      throw e;
-    }
-    let stored = 0;
-    for (let i = 0; i < n; i++) {
-      const r = out[i]!;
-      if (typeof r === 'number') stored++;
-      else {
-        if (state[i] === 1) tree?.uncharge(g, 'swap', 1);
-        this.#countRefusal(r);
-      }
-    }
-    this.#counters.stores += stored;
-    return out;
+    return this.#pl.storeBatch(g, pages);
   }
 
   /** Reads a page into `out` (at least pageSize bytes); returns its length. Throws CHECKSUM_MISMATCH / IO_ERROR (counted). */
@@ -463,8 +312,8 @@ export class SwapSpace {
     const where = 'swapSpace.load';
     const dev = this.#inUse(slot, where);
     checkOut(out, this.#pageSize, where);
-    const len = this.#readPage(dev, slot & OFFSET_MASK, out);
-    this.#counters.loads++;
+    const len = this.#pl.readPage(dev, slot & OFFSET_MASK, out);
+    this.#pl.counters.loads++;
     return len;
   }
 
@@ -477,8 +326,8 @@ export class SwapSpace {
     const group = dev.owner[offset]! as GroupId;
     // Uncharge while the slot still holds its id reference: release() may free the id.
     if (this.#memcg !== undefined && group !== NO_GROUP) this.#memcg.uncharge(group, 'swap', 1);
-    this.#release(dev, offset);
-    this.#counters.frees++;
+    this.#pl.release(dev, offset);
+    this.#pl.counters.frees++;
   }
 
   /** The memcg a stored page is charged to (resolved to an online group). */
@@ -519,185 +368,17 @@ export class SwapSpace {
         }
       }
     }
-    this.#latency[idx * 2] = r;
-    this.#latency[idx * 2 + 1] = w;
+    this.#pl.latency[idx * 2] = r;
+    this.#pl.latency[idx * 2 + 1] = w;
   }
 
   stats(): SwapSpaceStats {
-    return { ...this.#counters, refusals: { ...this.#counters.refusals } };
+    return { ...this.#pl.counters, refusals: { ...this.#pl.counters.refusals } };
   }
 
   // ==========================================================================
   // Internals
   // ==========================================================================
-
-  /**
-   * Picks the next slot for a page: walks the avail list by priority, round-robin
-   * within a priority, skipping devices outside `mask` or in `failed` (a bitmask of
-   * device types whose write failed during this request). Returns the SwapSlot, or
-   * a StoreRefusal: NO_DEVICE (nothing allowed), IO_ERROR (only failed devices had
-   * room, or might have), FULL.
-   */
-  #allocate(mask: number, failed: number): SwapSlot | StoreRefusal {
-    let allowed = false;
-    let skippedFailed = false;
-    for (const b of this.#buckets) {
-      const n = b.types.length;
-      for (let k = 0; k < n; k++) {
-        const t = b.types[(b.next + k) % n]!;
-        const dev = this.#devices[t]!;
-        if (((mask >>> dev.tierIdx) & 1) === 0) continue;
-        allowed = true;
-        if ((failed >>> t) & 1) {
-          skippedFailed = true;
-          continue;
-        }
-        const offset = dev.allocator.alloc(0);
-        if (offset === NO_SLOT) {
-          this.#counters.fallthroughs++;
-          continue;
-        }
-        b.next = (b.next + k + 1) % n;
-        return (((t << SWAP_OFFSET_BITS) | offset) >>> 0) as SwapSlot;
-      }
-    }
-    if (!allowed) return Refused.NO_DEVICE;
-    return skippedFailed ? Refused.IO_ERROR : Refused.FULL;
-  }
-
-  /** Allocates a slot on an allowed device and writes the page; no charging. */
-  #place(group: GroupId, data: Uint8Array, failedAlready: number): SwapSlot | StoreRefusal {
-    const mask = this.#memcg === undefined ? ALL_TIERS_MASK : this.#memcg.effectiveTierMask(group);
-    let failed = failedAlready;
-    for (;;) {
-      const r = this.#allocate(mask, failed);
-      if (typeof r !== 'number') return r;
-      const dev = this.#devices[r >>> SWAP_OFFSET_BITS]!;
-      const offset = r & OFFSET_MASK;
-      try {
-        dev.device.write(offset, data);
-      } catch (e) {
-        failed |= this.#writeFailed(dev, offset, e);
-        continue;
-      }
-      this.#delay(dev.tierIdx * 2 + 1);
-      this.#own(dev, offset, group);
-      return r;
-    }
-  }
-
-  /** Phase 2 of storeBatch for one device: the batched write, or page by page when it fails. */
-  #writeBatch(
-    dev: Active,
-    group: GroupId,
-    pages: readonly Uint8Array[],
-    idx: number[],
-    out: (SwapSlot | StoreRefusal)[],
-    state: Uint8Array,
-  ): void {
-    const offsets = idx.map((i) => (out[i] as number) & OFFSET_MASK);
-    try {
-      dev.device.writeBatch(
-        offsets,
-        idx.map((i) => pages[i]!),
-      );
-    } catch (e) {
-      if (!isWriteFault(e)) throw e;
-      // None of the batch counts as written: each page again on its own.
-      for (let k = 0; k < idx.length; k++) {
-        const i = idx[k]!;
-        try {
-          dev.device.write(offsets[k]!, pages[i]!);
-        } catch (e2) {
-          // The slot is marked bad (no longer ours to give back); place the page elsewhere.
-          out[i] = Refused.IO_ERROR;
-          const r = this.#place(group, pages[i]!, this.#writeFailed(dev, offsets[k]!, e2));
-          out[i] = r;
-          if (typeof r === 'number') state[i] = 2;
-          continue;
-        }
-        this.#delay(dev.tierIdx * 2 + 1);
-        this.#own(dev, offsets[k]!, group);
-        state[i] = 2;
-      }
-      return;
-    }
-    for (let k = 0; k < idx.length; k++) {
-      this.#delay(dev.tierIdx * 2 + 1);
-      this.#own(dev, offsets[k]!, group);
-      state[idx[k]!] = 2;
-    }
-  }
-
-  /** Gives back every slot and charge a failed storeBatch took. */
-  #rollBackBatch(group: GroupId, out: (SwapSlot | StoreRefusal)[], state: Uint8Array): void {
-    for (let i = 0; i < state.length; i++) {
-      if (state[i] === 0) continue;
-      const r = out[i];
-      if (typeof r === 'number') {
-        const dev = this.#devices[r >>> SWAP_OFFSET_BITS]!;
-        if (state[i] === 2) this.#release(dev, r & OFFSET_MASK);
-        else dev.allocator.put(r & OFFSET_MASK);
-      }
-      this.#memcg?.uncharge(group, 'swap', 1);
-    }
-  }
-
-  /** Records the owner of a freshly written slot and takes its memcg id reference. */
-  #own(dev: Active, offset: number, group: GroupId): void {
-    dev.owner[offset] = group;
-    this.#memcg?.idGet(group);
-  }
-
-  /**
-   * A write failed. An I/O fault (IO_ERROR, BUSY) marks the slot bad (never handed
-   * out again), is counted, and returns the device's bit for the `failed` mask; any
-   * other error gives the slot back and is rethrown.
-   */
-  #writeFailed(dev: Active, offset: number, e: unknown): number {
-    if (!isWriteFault(e)) {
-      dev.allocator.put(offset);
-      throw e;
-    }
-    dev.allocator.markBad(offset);
-    this.#counters.writeErrors++;
-    return 1 << dev.type;
-  }
-
-  #countRefusal(r: StoreRefusal): void {
-    const c = this.#counters.refusals;
-    if (r === Refused.SWAP_MAX) c.swapMax++;
-    else if (r === Refused.NO_DEVICE) c.noDevice++;
-    else if (r === Refused.FULL) c.full++;
-    else c.ioError++;
-  }
-
-  #readPage(dev: Active, offset: number, out: Uint8Array): number {
-    try {
-      const len = dev.device.read(offset, out);
-      this.#delay(dev.tierIdx * 2);
-      return len;
-    } catch (e) {
-      if (e instanceof TieredStoreError) {
-        this.#counters.readErrors++;
-        if (e.code === 'CHECKSUM_MISMATCH') this.#counters.checksumErrors++;
-      }
-      throw e;
-    }
-  }
-
-  /** Drops the slot's reference and its memcg id reference (no uncharge). */
-  #release(dev: Active, offset: number): void {
-    const owner = dev.owner[offset]! as GroupId;
-    dev.owner[offset] = 0;
-    dev.allocator.put(offset);
-    if (this.#memcg !== undefined && owner !== NO_GROUP) this.#memcg.idPut(owner);
-  }
-
-  #delay(index: number): void {
-    const micros = this.#latency[index]!;
-    if (micros > 0) this.#clock.advance(micros / 1000);
-  }
 
   /** A group argument: NO_GROUP means root; otherwise a known (online or offline) memcg id. */
   #group(group: unknown, where: string): GroupId {
@@ -715,7 +396,7 @@ export class SwapSpace {
   /** The active device holding a slot that is in use, or a typed error. */
   #inUse(slot: unknown, where: string): Active {
     checkSwapSlot(slot, where);
-    const dev = this.#devices[slot >>> SWAP_OFFSET_BITS];
+    const dev = this.#pl.table.get(slot >>> SWAP_OFFSET_BITS);
     const offset = slot & OFFSET_MASK;
     if (dev === undefined || offset >= dev.device.slots || dev.allocator.count(offset) === 0) {
       // A freed slot still holds its old bytes on the device; reading them would be a use-after-free.
@@ -728,37 +409,6 @@ export class SwapSpace {
       );
     }
     return dev;
-  }
-
-  #activeDevice(type: number, where: string): Active {
-    const d = this.#devices[type];
-    if (d === undefined)
-      throw new TieredStoreError('BAD_STATE', where, `no active swap device of type ${type}`);
-    return d;
-  }
-
-  #checkDevice(device: unknown, where: string): asserts device is BlockDevice {
-    const d = device as BlockDevice;
-    if (
-      typeof device !== 'object' ||
-      device === null ||
-      typeof d.write !== 'function' ||
-      typeof d.read !== 'function' ||
-      typeof d.writeBatch !== 'function' ||
-      typeof d.discard !== 'function' ||
-      typeof d.name !== 'string'
-    ) {
-      throw invalid(where, `device must be a BlockDevice, got ${show(device)}`);
-    }
-    if (!Number.isInteger(d.slots) || d.slots < 1 || d.slots > MAX_DEVICE_SLOTS) {
-      throw invalid(where, `${d.name} has ${show(d.slots)} slots; must be 1..${MAX_DEVICE_SLOTS}`);
-    }
-    if (d.pageSize !== this.#pageSize) {
-      throw invalid(
-        where,
-        `${d.name} has pages of ${show(d.pageSize)} bytes; this swap space's are ${this.#pageSize}`,
-      );
-    }
   }
 
   #notInCallback(where: string): void {
@@ -774,37 +424,4 @@ export class SwapSpace {
   #tierName(idx: number): string {
     return idx === TIER_DEFAULT_IDX ? '' : (this.#tiers.nameOf(idx) ?? '');
   }
-
-  *#activeViews(): IterableIterator<{ priority: number; tierIdx: number; name: string }> {
-    for (const d of this.#devices) {
-      if (d !== undefined) yield { priority: d.priority, tierIdx: d.tierIdx, name: d.device.name };
-    }
-  }
-
-  /**
-   * The avail list: devices grouped by priority, highest first, with each group's
-   * round-robin position kept across rebuilds. Equal priorities normally share a
-   * tier, except that a device switched on before the tiers were defined stays in
-   * the default tier, so the tier is checked per device, not per group.
-   */
-  #rebuildBuckets(): void {
-    const old = new Map(this.#buckets.map((b) => [b.priority, b]));
-    const groups = new Map<number, Bucket>();
-    for (const d of this.#devices) {
-      if (d === undefined || !d.avail) continue;
-      let b = groups.get(d.priority);
-      if (b === undefined) {
-        b = { priority: d.priority, types: [], next: 0 };
-        groups.set(d.priority, b);
-      }
-      b.types.push(d.type);
-    }
-    for (const [p, b] of groups) b.next = (old.get(p)?.next ?? 0) % b.types.length;
-    this.#buckets = [...groups.values()].sort((a, b) => b.priority - a.priority);
-  }
-}
-
-/** A device write failure the swap layer handles by marking the slot bad and moving on. */
-function isWriteFault(e: unknown): boolean {
-  return e instanceof TieredStoreError && (e.code === 'IO_ERROR' || e.code === 'BUSY');
 }

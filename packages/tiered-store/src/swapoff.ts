@@ -14,7 +14,7 @@
 import type { Errno, Refusal } from '@tierswap/base';
 import type { GroupId } from '@tierswap/memcg';
 import { NO_GROUP, ROOT_GROUP } from '@tierswap/memcg';
-import type { Active } from './swapSpace.js';
+import type { Active } from './swapTable.js';
 import { TieredStoreError } from './tieredStoreError.js';
 import type { StoreRefusal, SwapSlot } from './types.js';
 import { SWAP_OFFSET_BITS } from './types.js';

@@ -8,8 +8,9 @@
  * millions of them in a Uint32Array. Branded so it cannot be confused with a
  * device-local slot number or a vswap entry id.
  */
-import type { Refusal } from '@tierswap/base';
+import type { Clock, Refusal } from '@tierswap/base';
 import { refuse } from '@tierswap/base';
+import type { MemcgTree } from '@tierswap/memcg';
 import { checkSwapSlot, isIndex } from './args.js';
 import { TieredStoreError } from './tieredStoreError.js';
 
@@ -81,4 +82,51 @@ export type DiscardFlag = 'none' | 'once' | 'pages';
 export interface LatencyModel {
   readMicros: number;
   writeMicros: number;
+}
+
+export interface SwapSpaceOptions {
+  /** The memcg tree: charges memory.swap.*, supplies tier masks. Without it, everything is root's. */
+  memcg?: MemcgTree;
+  /** CONFIG_NR_SWAP_TIERS: 1..31 (default 4). */
+  maxTiers?: number;
+  /** Where the latency model's modelled time goes (default: createSystemClock()). */
+  clock?: Clock;
+  /** The page size every device switched on must have (default 4096). */
+  pageSize?: number;
+}
+
+export interface SwaponOptions {
+  /** -1..32767; default -1 (DEF_SWAP_PRIO). */
+  priority?: number;
+  /** SWAP_FLAG_DISCARD_ONCE / _PAGES. */
+  discard?: DiscardFlag;
+  /** Slot-allocator cluster size (default 512). */
+  clusterSize?: number;
+}
+
+export interface SwapDeviceInfo {
+  type: number;
+  name: string;
+  kind: string;
+  priority: number;
+  tier: string;
+  slots: number;
+  used: number;
+  bad: number;
+}
+
+export interface SwapSpaceStats {
+  stores: number;
+  loads: number;
+  frees: number;
+  refusals: { swapMax: number; noDevice: number; full: number; ioError: number };
+  /** A full device was skipped for the next one. */
+  fallthroughs: number;
+  /** Device write failures (each slot marked bad, page retried elsewhere). */
+  writeErrors: number;
+  /** Device read failures (I/O or checksum) seen by load() and swapoff. */
+  readErrors: number;
+  checksumErrors: number;
+  /** Pages moved by swapoff. */
+  moved: number;
 }
