@@ -128,6 +128,14 @@ describe('SwapTiers: the global tiers file', () => {
     const t = createSwapTiers();
     expect(t.write(`+a:-1${' '.repeat(4096)}`)?.errno).toBe('E2BIG');
     expect(t.write(`+a:-1${' '.repeat(4090)}`)).toBeUndefined(); // a page is enough
+    expect(t.write(`-zz${' '.repeat(1000)}${'€'.repeat(1100)}`)?.errno).toBe('E2BIG'); // bytes, not characters
+    const throwing = createSwapTiers({
+      activeDevices: () => {
+        throw new Error('owner bug');
+      },
+    });
+    expect(() => throwing.write('+a:-1')).toThrow(/activeDevices/);
+    expect(throwing.size).toBe(0);
     for (const bad of [undefined, null, 5, {}, ['+b:5']]) {
       expect(() => t.write(bad as never)).toThrow(TieredStoreError);
       expect(() => t.lookup(bad as never)).toThrow(TieredStoreError);

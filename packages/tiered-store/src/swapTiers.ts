@@ -153,7 +153,8 @@ export class SwapTiers {
   write(text: string): Refusal | undefined {
     if (typeof text !== 'string')
       throw invalid('swapTiers.write', `text ${show(text)} is not a string`);
-    if (text.length > MAX_WRITE && Buffer.byteLength(text) > MAX_WRITE) {
+    // A UTF-16 unit is at most 3 bytes of UTF-8: only long texts need counting.
+    if (text.length * 3 > MAX_WRITE && Buffer.byteLength(text) > MAX_WRITE) {
       return refuse(
         'E2BIG',
         `a write is at most ${MAX_WRITE} bytes, got ${Buffer.byteLength(text)}`,
@@ -161,7 +162,14 @@ export class SwapTiers {
     }
     const work = this.#tiers.map((t) => ({ ...t }));
     const removed: number[] = [];
-    const active = [...this.#activeDevices()];
+    let active: ActiveDeviceView[];
+    try {
+      active = [...this.#activeDevices()];
+    } catch (e) {
+      throw new TieredStoreError('CALLBACK_FAILED', 'swapTiers.write', 'activeDevices() threw', {
+        cause: e,
+      });
+    }
     for (const tok of tokenize(text, ',')) {
       const sign = tok.charAt(0);
       if (sign === '+') {
