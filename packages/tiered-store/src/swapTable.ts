@@ -10,7 +10,6 @@
  * tiers were defined stays in the default tier, so the tier is checked per device.
  */
 import type { SlotAllocator } from '@tierswap/slot-allocator';
-import { NO_SLOT } from '@tierswap/slot-allocator';
 import type { BlockDevice } from './blockDevice.js';
 import type { ActiveDeviceView } from './swapTiers.js';
 import type { SwapSlot } from './types.js';
@@ -109,7 +108,8 @@ export class SwapTable {
           continue;
         }
         const offset = dev.allocator.alloc(0);
-        if (offset === NO_SLOT) {
+        // Full: NO_SLOT (-1) from the allocator, or a Refusal once it returns one.
+        if (typeof offset !== 'number' || offset < 0) {
           counters.fallthroughs++;
           continue;
         }

@@ -19,16 +19,19 @@
  */
 import type { Refusal } from '@tierswap/base';
 import { refuse as baseRefuse } from '@tierswap/base';
-import type { Refusal as FileRefusal, GroupId } from '@tierswap/memcg';
+import type { GroupId, InterfaceFile } from '@tierswap/memcg';
 import { ALL_TIERS_MASK, InterfaceFiles, tokenize } from '@tierswap/memcg';
 import { invalid, show } from './args.js';
 import { SwapSpace } from './swapSpace.js';
 import { TieredStoreError } from './tieredStoreError.js';
 
+/** What the registry's writers return when they refuse. */
+type FileRefusal = Exclude<ReturnType<NonNullable<InterfaceFile['write']>>, undefined>;
+
 /**
  * A base Refusal as the registry's writer type takes it. Until @tierswap/memcg's
- * InterfaceFile takes base's Refusal (same shape, its errno table is a subset), the
- * one cast between the two lives here.
+ * InterfaceFile takes base's Refusal (same shape; its errno table is a subset), the
+ * one cast between the two lives here; then this is base's refuse().
  */
 function refuse(errno: 'EINVAL', reason: string): FileRefusal {
   const r: Refusal = baseRefuse(errno, reason);
