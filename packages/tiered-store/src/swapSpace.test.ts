@@ -154,7 +154,7 @@ describe('SwapSpace placement', () => {
     const path = join(dir, 'corrupt-space.swap');
     const dev = FileDevice.create({ path, slots: 16 });
     space.swapon(dev);
-    const s = mustStore(space, tree.create('/a'), randomBytes(PAGE));
+    const s = mustStore(space, tree.create('/a'), new Uint8Array(PAGE).fill(9));
     const fd = openSync(path, 'r+');
     writeSync(fd, Uint8Array.of(1, 2, 3), 0, 3, swapOffset(s) * PAGE + 10);
     closeSync(fd);
@@ -438,7 +438,11 @@ describe('swapoff', () => {
     const tSrc = space.swapon(src, { priority: 9 });
     space.swapon(file(16), { priority: 1 });
     const g = tree.create('/a');
-    const slots = [mustStore(space, g, randomBytes(PAGE)), mustStore(space, g, randomBytes(PAGE))];
+    // Known bytes, so that the byte written below always differs from what was there.
+    const slots = [
+      mustStore(space, g, new Uint8Array(PAGE).fill(1)),
+      mustStore(space, g, new Uint8Array(PAGE).fill(2)),
+    ];
     const fd = openSync(path, 'r+');
     writeSync(fd, Uint8Array.of(9), 0, 1, swapOffset(slots[1]!) * PAGE + 5);
     closeSync(fd);
