@@ -282,6 +282,23 @@ function throwsTyped(f: () => unknown): boolean {
   return false;
 }
 
+describe('a swap space without a memcg tree', () => {
+  it('takes NO_GROUP as the root, checks group ids all the same, and charges nothing', () => {
+    const space = createSwapSpace();
+    const dev = file(4);
+    space.swapon(dev);
+    const s = space.store(0 as GroupId, new Uint8Array(PAGE)) as SwapSlot;
+    expect(space.ownerOf(s)).toBe(1);
+    for (const bad of [-1, 0.5, 2 ** 16, Number.NaN, '1', null]) {
+      expect(() => space.store(bad as GroupId, new Uint8Array(PAGE))).toThrow(/group/);
+    }
+    expect(space.swaps()[0]!.used).toBe(1);
+    space.free(s);
+    expect(space.stats()).toMatchObject({ stores: 1, frees: 1 });
+    dev.close();
+  });
+});
+
 describe('swapoff with a failing callback or failing targets', () => {
   function two() {
     const { tree } = createMemcg();
