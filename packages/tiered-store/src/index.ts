@@ -18,15 +18,14 @@ export type {
 } from './sqliteDevice.js';
 export { createSqliteDevice, SQLITE_DEVICE_DEFAULTS, SqliteDevice } from './sqliteDevice.js';
 export type {
-  SwapDeviceInfo,
+  SwapoffRefusal,
+  SwapoffRefusalCode,
   SwapoffResult,
-  SwaponOptions,
-  SwapSpaceOptions,
-  SwapSpaceStats,
-} from './swapSpace.js';
-export { SwapSpace } from './swapSpace.js';
-export type { ActiveDeviceView, SwapTiersOptions, TierInfo } from './swapTiers.js';
-export { SwapTiers } from './swapTiers.js';
+} from './swapoff.js';
+export type { SwapSpace } from './swapSpace.js';
+export { createSwapSpace } from './swapSpace.js';
+export type { ActiveDeviceView, SwapTiers, SwapTiersOptions, TierInfo } from './swapTiers.js';
+export { createSwapTiers } from './swapTiers.js';
 export type { TieredStoreErrorCode } from './tieredStoreError.js';
 export {
   TIERED_STORE_ERROR_CODES,
@@ -34,11 +33,19 @@ export {
   toTieredStoreError,
 } from './tieredStoreError.js';
 export { registerTierFiles } from './tierFiles.js';
-export type { DiscardFlag, LatencyModel, SwapSlot } from './types.js';
+export type {
+  DiscardFlag,
+  LatencyModel,
+  StoreRefusalCode,
+  SwapDeviceInfo,
+  SwaponOptions,
+  SwapSlot,
+  SwapSpaceOptions,
+  SwapSpaceStats,
+} from './types.js';
 export {
   DEFAULT_MAX_TIERS,
   DEFAULT_PRIORITY,
-  isStoreRefusal,
   MAX_DEVICE_SLOTS,
   MAX_SWAP_DEVICES,
   PRIO_MAX,

@@ -1,151 +1,130 @@
 /**
- * SwapSpace: the active swap devices (the kernel's swap_info[] and swap_avail_head),
- * swapon/swapoff, the swap tiers, and page placement for a memcg.
+ * SwapSpace: the swap table a caller works with: swapon/swapoff, the swap tiers, and
+ * storing, loading and freeing pages for a memcg, like the kernel's swapfile.c with
+ * YoungJun Park's swap tiers.
  *
- * Placement (folio_alloc_swap → swap_alloc_slow with the swap-tiers mask):
- * 1. Charge one page to memory.swap.max up the memcg tree; refuse (SWAP_MAX) if any
- *    ancestor is at its limit. Only physical backing is charged (vswap semantics).
- * 2. Walk the active devices by priority, highest first, skipping devices whose tier
- *    is not in the memcg's effective tier mask (computed once per request).
- * 3. Among devices of equal priority, start after the one used last (plist_requeue
- *    round-robin), so they take turns.
- * 4. A full device is skipped (counted as a fallthrough) and the next allowed device
- *    or tier is tried; when none is left the store is refused (FULL, or NO_DEVICE
- *    when the mask allows no active device).
- * 5. A write I/O error marks that slot bad in the device's allocator (never handed
- *    out again), is counted, and the page is retried on the next device.
- * The slot records the owning memcg id (the kernel's swap_cgroup / memcg_table) and
- * holds a reference on it, so a removed memcg's id stays valid until its last page
- * is freed and uncharges reach its online ancestor.
+ * This file is the public face: every method checks its arguments first (a SwapSlot
+ * is an unsigned 32-bit integer naming a slot in use, a page a Uint8Array of
+ * 1..pageSize bytes, a group a memcg id in use) and throws INVALID_ARGUMENT or
+ * BAD_STATE before anything changes, then hands over to the parts along the seams:
+ * ./placement.ts (charging, choosing a device, writing, write faults, the latency
+ * model), ./swapTable.ts (swap_info[] and the avail list, round-robin among equal
+ * priorities), ./swapoff.ts (moving every page off a device) and ./swapTiers.ts.
  *
- * swapon assigns the device to the tier its priority falls in (fixed while active).
- * swapoff takes the device off the avail list, then moves every page to another
- * allowed device of the owner's tiers, reporting each move through `onMove` so the
- * caller (vswap) can repoint its entry; the bytes are verified on read and rewritten.
- * If a page has nowhere to go, swapoff stops, puts the device back and returns
- * ENOMEM (moved pages stay moved), as try_to_unuse() failing does; a page that
- * cannot be read back (I/O error, checksum mismatch) stops it the same way with EIO.
- *
- * The latency model adds a fixed busy-wait per read/write on the devices of a tier,
- * for tiers that stand in for slower media. It is a model: the real I/O still runs.
+ * swapon assigns a device to the tier its priority falls in (fixed while active).
+ * While swapoff's onMove callback runs, calls that would change the table (store,
+ * free, swapon, swapoff) are refused with BAD_STATE; reads are allowed.
  */
-import type { GroupId, MemcgTree } from '@tierswap/memcg';
-import { ALL_TIERS_MASK, NO_GROUP, ROOT_GROUP } from '@tierswap/memcg';
+import type { Clock } from '@tierswap/base';
+import { createSystemClock } from '@tierswap/base';
+import type { GroupId } from '@tierswap/memcg';
+import { GroupState, MAX_GROUP_ID, MemcgTree, NO_GROUP, ROOT_GROUP } from '@tierswap/memcg';
 import type { SlotAllocator } from '@tierswap/slot-allocator';
-import { createSlotAllocator, NO_SLOT } from '@tierswap/slot-allocator';
+import { createSlotAllocator } from '@tierswap/slot-allocator';
+import {
+  checkDevice,
+  checkOptions,
+  checkOut,
+  checkPage,
+  checkSwapSlot,
+  invalid,
+  isIndex,
+  show,
+} from './args.js';
 import type { BlockDevice } from './blockDevice.js';
-import type { ActiveDeviceView } from './swapTiers.js';
-import { SwapTiers } from './swapTiers.js';
+import { Placement } from './placement.js';
+import type { SwapoffResult } from './swapoff.js';
+import { runSwapoff } from './swapoff.js';
+import type { Active } from './swapTable.js';
+import type { SwapTiers } from './swapTiers.js';
+import { createSwapTiers } from './swapTiers.js';
 import { TieredStoreError } from './tieredStoreError.js';
-import type { DiscardFlag, LatencyModel, SwapSlot } from './types.js';
+import type {
+  LatencyModel,
+  StoreRefusal,
+  SwapDeviceInfo,
+  SwaponOptions,
+  SwapSlot,
+  SwapSpaceOptions,
+  SwapSpaceStats,
+} from './types.js';
 import {
   DEFAULT_PRIORITY,
   MAX_DEVICE_SLOTS,
   MAX_SWAP_DEVICES,
   PRIO_MAX,
-  StoreRefusal,
-  swapOffset,
-  swapType,
+  SWAP_OFFSET_BITS,
   TIER_DEFAULT_IDX,
-  toSwapSlot,
 } from './types.js';
 
-export interface SwapSpaceOptions {
-  /** The memcg tree: charges memory.swap.*, supplies tier masks. Without it, everything is root's. */
-  memcg?: MemcgTree;
-  /** CONFIG_NR_SWAP_TIERS (default 4). */
-  maxTiers?: number;
-}
+const OFFSET_MASK = MAX_DEVICE_SLOTS - 1;
+const DISCARD_FLAGS: readonly unknown[] = ['none', 'once', 'pages'];
+const MAX_PAGE_SIZE = 1 << 20;
 
-export interface SwaponOptions {
-  /** -1..32767; default -1 (DEF_SWAP_PRIO). */
-  priority?: number;
-  /** SWAP_FLAG_DISCARD_ONCE / _PAGES. */
-  discard?: DiscardFlag;
-  /** Slot-allocator cluster size (default 512). */
-  clusterSize?: number;
-}
-
-export interface SwapDeviceInfo {
-  type: number;
-  name: string;
-  kind: string;
-  priority: number;
-  tier: string;
-  slots: number;
-  used: number;
-  bad: number;
-}
-
-export type SwapoffResult =
-  | { ok: true; moved: number }
-  | { ok: false; errno: 'ENOMEM' | 'EIO'; moved: number; remaining: number; reason: string };
-
-export interface SwapSpaceStats {
-  stores: number;
-  loads: number;
-  frees: number;
-  refusals: { swapMax: number; noDevice: number; full: number; ioError: number };
-  /** A full device was skipped for the next one. */
-  fallthroughs: number;
-  /** Device write failures (each slot marked bad, page retried elsewhere). */
-  writeErrors: number;
-  /** Device read failures (I/O or checksum) seen by load(). */
-  readErrors: number;
-  checksumErrors: number;
-  /** Pages moved by swapoff. */
-  moved: number;
-}
-
-interface Active {
-  type: number;
-  device: BlockDevice;
-  allocator: SlotAllocator;
-  priority: number;
-  tierIdx: number;
-  /** Owning memcg id per slot (0 = none). */
-  owner: Uint16Array;
-  /** false while swapoff drains it: no new pages. */
-  avail: boolean;
-}
-
-interface Bucket {
-  priority: number;
-  types: number[];
-  /** Index into types of the device to try first (round-robin). */
-  next: number;
+/** Makes a SwapSpace: the documented way to get one. */
+export function createSwapSpace(options: SwapSpaceOptions = {}): SwapSpace {
+  return new SwapSpace(options);
 }
 
 export class SwapSpace {
-  readonly tiers: SwapTiers;
-  readonly memcg: MemcgTree | undefined;
-  private readonly devices: (Active | undefined)[] = [];
-  private buckets: Bucket[] = [];
-  /** readMicros, writeMicros per tier index (0 = no model). */
-  private readonly latency = new Float64Array(64);
-  private readonly counters: SwapSpaceStats = {
-    stores: 0,
-    loads: 0,
-    frees: 0,
-    refusals: { swapMax: 0, noDevice: 0, full: 0, ioError: 0 },
-    fallthroughs: 0,
-    writeErrors: 0,
-    readErrors: 0,
-    checksumErrors: 0,
-    moved: 0,
-  };
+  readonly #tiers: SwapTiers;
+  readonly #memcg: MemcgTree | undefined;
+  readonly #clock: Clock;
+  readonly #pageSize: number;
+  readonly #pl: Placement;
+  /** The callback running now ('' when none): calls that change the table wait for it to return. */
+  #inCallback = '';
 
+  /** Use createSwapSpace(). */
   constructor(options: SwapSpaceOptions = {}) {
-    this.memcg = options.memcg;
-    this.tiers = new SwapTiers({
-      ...(options.maxTiers === undefined ? {} : { maxTiers: options.maxTiers }),
-      activeDevices: () => this.activeViews(),
+    const where = 'createSwapSpace';
+    checkOptions(options, where);
+    const { memcg, clock, pageSize = 4096, maxTiers } = options;
+    if (memcg !== undefined && !(memcg instanceof MemcgTree)) {
+      throw invalid(where, `memcg must be a MemcgTree (createMemcg().tree), got ${show(memcg)}`);
+    }
+    if (
+      clock !== undefined &&
+      (typeof clock !== 'object' ||
+        clock === null ||
+        typeof clock.advance !== 'function' ||
+        typeof clock.now !== 'function')
+    ) {
+      throw invalid(where, `clock must be a Clock from @tierswap/base, got ${show(clock)}`);
+    }
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw invalid(where, `pageSize ${show(pageSize)} must be an integer in 1..${MAX_PAGE_SIZE}`);
+    }
+    this.#memcg = memcg;
+    this.#clock = clock ?? createSystemClock();
+    this.#pl = new Placement(memcg, this.#clock);
+    this.#pageSize = pageSize;
+    this.#tiers = createSwapTiers({
+      ...(maxTiers === undefined ? {} : { maxTiers }),
+      activeDevices: () => this.#pl.table.views(),
       onRemoved: (idx) => {
-        this.memcg?.setTierBitEverywhere(idx);
-        this.latency[idx * 2] = 0;
-        this.latency[idx * 2 + 1] = 0;
+        this.#memcg?.setTierBitEverywhere(idx);
+        this.#pl.latency[idx * 2] = 0;
+        this.#pl.latency[idx * 2 + 1] = 0;
       },
     });
+  }
+
+  /** The global tiers file (/sys/kernel/mm/swap/tiers). */
+  get tiers(): SwapTiers {
+    return this.#tiers;
+  }
+
+  get memcg(): MemcgTree | undefined {
+    return this.#memcg;
+  }
+
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  get pageSize(): number {
+    return this.#pageSize;
   }
 
   // ==========================================================================
@@ -155,102 +134,110 @@ export class SwapSpace {
   /** Switches a device on and returns its type (index in the swap table). */
   swapon(device: BlockDevice, options: SwaponOptions = {}): number {
     const where = 'swapSpace.swapon';
-    const priority = options.priority ?? DEFAULT_PRIORITY;
+    this.#notInCallback(where);
+    checkDevice(device, this.#pageSize, MAX_DEVICE_SLOTS, where);
+    checkOptions(options, where);
+    const { priority = DEFAULT_PRIORITY, discard = 'none', clusterSize } = options;
     if (!(Number.isInteger(priority) && priority >= -1 && priority <= PRIO_MAX)) {
-      throw new TieredStoreError(
-        'BAD_ARGUMENT',
-        where,
-        `priority ${priority} not in -1..${PRIO_MAX}`,
-      );
+      throw invalid(where, `priority ${show(priority)} must be an integer in -1..${PRIO_MAX}`);
     }
-    if (this.devices.some((d) => d?.device === device)) {
+    if (!DISCARD_FLAGS.includes(discard)) {
+      throw invalid(where, `discard ${show(discard)} must be 'none', 'once' or 'pages'`);
+    }
+    if (this.#pl.table.holds(device)) {
       throw new TieredStoreError('BAD_STATE', where, `${device.name} is already active`);
     }
-    if (device.slots > MAX_DEVICE_SLOTS) {
-      throw new TieredStoreError(
-        'BAD_ARGUMENT',
-        where,
-        `${device.name} has ${device.slots} slots; max ${MAX_DEVICE_SLOTS}`,
-      );
-    }
-    let type = this.devices.indexOf(undefined);
-    if (type < 0) type = this.devices.length;
-    if (type >= MAX_SWAP_DEVICES) {
+    const type = this.#pl.table.freeType();
+    if (type < 0) {
       throw new TieredStoreError(
         'BAD_STATE',
         where,
         `all ${MAX_SWAP_DEVICES} swap types are in use`,
       );
     }
-    const discard = options.discard ?? 'none';
-    const allocator = createSlotAllocator({
-      slots: device.slots,
-      rotational: device.rotational,
-      discard,
-      ...(options.clusterSize === undefined ? {} : { clusterSize: options.clusterSize }),
-      ...(discard === 'none'
-        ? {}
-        : { onDiscard: (first: number, count: number) => device.discard(first, count) }),
-    });
-    this.devices[type] = {
+    let allocator: SlotAllocator;
+    try {
+      allocator = createSlotAllocator({
+        slots: device.slots,
+        rotational: device.rotational,
+        discard,
+        ...(clusterSize === undefined ? {} : { clusterSize }),
+        ...(discard === 'none'
+          ? {}
+          : { onDiscard: (first: number, count: number) => device.discard(first, count) }),
+      });
+    } catch (e) {
+      // The device's own discard failing is the device's error; the rest is a bad option.
+      if (e instanceof TieredStoreError) throw e;
+      throw new TieredStoreError('INVALID_ARGUMENT', where, (e as Error).message, { cause: e });
+    }
+    this.#pl.table.add({
       type,
       device,
       allocator,
       priority,
-      tierIdx: this.tiers.tierOfPriority(priority),
+      tierIdx: this.#tiers.tierOfPriority(priority),
       owner: new Uint16Array(device.slots),
       avail: true,
-    };
-    this.rebuildBuckets();
+    });
     return type;
   }
 
   /**
    * Switches a device off, moving every page it holds to other allowed devices.
-   * `onMove(from, to)` is called for each page after its copy is written.
+   * `onMove(from, to)` is called for each page after its copy is written. Returns
+   * `{ ok: true, moved }`, or a SwapoffRefusal (the device stays on, moved pages stay
+   * moved): ENOMEM when a page has nowhere to go, EIO when a page cannot be read back
+   * or every device with room failed its write. If onMove throws, the page it was
+   * told about stays where it was, the device stays on, and CALLBACK_FAILED is thrown.
    */
   swapoff(type: number, onMove?: (from: SwapSlot, to: SwapSlot) => void): SwapoffResult {
-    const dev = this.activeDevice(type, 'swapSpace.swapoff');
-    dev.avail = false;
-    this.rebuildBuckets();
-    const buf = new Uint8Array(dev.device.pageSize);
-    const used = [...dev.allocator.usedSlots()];
-    let moved = 0;
-    for (let i = 0; i < used.length; i++) {
-      const offset = used[i]!;
-      const from = toSwapSlot(type, offset);
-      let len: number;
-      try {
-        len = this.readPage(dev, offset, buf);
-      } catch (e) {
-        return this.abortSwapoff(
-          dev,
-          moved,
-          used.length - i,
-          'EIO',
-          `${from}: ${(e as Error).message}`,
-        );
-      }
-      const group = dev.owner[offset]! as GroupId;
-      const to = this.place(group === NO_GROUP ? ROOT_GROUP : group, buf.subarray(0, len));
-      if (to < 0) {
-        return this.abortSwapoff(
-          dev,
-          moved,
-          used.length - i,
-          'ENOMEM',
-          `no room for page ${offset} of ${dev.device.name}`,
-        );
-      }
-      onMove?.(from, to as SwapSlot);
-      this.release(dev, offset);
-      moved++;
-      this.counters.moved++;
+    const where = 'swapSpace.swapoff';
+    this.#notInCallback(where);
+    if (!isIndex(type, MAX_SWAP_DEVICES)) {
+      throw invalid(where, `type ${show(type)} must be an integer in 0..${MAX_SWAP_DEVICES - 1}`);
     }
-    dev.device.flush();
-    this.devices[type] = undefined;
-    this.rebuildBuckets();
-    return { ok: true, moved };
+    if (onMove !== undefined && typeof onMove !== 'function') {
+      throw invalid(where, `onMove must be a function, got ${show(onMove)}`);
+    }
+    const dev = this.#pl.table.get(type);
+    if (dev === undefined) {
+      throw new TieredStoreError('BAD_STATE', where, `no active swap device of type ${type}`);
+    }
+    this.#pl.table.setAvail(dev, false);
+    let done = false;
+    try {
+      const result = runSwapoff(
+        {
+          pageSize: this.#pageSize,
+          readPage: (offset, out) => this.#pl.readPage(dev, offset, out),
+          place: (group, page) => this.#pl.place(group, page, 0),
+          release: (slot) => {
+            const d = this.#pl.table.get(slot >>> SWAP_OFFSET_BITS)!;
+            this.#pl.release(d, slot & OFFSET_MASK);
+          },
+          writeErrors: () => this.#pl.counters.writeErrors,
+          moved: () => {
+            this.#pl.counters.moved++;
+          },
+          callback: (name, fn) => {
+            this.#inCallback = name;
+            try {
+              fn();
+            } finally {
+              this.#inCallback = '';
+            }
+          },
+        },
+        dev,
+        onMove,
+      );
+      done = result.ok;
+      return result;
+    } finally {
+      if (done) this.#pl.table.remove(type);
+      else this.#pl.table.setAvail(dev, true);
+    }
   }
 
   /**
@@ -260,23 +247,23 @@ export class SwapSpace {
    * (swap_sync_discard). Returns the number of clusters discarded.
    */
   processDiscards(): number {
+    this.#notInCallback('swapSpace.processDiscards');
     let n = 0;
-    for (const d of this.devices) if (d !== undefined) n += d.allocator.processDiscards();
+    for (const d of this.#pl.table.active()) n += d.allocator.processDiscards();
     return n;
   }
 
   /** The swap table (what /proc/swaps shows). */
   swaps(): SwapDeviceInfo[] {
     const out: SwapDeviceInfo[] = [];
-    for (const d of this.devices) {
-      if (d === undefined) continue;
+    for (const d of this.#pl.table.active()) {
       const st = d.allocator.stats();
       out.push({
         type: d.type,
         name: d.device.name,
         kind: d.device.kind,
         priority: d.priority,
-        tier: d.tierIdx === TIER_DEFAULT_IDX ? '' : (this.tiers.nameOf(d.tierIdx) ?? ''),
+        tier: this.#tierName(d.tierIdx),
         slots: d.device.slots,
         used: st.used,
         bad: st.bad,
@@ -290,337 +277,151 @@ export class SwapSpace {
   // ==========================================================================
 
   /**
-   * Stores a page (1..pageSize bytes) for `group`: a SwapSlot, or a negative
-   * StoreRefusal (counted) when no allowed device can take it.
+   * Stores a page (a Uint8Array of 1..pageSize bytes) for `group` (NO_GROUP means
+   * the root): a SwapSlot, or a StoreRefusal (counted) when no allowed device takes it.
    */
   store(group: GroupId, data: Uint8Array): SwapSlot | StoreRefusal {
-    if (group === NO_GROUP) group = ROOT_GROUP;
-    const tree = this.memcg;
-    if (tree !== undefined && tree.tryCharge(group, 'swap', 1) !== NO_GROUP) {
-      this.counters.refusals.swapMax++;
-      return StoreRefusal.SWAP_MAX;
-    }
-    const r = this.place(group, data);
-    if (r < 0) {
-      tree?.uncharge(group, 'swap', 1);
-      this.countRefusal(r);
-      return r as StoreRefusal;
-    }
-    this.counters.stores++;
-    return r as SwapSlot;
+    const where = 'swapSpace.store';
+    this.#notInCallback(where);
+    const g = this.#group(group, where);
+    checkPage(data, this.#pageSize, where);
+    return this.#pl.store(g, data);
   }
 
   /**
    * Stores several pages for `group` with one batched device write per device
-   * (SqliteDevice turns it into multi-row INSERTs). `out[i]` receives the SwapSlot
-   * of pages[i] or a negative StoreRefusal, exactly as `store` would have decided
-   * for the pages one by one (same charging, tier mask, round-robin). If a device's
-   * batch write fails, its pages are retried one by one so that only the pages
-   * whose own write fails are moved elsewhere. Returns how many were stored.
-   * (`out` is a Float64Array or an array, not an Int32Array: a SwapSlot is an
-   * unsigned 32-bit value and a refusal is negative.)
+   * (SqliteDevice turns it into multi-row INSERTs). Returns, per page, its SwapSlot
+   * or a StoreRefusal, exactly as `store` would have decided for the pages one by one
+   * (same charging, tier mask, round-robin). If a device's batch write fails, none of
+   * its pages counts as written: each is written again on its own, and only the pages
+   * whose own write fails are placed elsewhere. If a device fails in any other way
+   * (closed underneath), every slot and charge of the call is given back before the
+   * error is rethrown.
    */
-  storeBatch(group: GroupId, pages: readonly Uint8Array[], out: Float64Array | number[]): number {
-    if (out.length < pages.length) {
-      throw new TieredStoreError(
-        'BAD_ARGUMENT',
-        'swapSpace.storeBatch',
-        `out has ${out.length} entries for ${pages.length} pages`,
-      );
-    }
-    if (group === NO_GROUP) group = ROOT_GROUP;
-    const tree = this.memcg;
-    const mask = tree === undefined ? ALL_TIERS_MASK : tree.effectiveTierMask(group);
-    // Phase 1: charge and pick a slot for every page, grouped by device.
-    const byType = new Map<number, number[]>();
-    for (let i = 0; i < pages.length; i++) {
-      if (tree !== undefined && tree.tryCharge(group, 'swap', 1) !== NO_GROUP) {
-        out[i] = StoreRefusal.SWAP_MAX;
-        this.countRefusal(StoreRefusal.SWAP_MAX);
-        continue;
-      }
-      const r = this.allocate(mask, 0);
-      out[i] = r;
-      if (r < 0) {
-        tree?.uncharge(group, 'swap', 1);
-        this.countRefusal(r);
-        continue;
-      }
-      const t = swapType(r as SwapSlot);
-      const list = byType.get(t);
-      if (list === undefined) byType.set(t, [i]);
-      else list.push(i);
-    }
-    // Phase 2: one batched write per device; on failure, page by page.
-    let stored = 0;
-    for (const [t, idx] of byType) {
-      const dev = this.devices[t]!;
-      const offsets = idx.map((i) => swapOffset(out[i]! as SwapSlot));
-      try {
-        dev.device.writeBatch(
-          offsets,
-          idx.map((i) => pages[i]!),
-        );
-      } catch (e) {
-        if (!(e instanceof TieredStoreError) || (e.code !== 'IO_ERROR' && e.code !== 'BUSY'))
-          throw e;
-        for (const i of idx) {
-          const slot = out[i]! as SwapSlot;
-          try {
-            dev.device.write(swapOffset(slot), pages[i]!);
-          } catch (e2) {
-            const r = this.place(group, pages[i]!, this.writeFailed(slot, e2));
-            out[i] = r;
-            if (r < 0) {
-              tree?.uncharge(group, 'swap', 1);
-              this.countRefusal(r);
-            } else stored++;
-            continue;
-          }
-          this.delay(dev.tierIdx * 2 + 1);
-          this.own(slot, group);
-          stored++;
-        }
-        continue;
-      }
-      for (const i of idx) {
-        this.delay(dev.tierIdx * 2 + 1);
-        this.own(out[i]! as SwapSlot, group);
-      }
-      stored += idx.length;
-    }
-    this.counters.stores += stored;
-    return stored;
+  storeBatch(group: GroupId, pages: readonly Uint8Array[]): (SwapSlot | StoreRefusal)[] {
+    const where = 'swapSpace.storeBatch';
+    this.#notInCallback(where);
+    const g = this.#group(group, where);
+    if (!Array.isArray(pages)) throw invalid(where, `pages must be an array, got ${show(pages)}`);
+    for (let i = 0; i < pages.length; i++) checkPage(pages[i], this.#pageSize, `${where}[${i}]`);
+    return this.#pl.storeBatch(g, pages);
   }
 
-  /** Reads a page into `out`; returns its length. Throws CHECKSUM_MISMATCH / IO_ERROR (counted). */
+  /** Reads a page into `out` (at least pageSize bytes); returns its length. Throws CHECKSUM_MISMATCH / IO_ERROR (counted). */
   load(slot: SwapSlot, out: Uint8Array): number {
-    const dev = this.activeDevice(swapType(slot), 'swapSpace.load');
-    const offset = swapOffset(slot);
-    // A freed slot still holds its old bytes on the device; reading them would be a use-after-free.
-    if (dev.allocator.count(offset) === 0) {
-      throw new TieredStoreError('BAD_STATE', 'swapSpace.load', `slot ${slot} is not in use`);
-    }
-    const len = this.readPage(dev, offset, out);
-    this.counters.loads++;
+    const where = 'swapSpace.load';
+    const dev = this.#inUse(slot, where);
+    checkOut(out, this.#pageSize, where);
+    const len = this.#pl.readPage(dev, slot & OFFSET_MASK, out);
+    this.#pl.counters.loads++;
     return len;
   }
 
   /** Frees a page's slot and uncharges its memcg. */
   free(slot: SwapSlot): void {
-    const dev = this.activeDevice(swapType(slot), 'swapSpace.free');
-    const offset = swapOffset(slot);
-    if (dev.allocator.count(offset) === 0) {
-      throw new TieredStoreError('BAD_STATE', 'swapSpace.free', `slot ${slot} is not in use`);
-    }
+    const where = 'swapSpace.free';
+    this.#notInCallback(where);
+    const dev = this.#inUse(slot, where);
+    const offset = slot & OFFSET_MASK;
     const group = dev.owner[offset]! as GroupId;
     // Uncharge while the slot still holds its id reference: release() may free the id.
-    if (this.memcg !== undefined && group !== NO_GROUP) this.memcg.uncharge(group, 'swap', 1);
-    this.release(dev, offset);
-    this.counters.frees++;
+    if (this.#memcg !== undefined && group !== NO_GROUP) this.#memcg.uncharge(group, 'swap', 1);
+    this.#pl.release(dev, offset);
+    this.#pl.counters.frees++;
   }
 
   /** The memcg a stored page is charged to (resolved to an online group). */
   ownerOf(slot: SwapSlot): GroupId {
-    const dev = this.activeDevice(swapType(slot), 'swapSpace.ownerOf');
-    const g = dev.owner[swapOffset(slot)]! as GroupId;
-    return this.memcg === undefined || g === NO_GROUP ? g : this.memcg.resolve(g);
+    const dev = this.#inUse(slot, 'swapSpace.ownerOf');
+    const g = dev.owner[slot & OFFSET_MASK]! as GroupId;
+    return this.#memcg === undefined || g === NO_GROUP ? g : this.#memcg.resolve(g);
   }
 
-  /** The name of the tier a slot's device belongs to ('' for the default tier). */
+  /** The name of the tier a stored page's device belongs to ('' for the default tier). */
   tierOf(slot: SwapSlot): string {
-    const dev = this.activeDevice(swapType(slot), 'swapSpace.tierOf');
-    return dev.tierIdx === TIER_DEFAULT_IDX ? '' : (this.tiers.nameOf(dev.tierIdx) ?? '');
+    return this.#tierName(this.#inUse(slot, 'swapSpace.tierOf').tierIdx);
   }
 
+  /** The device a stored page is on. */
   deviceOf(slot: SwapSlot): BlockDevice {
-    return this.activeDevice(swapType(slot), 'swapSpace.deviceOf').device;
+    return this.#inUse(slot, 'swapSpace.deviceOf').device;
   }
 
   /** Sets (or clears, with undefined) the latency model of a tier's devices. */
   setTierLatency(tier: string, model: LatencyModel | undefined): void {
-    const idx = this.tiers.lookup(tier);
-    if (idx === undefined)
-      throw new TieredStoreError('BAD_ARGUMENT', 'swapSpace.setTierLatency', `no tier ${tier}`);
-    const r = model?.readMicros ?? 0;
-    const w = model?.writeMicros ?? 0;
-    if (!(r >= 0 && w >= 0)) {
-      throw new TieredStoreError(
-        'BAD_ARGUMENT',
-        'swapSpace.setTierLatency',
-        `latencies must be >= 0 µs`,
-      );
+    const where = 'swapSpace.setTierLatency';
+    if (typeof tier !== 'string') throw invalid(where, `tier must be a name, got ${show(tier)}`);
+    const idx = this.#tiers.lookup(tier);
+    if (idx === undefined) throw invalid(where, `no tier ${show(tier)}`);
+    let r = 0;
+    let w = 0;
+    if (model !== undefined) {
+      checkOptions(model, where);
+      r = model.readMicros;
+      w = model.writeMicros;
+      for (const [name, v] of [
+        ['readMicros', r],
+        ['writeMicros', w],
+      ] as const) {
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+          throw invalid(where, `${name} ${show(v)} must be a finite number of µs >= 0`);
+        }
+      }
     }
-    this.latency[idx * 2] = r;
-    this.latency[idx * 2 + 1] = w;
+    this.#pl.latency[idx * 2] = r;
+    this.#pl.latency[idx * 2 + 1] = w;
   }
 
   stats(): SwapSpaceStats {
-    return { ...this.counters, refusals: { ...this.counters.refusals } };
+    return { ...this.#pl.counters, refusals: { ...this.#pl.counters.refusals } };
   }
 
   // ==========================================================================
   // Internals
   // ==========================================================================
 
-  /**
-   * Picks the next slot for a page: walks the avail list by priority, round-robin
-   * within a priority, skipping devices outside `mask` or in `failed` (a bitmask of
-   * device types whose write failed during this request). Returns the SwapSlot, or
-   * a negative StoreRefusal: NO_DEVICE (nothing allowed), IO_ERROR (only failed
-   * devices had room, or might have), FULL.
-   */
-  private allocate(mask: number, failed: number): number {
-    let allowed = false;
-    let skippedFailed = false;
-    for (const b of this.buckets) {
-      const n = b.types.length;
-      for (let k = 0; k < n; k++) {
-        const t = b.types[(b.next + k) % n]!;
-        const dev = this.devices[t]!;
-        if (((mask >>> dev.tierIdx) & 1) === 0) continue;
-        allowed = true;
-        if ((failed >>> t) & 1) {
-          skippedFailed = true;
-          continue;
-        }
-        const offset = dev.allocator.alloc(0);
-        if (offset === NO_SLOT) {
-          this.counters.fallthroughs++;
-          continue;
-        }
-        b.next = (b.next + k + 1) % n;
-        return toSwapSlot(t, offset);
-      }
+  /** A group argument: NO_GROUP means root; otherwise a known (online or offline) memcg id. */
+  #group(group: unknown, where: string): GroupId {
+    if (group === NO_GROUP) return ROOT_GROUP;
+    const tree = this.#memcg;
+    if (
+      !isIndex(group, MAX_GROUP_ID + 1) ||
+      (tree !== undefined && tree.stateOf(group) === GroupState.FREE)
+    ) {
+      throw invalid(where, `group ${show(group)} is not a memcg id in use`);
     }
-    if (!allowed) return StoreRefusal.NO_DEVICE;
-    return skippedFailed ? StoreRefusal.IO_ERROR : StoreRefusal.FULL;
+    return group as GroupId;
   }
 
-  /** Records the owner of a freshly written slot and takes its memcg id reference. */
-  private own(slot: SwapSlot, group: GroupId): void {
-    const owner = group === NO_GROUP ? ROOT_GROUP : group;
-    this.devices[swapType(slot)]!.owner[swapOffset(slot)] = owner;
-    this.memcg?.idGet(owner);
+  /** The active device holding a slot that is in use, or a typed error. */
+  #inUse(slot: unknown, where: string): Active {
+    checkSwapSlot(slot, where);
+    const dev = this.#pl.table.get(slot >>> SWAP_OFFSET_BITS);
+    const offset = slot & OFFSET_MASK;
+    if (dev === undefined || offset >= dev.device.slots || dev.allocator.count(offset) === 0) {
+      // A freed slot still holds its old bytes on the device; reading them would be a use-after-free.
+      throw new TieredStoreError(
+        'BAD_STATE',
+        where,
+        dev === undefined
+          ? `slot ${slot}: no active swap device of type ${slot >>> SWAP_OFFSET_BITS}`
+          : `slot ${slot} is not in use`,
+      );
+    }
+    return dev;
   }
 
-  /**
-   * A write failed: the slot is marked bad (never handed out again) and counted.
-   * Returns the failed device's bit for the `failed` mask.
-   */
-  private writeFailed(slot: SwapSlot, e: unknown): number {
-    if (!(e instanceof TieredStoreError) || (e.code !== 'IO_ERROR' && e.code !== 'BUSY')) throw e;
-    const t = swapType(slot);
-    this.devices[t]!.allocator.markBad(swapOffset(slot));
-    this.counters.writeErrors++;
-    return 1 << t;
-  }
-
-  /** Allocates a slot on an allowed device and writes the page; no charging. */
-  private place(group: GroupId, data: Uint8Array, failedAlready = 0): number {
-    const mask = this.memcg === undefined ? ALL_TIERS_MASK : this.memcg.effectiveTierMask(group);
-    let failed = failedAlready;
-    for (;;) {
-      const r = this.allocate(mask, failed);
-      if (r < 0) return r;
-      const slot = r as SwapSlot;
-      const dev = this.devices[swapType(slot)]!;
-      try {
-        dev.device.write(swapOffset(slot), data);
-      } catch (e) {
-        failed |= this.writeFailed(slot, e);
-        continue;
-      }
-      this.delay(dev.tierIdx * 2 + 1);
-      this.own(slot, group);
-      return slot;
+  #notInCallback(where: string): void {
+    if (this.#inCallback !== '') {
+      throw new TieredStoreError(
+        'BAD_STATE',
+        where,
+        `not allowed from inside ${this.#inCallback}; read calls (load, ownerOf, tierOf) are`,
+      );
     }
   }
 
-  private countRefusal(r: number): void {
-    if (r === StoreRefusal.SWAP_MAX) this.counters.refusals.swapMax++;
-    else if (r === StoreRefusal.NO_DEVICE) this.counters.refusals.noDevice++;
-    else if (r === StoreRefusal.FULL) this.counters.refusals.full++;
-    else this.counters.refusals.ioError++;
-  }
-
-  private readPage(dev: Active, offset: number, out: Uint8Array): number {
-    try {
-      const len = dev.device.read(offset, out);
-      this.delay(dev.tierIdx * 2);
-      return len;
-    } catch (e) {
-      if (e instanceof TieredStoreError) {
-        this.counters.readErrors++;
-        if (e.code === 'CHECKSUM_MISMATCH') this.counters.checksumErrors++;
-      }
-      throw e;
-    }
-  }
-
-  /** Drops the slot's reference and its memcg id reference (no uncharge). */
-  private release(dev: Active, offset: number): void {
-    const owner = dev.owner[offset]! as GroupId;
-    dev.owner[offset] = 0;
-    dev.allocator.put(offset);
-    if (this.memcg !== undefined && owner !== NO_GROUP) this.memcg.idPut(owner);
-  }
-
-  private abortSwapoff(
-    dev: Active,
-    moved: number,
-    remaining: number,
-    errno: 'ENOMEM' | 'EIO',
-    reason: string,
-  ): SwapoffResult {
-    dev.avail = true;
-    this.rebuildBuckets();
-    return { ok: false, errno, moved, remaining, reason };
-  }
-
-  private delay(index: number): void {
-    const micros = this.latency[index]!;
-    if (micros <= 0) return;
-    // A busy-wait, not a sleep: the model is of a synchronous device that holds the
-    // caller for the I/O time, and timers cannot resolve microseconds.
-    const until = performance.now() + micros / 1000;
-    while (performance.now() < until) {
-      /* spin */
-    }
-  }
-
-  private activeDevice(type: number, where: string): Active {
-    const d = this.devices[type];
-    if (d === undefined)
-      throw new TieredStoreError('BAD_STATE', where, `no active swap device of type ${type}`);
-    return d;
-  }
-
-  private *activeViews(): IterableIterator<ActiveDeviceView> {
-    for (const d of this.devices) {
-      if (d !== undefined) yield { priority: d.priority, tierIdx: d.tierIdx, name: d.device.name };
-    }
-  }
-
-  /**
-   * The avail list: devices grouped by priority, highest first, with each group's
-   * round-robin position kept across rebuilds. Equal priorities normally share a
-   * tier, except that a device switched on before the tiers were defined stays in
-   * the default tier, so the tier is checked per device, not per group.
-   */
-  private rebuildBuckets(): void {
-    const old = new Map(this.buckets.map((b) => [b.priority, b]));
-    const groups = new Map<number, Bucket>();
-    for (const d of this.devices) {
-      if (d === undefined || !d.avail) continue;
-      let b = groups.get(d.priority);
-      if (b === undefined) {
-        b = { priority: d.priority, types: [], next: 0 };
-        groups.set(d.priority, b);
-      }
-      b.types.push(d.type);
-    }
-    for (const [p, b] of groups) b.next = (old.get(p)?.next ?? 0) % b.types.length;
-    this.buckets = [...groups.values()].sort((a, b) => b.priority - a.priority);
+  #tierName(idx: number): string {
+    return idx === TIER_DEFAULT_IDX ? '' : (this.#tiers.nameOf(idx) ?? '');
   }
 }

@@ -19,12 +19,21 @@
  * Removing a tier merges its range into the tier below; removing the lowest tier
  * makes the next one start at -1.
  *
+ * A write longer than a page is refused with E2BIG, as kernfs does for cgroup files.
+ *
  * Difference: devices switched on while no tier existed stay in the default tier
  * (TIER_DEFAULT_IDX) until swapoff; adding tiers does not move them, so it is not
  * refused because of them.
+ *
+ * Refusals of a write are returned as a Refusal from @tierswap/base; a call with a
+ * value of the wrong type throws INVALID_ARGUMENT. `onRemoved` runs after the write
+ * is committed; if it throws, the rest of the removed indices are still reported and
+ * CALLBACK_FAILED is thrown, so the file and the caller never disagree half-way.
  */
-import type { Refusal } from '@tierswap/memcg';
-import { parseKernelInt, refuse, tokenize } from '@tierswap/memcg';
+import type { Refusal } from '@tierswap/base';
+import { refuse } from '@tierswap/base';
+import { parseKernelInt, tokenize } from '@tierswap/memcg';
+import { checkOptions, invalid, isIndex, show } from './args.js';
 import { TieredStoreError } from './tieredStoreError.js';
 import { DEFAULT_MAX_TIERS, PRIO_MAX, TIER_DEFAULT_IDX } from './types.js';
 
@@ -58,47 +67,77 @@ interface Tier {
 }
 
 const NAME_RE = /^[A-Za-z0-9_]{1,15}$/;
+/** PAGE_SIZE: kernfs refuses a longer write with E2BIG. */
+const MAX_WRITE = 4096;
+
+/** Makes a standalone tiers file (a SwapSpace makes its own, `space.tiers`). */
+export function createSwapTiers(options: SwapTiersOptions = {}): SwapTiers {
+  return new SwapTiers(options);
+}
 
 export class SwapTiers {
-  readonly maxTiers: number;
-  private tiers: Tier[] = []; // sorted by start, ascending
-  private readonly activeDevices: () => Iterable<ActiveDeviceView>;
-  private readonly onRemoved: ((idx: number) => void) | undefined;
+  readonly #maxTiers: number;
+  #tiers: Tier[] = []; // sorted by start, ascending
+  readonly #activeDevices: () => Iterable<ActiveDeviceView>;
+  readonly #onRemoved: ((idx: number) => void) | undefined;
 
+  /** Use createSwapTiers(). */
   constructor(options: SwapTiersOptions = {}) {
-    const max = options.maxTiers ?? DEFAULT_MAX_TIERS;
-    if (!(Number.isInteger(max) && max >= 1 && max <= 31)) {
-      throw new TieredStoreError(
-        'BAD_ARGUMENT',
-        'swapTiers.constructor',
-        `maxTiers ${max} not in 1..31`,
-      );
+    const where = 'createSwapTiers';
+    checkOptions(options, where);
+    const { maxTiers = DEFAULT_MAX_TIERS, activeDevices, onRemoved } = options;
+    if (!(Number.isInteger(maxTiers) && maxTiers >= 1 && maxTiers <= 31)) {
+      throw invalid(where, `maxTiers ${show(maxTiers)} must be an integer in 1..31`);
     }
-    this.maxTiers = max;
-    this.activeDevices = options.activeDevices ?? (() => []);
-    this.onRemoved = options.onRemoved;
+    for (const [name, fn] of [
+      ['activeDevices', activeDevices],
+      ['onRemoved', onRemoved],
+    ] as const) {
+      if (fn !== undefined && typeof fn !== 'function') {
+        throw invalid(where, `${name} must be a function, got ${show(fn)}`);
+      }
+    }
+    this.#maxTiers = maxTiers;
+    this.#activeDevices = activeDevices ?? (() => []);
+    this.#onRemoved = onRemoved;
+  }
+
+  get maxTiers(): number {
+    return this.#maxTiers;
   }
 
   /** Tiers, highest priority first, with their ranges. */
   list(): TierInfo[] {
-    return SwapTiers.ranges(this.tiers).reverse();
+    return ranges(this.#tiers).reverse();
   }
 
   get size(): number {
-    return this.tiers.length;
+    return this.#tiers.length;
   }
 
+  /** The index of the tier called `name`, if there is one. */
   lookup(name: string): number | undefined {
-    return this.tiers.find((t) => t.name === name)?.idx;
+    if (typeof name !== 'string')
+      throw invalid('swapTiers.lookup', `name ${show(name)} is not a string`);
+    return this.#tiers.find((t) => t.name === name)?.idx;
   }
 
+  /** The name of the tier with index `idx` (0..31), if there is one. */
   nameOf(idx: number): string | undefined {
-    return this.tiers.find((t) => t.idx === idx)?.name;
+    if (!isIndex(idx, 32))
+      throw invalid('swapTiers.nameOf', `idx ${show(idx)} must be an integer in 0..31`);
+    return this.#tiers.find((t) => t.idx === idx)?.name;
   }
 
   /** The tier index a device of this priority belongs to (TIER_DEFAULT_IDX when there are no tiers). */
   tierOfPriority(priority: number): number {
-    return SwapTiers.tierOf(this.tiers, priority);
+    if (!(Number.isInteger(priority) && priority >= -1 && priority <= PRIO_MAX)) {
+      throw invalid(
+        'swapTiers.tierOfPriority',
+        `priority ${show(priority)} must be an integer in -1..${PRIO_MAX}`,
+      );
+    }
+    return tierOf(this.#tiers, priority);
   }
 
   /** The file's read side: a header and one row per tier, highest first. */
@@ -112,13 +151,29 @@ export class SwapTiers {
 
   /** The file's write side; undefined on success, else the refusal (nothing changed). */
   write(text: string): Refusal | undefined {
-    const work = this.tiers.map((t) => ({ ...t }));
+    if (typeof text !== 'string')
+      throw invalid('swapTiers.write', `text ${show(text)} is not a string`);
+    // A UTF-16 unit is at most 3 bytes of UTF-8: only long texts need counting.
+    if (text.length * 3 > MAX_WRITE && Buffer.byteLength(text) > MAX_WRITE) {
+      return refuse(
+        'E2BIG',
+        `a write is at most ${MAX_WRITE} bytes, got ${Buffer.byteLength(text)}`,
+      );
+    }
+    const work = this.#tiers.map((t) => ({ ...t }));
     const removed: number[] = [];
-    const active = [...this.activeDevices()];
+    let active: ActiveDeviceView[];
+    try {
+      active = [...this.#activeDevices()];
+    } catch (e) {
+      throw new TieredStoreError('CALLBACK_FAILED', 'swapTiers.write', 'activeDevices() threw', {
+        cause: e,
+      });
+    }
     for (const tok of tokenize(text, ',')) {
       const sign = tok.charAt(0);
       if (sign === '+') {
-        const r = this.add(work, tok, active);
+        const r = this.#add(work, tok, active);
         if (r !== undefined) return r;
       } else if (sign === '-') {
         const name = tok.slice(1);
@@ -143,13 +198,35 @@ export class SwapTiers {
         `tiers must cover -1..${PRIO_MAX}; the lowest starts at ${work[0]!.start}`,
       );
     }
-    this.tiers = work;
+    this.#tiers = work;
     // A removed index starts fresh in every memcg, even when re-used by a new tier in this write.
-    for (const idx of removed) this.onRemoved?.(idx);
+    this.#reportRemoved(removed);
     return undefined;
   }
 
-  private add(work: Tier[], tok: string, active: ActiveDeviceView[]): Refusal | undefined {
+  /** Calls onRemoved for every index, even past one that throws; then throws the first failure. */
+  #reportRemoved(removed: readonly number[]): void {
+    const onRemoved = this.#onRemoved;
+    if (onRemoved === undefined) return;
+    let failure: { idx: number; e: unknown } | undefined;
+    for (const idx of removed) {
+      try {
+        onRemoved(idx);
+      } catch (e) {
+        failure ??= { idx, e };
+      }
+    }
+    if (failure !== undefined) {
+      throw new TieredStoreError(
+        'CALLBACK_FAILED',
+        'swapTiers.write',
+        `onRemoved(${failure.idx}) threw; the write was applied`,
+        { cause: failure.e },
+      );
+    }
+  }
+
+  #add(work: Tier[], tok: string, active: ActiveDeviceView[]): Refusal | undefined {
     const body = tok.slice(1);
     const colon = body.indexOf(':');
     if (colon < 0) return refuse('EINVAL', `"${tok}": missing ":START_PRIO"`);
@@ -166,13 +243,13 @@ export class SwapTiers {
     if (clash !== undefined)
       return refuse('EBUSY', `"${tok}": priority ${prio} already starts tier ${clash.name}`);
     let idx = 0;
-    while (idx < this.maxTiers && work.some((t) => t.idx === idx)) idx++;
-    if (idx >= this.maxTiers)
-      return refuse('ENOSPC', `"${tok}": all ${this.maxTiers} tier slots are used`);
+    while (idx < this.#maxTiers && work.some((t) => t.idx === idx)) idx++;
+    if (idx >= this.#maxTiers)
+      return refuse('ENOSPC', `"${tok}": all ${this.#maxTiers} tier slots are used`);
     const next = [...work, { name, idx, start: prio }].sort((a, b) => a.start - b.start);
     for (const d of active) {
       if (d.tierIdx === TIER_DEFAULT_IDX) continue;
-      if (SwapTiers.tierOf(next, d.priority) !== d.tierIdx) {
+      if (tierOf(next, d.priority) !== d.tierIdx) {
         return refuse(
           'EBUSY',
           `"${tok}": would move active device ${d.name} (priority ${d.priority}) to tier ${name}`,
@@ -182,19 +259,18 @@ export class SwapTiers {
     work.splice(0, work.length, ...next);
     return undefined;
   }
+}
 
-  private static tierOf(tiers: readonly Tier[], priority: number): number {
-    for (let i = tiers.length - 1; i >= 0; i--)
-      if (priority >= tiers[i]!.start) return tiers[i]!.idx;
-    return TIER_DEFAULT_IDX;
-  }
+function tierOf(tiers: readonly Tier[], priority: number): number {
+  for (let i = tiers.length - 1; i >= 0; i--) if (priority >= tiers[i]!.start) return tiers[i]!.idx;
+  return TIER_DEFAULT_IDX;
+}
 
-  private static ranges(tiers: readonly Tier[]): TierInfo[] {
-    return tiers.map((t, i) => ({
-      name: t.name,
-      idx: t.idx,
-      start: t.start,
-      end: i + 1 < tiers.length ? tiers[i + 1]!.start - 1 : PRIO_MAX,
-    }));
-  }
+function ranges(tiers: readonly Tier[]): TierInfo[] {
+  return tiers.map((t, i) => ({
+    name: t.name,
+    idx: t.idx,
+    start: t.start,
+    end: i + 1 < tiers.length ? tiers[i + 1]!.start - 1 : PRIO_MAX,
+  }));
 }

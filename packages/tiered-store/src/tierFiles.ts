@@ -15,20 +15,54 @@
  * - read: one `<tier> max|0` line per tier, highest tier first.
  *
  * Both exist only on non-root groups. Both edit the same mask, so they agree.
+ * Refusals are Refusals from @tierswap/base; the registry turns them into its errors.
  */
-import type { GroupId, InterfaceFiles } from '@tierswap/memcg';
-import { ALL_TIERS_MASK, refuse, tokenize } from '@tierswap/memcg';
-import type { SwapSpace } from './swapSpace.js';
+import type { Refusal } from '@tierswap/base';
+import { refuse as baseRefuse } from '@tierswap/base';
+import type { GroupId, InterfaceFile } from '@tierswap/memcg';
+import { ALL_TIERS_MASK, InterfaceFiles, tokenize } from '@tierswap/memcg';
+import { invalid, show } from './args.js';
+import { SwapSpace } from './swapSpace.js';
 import { TieredStoreError } from './tieredStoreError.js';
 
+/** What the registry's writers return when they refuse. */
+type FileRefusal = Exclude<ReturnType<NonNullable<InterfaceFile['write']>>, undefined>;
+
+/**
+ * A base Refusal as the registry's writer type takes it. Until @tierswap/memcg's
+ * InterfaceFile takes base's Refusal (same shape; its errno table is a subset), the
+ * one cast between the two lives here; then this is base's refuse().
+ */
+function refuse(errno: 'EINVAL', reason: string): FileRefusal {
+  const r: Refusal = baseRefuse(errno, reason);
+  return r as FileRefusal;
+}
+
+const FILES: readonly string[] = [
+  'memory.swap.tiers',
+  'memory.swap.tiers.effective',
+  'memory.swap.tiers.max',
+];
+
 export function registerTierFiles(files: InterfaceFiles, space: SwapSpace): void {
+  const where = 'registerTierFiles';
+  if (!(files instanceof InterfaceFiles)) {
+    throw invalid(
+      where,
+      `files must be an InterfaceFiles (createMemcg().files), got ${show(files)}`,
+    );
+  }
+  if (!(space instanceof SwapSpace)) {
+    throw invalid(where, `space must be a SwapSpace (createSwapSpace()), got ${show(space)}`);
+  }
   const tree = space.memcg;
   if (tree === undefined || tree !== files.tree) {
-    throw new TieredStoreError(
-      'BAD_ARGUMENT',
-      'registerTierFiles',
-      'the SwapSpace must be built with the same memcg tree as the registry',
-    );
+    throw invalid(where, 'the SwapSpace must be built with the same memcg tree as the registry');
+  }
+  for (const name of FILES) {
+    if (files.has(name)) {
+      throw new TieredStoreError('BAD_STATE', where, `${name} is already defined in this registry`);
+    }
   }
   const names = (mask: number): string =>
     space.tiers

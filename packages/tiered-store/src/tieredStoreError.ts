@@ -1,13 +1,17 @@
 /**
- * TieredStoreError: the one error class of @tierswap/tiered-store.
+ * TieredStoreError: the one error class of @tierswap/tiered-store, a TierswapError
+ * from @tierswap/base (constructor `(code, where, detail, options?)`, message
+ * `@tierswap/tiered-store/<where>: <detail>`).
  *
- * Device I/O failures are thrown (IO_ERROR, CHECKSUM_MISMATCH, BUSY): they are
- * exceptional for the device and the swap layer above catches them, counts them
- * and reacts (marks a slot bad, retries elsewhere). Programmer misuse throws with
- * the remaining codes. Expected refusals of the swap layer (no room, over
- * memory.swap.max) are returned as values, not thrown; interface-file refusals use
- * the memcg Refusal/MemcgError types so errno handling stays in one place.
+ * What is thrown: device I/O failures (IO_ERROR, CHECKSUM_MISMATCH, BUSY), which are
+ * exceptional for a device and which the swap layer above catches, counts and reacts
+ * to (marks a slot bad, places the page elsewhere), and misuse (INVALID_ARGUMENT,
+ * BAD_STATE, CLOSED, NOT_WRITTEN). Expected refusals of the swap layer (no room, over
+ * memory.swap.max) are returned as a Refusal from @tierswap/base, never thrown.
  */
+import type { Errno } from '@tierswap/base';
+import { TierswapError } from '@tierswap/base';
+
 export const TIERED_STORE_ERROR_CODES = {
   /** A device read or write failed (the kernel's -EIO). */
   IO_ERROR: 'IO_ERROR',
@@ -17,27 +21,42 @@ export const TIERED_STORE_ERROR_CODES = {
   BUSY: 'BUSY',
   /** A read of a slot that holds no page (never written, or discarded). */
   NOT_WRITTEN: 'NOT_WRITTEN',
-  /** Slot, length or option outside its valid range. */
+  /** A value of the wrong type, or a slot, length or option outside its valid range. */
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  /**
+   * The devices' former name for INVALID_ARGUMENT, kept only until the device files
+   * (fileDevice, sqliteDevice, pageChecksums) switch over; nothing new throws it.
+   */
   BAD_ARGUMENT: 'BAD_ARGUMENT',
   /** The device was closed. */
   CLOSED: 'CLOSED',
-  /** swapon of an active device, swapoff of an inactive one, a bad swap slot. */
+  /** swapon of an active device, swapoff of an inactive one, a slot not in use, a call from inside a callback. */
   BAD_STATE: 'BAD_STATE',
+  /** A caller's callback (swapoff's onMove, the tiers' onRemoved) threw; `cause` holds what it threw. */
+  CALLBACK_FAILED: 'CALLBACK_FAILED',
 } as const;
 export type TieredStoreErrorCode = keyof typeof TIERED_STORE_ERROR_CODES;
 
-export class TieredStoreError extends Error {
-  override readonly name = 'TieredStoreError';
-  readonly code: TieredStoreErrorCode;
+/** The errno each code is reported as through an interface file. */
+const ERRNO_OF: Readonly<Record<TieredStoreErrorCode, Errno>> = {
+  IO_ERROR: 'EIO',
+  CHECKSUM_MISMATCH: 'EIO',
+  BUSY: 'EBUSY',
+  NOT_WRITTEN: 'ENOENT',
+  INVALID_ARGUMENT: 'EINVAL',
+  BAD_ARGUMENT: 'EINVAL',
+  CLOSED: 'ENODEV',
+  BAD_STATE: 'EINVAL',
+  CALLBACK_FAILED: 'EIO',
+};
 
-  constructor(
-    code: TieredStoreErrorCode,
-    where: string,
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`@tierswap/tiered-store/${where}: ${detail}`, options);
-    this.code = code;
+export class TieredStoreError extends TierswapError<TieredStoreErrorCode> {
+  override readonly name = 'TieredStoreError';
+  readonly errno: Errno;
+
+  constructor(code: TieredStoreErrorCode, where: string, detail: string, options?: ErrorOptions) {
+    super('tiered-store', code, where, detail, options);
+    this.errno = ERRNO_OF[code];
   }
 }
 
