@@ -17,7 +17,7 @@
  * - A write or writeBatch that throws wrote none of its pages: every slot it named
  *   holds no page afterwards (reads throw NOT_WRITTEN), the caller still has its copies
  *   and must put them elsewhere, and the device stays usable. Arguments are checked
- *   before any I/O, so a call refused with BAD_ARGUMENT changes nothing at all.
+ *   before any I/O, so a call refused with INVALID_ARGUMENT changes nothing at all.
  * - flush() returns once every acknowledged page is on the medium. If the medium
  *   cannot take them it throws (IO_ERROR, BUSY) and the pages stay acknowledged and
  *   readable; a later flush or write tries again.
@@ -55,7 +55,7 @@ export interface BlockDevice {
   readonly rotational: boolean;
 
   /**
-   * Stores `data` (a Uint8Array of 1..pageSize bytes) in `slot`. Throws BAD_ARGUMENT
+   * Stores `data` (a Uint8Array of 1..pageSize bytes) in `slot`. Throws INVALID_ARGUMENT
    * (nothing changed), or IO_ERROR/BUSY (the slot then holds no page).
    */
   write(slot: number, data: Uint8Array): void;

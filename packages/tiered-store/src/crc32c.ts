@@ -24,7 +24,7 @@ import { TieredStoreError } from './tieredStoreError.js';
 
 /**
  * crc32c of bytes[start, end). Pass a previous result as `crc` to continue a running
- * checksum over several pieces. Throws TieredStoreError('BAD_ARGUMENT') for anything but
+ * checksum over several pieces. Throws TieredStoreError('INVALID_ARGUMENT') for anything but
  * a Uint8Array, a range inside it and a crc in 0..2^32-1.
  */
 export function crc32c(bytes: Uint8Array, start = 0, end = bytes?.length, crc = 0): number {
@@ -40,7 +40,7 @@ export function crc32c(bytes: Uint8Array, start = 0, end = bytes?.length, crc = 
     !(Number.isInteger(crc) && crc >= 0 && crc <= 0xffffffff)
   ) {
     throw new TieredStoreError(
-      'BAD_ARGUMENT',
+      'INVALID_ARGUMENT',
       'crc32c',
       `crc32c(${describe(bytes)}, ${describe(start)}, ${describe(end)}, ${describe(crc)}): needs a Uint8Array, 0 <= start <= end <= its length and a crc in 0..2^32-1`,
     );

@@ -53,7 +53,7 @@ export function pathError(e: unknown, path: string, what: string, where: string)
 export function checkPath(path: unknown, where: string): string {
   if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
     throw new TieredStoreError(
-      'BAD_ARGUMENT',
+      'INVALID_ARGUMENT',
       where,
       `path ${JSON.stringify(String(path))} must be a non-empty string without NUL bytes`,
     );

@@ -2,7 +2,7 @@
  * Property tests of the devices' public entry points against a model: arbitrary values
  * (numbers of every kind, strings, null, views of the wrong type, buffers of the wrong
  * size) at write, writeBatch, read, readBatch, discard and flush either do what the
- * model says or are refused with TieredStoreError('BAD_ARGUMENT' / 'NOT_WRITTEN'), and a
+ * model says or are refused with TieredStoreError('INVALID_ARGUMENT' / 'NOT_WRITTEN'), and a
  * refused call changes nothing: every page in the model still reads back exactly.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -145,7 +145,7 @@ function makeOut(kind: unknown, pages: number): unknown {
 
 /** Runs one command against the device and the model; asserts the outcome. */
 function step(dev: BlockDevice, model: Map<number, Uint8Array>, cmd: Cmd): void {
-  const call = (fn: () => void, valid: boolean, refusal = 'BAD_ARGUMENT'): boolean => {
+  const call = (fn: () => void, valid: boolean, refusal = 'INVALID_ARGUMENT'): boolean => {
     try {
       fn();
     } catch (e) {
@@ -176,7 +176,7 @@ function step(dev: BlockDevice, model: Map<number, Uint8Array>, cmd: Cmd): void 
       const out = makeOut(cmd.out, 1);
       const shapeOk = isSlot(cmd.slot) && (cmd.out === 'page' || cmd.out === 'small');
       const stored = shapeOk ? model.get(cmd.slot as number) : undefined;
-      // An empty slot is NOT_WRITTEN; a stored page longer than a Uint8Array `out` is BAD_ARGUMENT.
+      // An empty slot is NOT_WRITTEN; a stored page longer than a Uint8Array `out` is INVALID_ARGUMENT.
       const fits = stored !== undefined && (out as Uint8Array).length >= stored.length;
       let len = -1;
       const ok = call(
@@ -184,7 +184,7 @@ function step(dev: BlockDevice, model: Map<number, Uint8Array>, cmd: Cmd): void 
           len = d.read!.call(dev, cmd.slot, out) as number;
         },
         fits,
-        shapeOk && stored === undefined ? 'NOT_WRITTEN' : 'BAD_ARGUMENT',
+        shapeOk && stored === undefined ? 'NOT_WRITTEN' : 'INVALID_ARGUMENT',
       );
       if (ok) {
         expect(len).toBe(stored!.length);
@@ -202,7 +202,7 @@ function step(dev: BlockDevice, model: Map<number, Uint8Array>, cmd: Cmd): void 
       const ok = call(
         () => d.readBatch!.call(dev, cmd.slots, out, lengths),
         allStored,
-        shapeOk ? 'NOT_WRITTEN' : 'BAD_ARGUMENT',
+        shapeOk ? 'NOT_WRITTEN' : 'INVALID_ARGUMENT',
       );
       if (ok) {
         cmd.slots.forEach((s, i) => {
@@ -305,7 +305,7 @@ describe('device constructors with arbitrary options', () => {
     },
     { requiredKeys: ['slots'] },
   );
-  it('FileDevice.create opens a device or refuses with BAD_ARGUMENT', () => {
+  it('FileDevice.create opens a device or refuses with INVALID_ARGUMENT', () => {
     fc.assert(
       fc.property(
         optionArb,
@@ -320,7 +320,7 @@ describe('device constructors with arbitrary options', () => {
             FileDevice.create(opts as never).close();
           } catch (e) {
             expect(e).toBeInstanceOf(TieredStoreError);
-            expect((e as TieredStoreError).code).toBe('BAD_ARGUMENT');
+            expect((e as TieredStoreError).code).toBe('INVALID_ARGUMENT');
           }
         },
       ),
@@ -328,7 +328,7 @@ describe('device constructors with arbitrary options', () => {
     );
   });
 
-  it('SqliteDevice.open refuses every bogus setting with BAD_ARGUMENT and reports what SQLite uses', () => {
+  it('SqliteDevice.open refuses every bogus setting with INVALID_ARGUMENT and reports what SQLite uses', () => {
     const settingArb = fc.record(
       {
         journalMode: fc.constantFrom<unknown>('wal', 'memory', 'delete', 'bogus', 'WAL', 1),
@@ -351,7 +351,7 @@ describe('device constructors with arbitrary options', () => {
           dev = SqliteDevice.open(opts as never);
         } catch (e) {
           expect(e).toBeInstanceOf(TieredStoreError);
-          expect((e as TieredStoreError).code).toBe('BAD_ARGUMENT');
+          expect((e as TieredStoreError).code).toBe('INVALID_ARGUMENT');
           return;
         }
         try {

@@ -122,15 +122,15 @@ describe.each(makers)('%s (real storage)', (_name, make) => {
   it('refuses bad arguments and unwritten or discarded slots', () => {
     const dev = make(8);
     const out = new Uint8Array(PAGE);
-    expect(code(() => dev.write(8, randomBytes(10)))).toBe('BAD_ARGUMENT');
-    expect(code(() => dev.write(-1, randomBytes(10)))).toBe('BAD_ARGUMENT');
-    expect(code(() => dev.write(0, new Uint8Array(0)))).toBe('BAD_ARGUMENT');
-    expect(code(() => dev.write(0, new Uint8Array(PAGE + 1)))).toBe('BAD_ARGUMENT');
+    expect(code(() => dev.write(8, randomBytes(10)))).toBe('INVALID_ARGUMENT');
+    expect(code(() => dev.write(-1, randomBytes(10)))).toBe('INVALID_ARGUMENT');
+    expect(code(() => dev.write(0, new Uint8Array(0)))).toBe('INVALID_ARGUMENT');
+    expect(code(() => dev.write(0, new Uint8Array(PAGE + 1)))).toBe('INVALID_ARGUMENT');
     expect(code(() => dev.read(2, out))).toBe('NOT_WRITTEN');
     dev.write(2, randomBytes(PAGE));
     dev.discard(2, 1);
     expect(code(() => dev.read(2, out))).toBe('NOT_WRITTEN');
-    expect(code(() => dev.writeBatch([1, 2], [randomBytes(5)]))).toBe('BAD_ARGUMENT');
+    expect(code(() => dev.writeBatch([1, 2], [randomBytes(5)]))).toBe('INVALID_ARGUMENT');
     dev.close();
     expect(code(() => dev.write(0, randomBytes(5)))).toBe('CLOSED');
   });
@@ -362,27 +362,27 @@ describe('arguments are checked at the boundary; a refused call writes nothing',
         7,
       ];
       for (const data of bad) {
-        expect(code(() => dev.write(0, data as Uint8Array))).toBe('BAD_ARGUMENT');
-        expect(code(() => dev.write(1, data as Uint8Array))).toBe('BAD_ARGUMENT');
-        expect(code(() => dev.writeBatch([1], [data as Uint8Array]))).toBe('BAD_ARGUMENT');
+        expect(code(() => dev.write(0, data as Uint8Array))).toBe('INVALID_ARGUMENT');
+        expect(code(() => dev.write(1, data as Uint8Array))).toBe('INVALID_ARGUMENT');
+        expect(code(() => dev.writeBatch([1], [data as Uint8Array]))).toBe('INVALID_ARGUMENT');
       }
       for (const slot of [Number.NaN, 0.5, 2 ** 32, '0', null, -0.5, 1n]) {
-        expect(code(() => dev.write(slot as number, page))).toBe('BAD_ARGUMENT');
-        expect(code(() => dev.read(slot as number, new Uint8Array(PAGE)))).toBe('BAD_ARGUMENT');
-        expect(code(() => dev.discard(slot as number, 1))).toBe('BAD_ARGUMENT');
+        expect(code(() => dev.write(slot as number, page))).toBe('INVALID_ARGUMENT');
+        expect(code(() => dev.read(slot as number, new Uint8Array(PAGE)))).toBe('INVALID_ARGUMENT');
+        expect(code(() => dev.discard(slot as number, 1))).toBe('INVALID_ARGUMENT');
       }
-      expect(code(() => dev.discard(0, -3))).toBe('BAD_ARGUMENT');
-      expect(code(() => dev.discard(0, 0))).toBe('BAD_ARGUMENT');
-      expect(code(() => dev.discard(4, 5))).toBe('BAD_ARGUMENT');
-      expect(code(() => dev.discard(0, Number.NaN))).toBe('BAD_ARGUMENT');
-      expect(code(() => dev.read(0, 'out' as unknown as Uint8Array))).toBe('BAD_ARGUMENT');
+      expect(code(() => dev.discard(0, -3))).toBe('INVALID_ARGUMENT');
+      expect(code(() => dev.discard(0, 0))).toBe('INVALID_ARGUMENT');
+      expect(code(() => dev.discard(4, 5))).toBe('INVALID_ARGUMENT');
+      expect(code(() => dev.discard(0, Number.NaN))).toBe('INVALID_ARGUMENT');
+      expect(code(() => dev.read(0, 'out' as unknown as Uint8Array))).toBe('INVALID_ARGUMENT');
       expect(
         code(() =>
           dev.writeBatch('ab' as unknown as number[], ['a', 'b'] as unknown as Uint8Array[]),
         ),
-      ).toBe('BAD_ARGUMENT');
+      ).toBe('INVALID_ARGUMENT');
       expect(code(() => dev.writeBatch([1, 2], [page, 'x' as unknown as Uint8Array]))).toBe(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
       );
       expect(code(() => dev.read(1, new Uint8Array(PAGE)))).toBe('NOT_WRITTEN');
       const out = new Uint8Array(PAGE);
@@ -409,7 +409,7 @@ describe('arguments are checked at the boundary; a refused call writes nothing',
       { batchSize: 65536, pageSize: 1 << 20 },
     ]) {
       expect(code(() => SqliteDevice.open({ path, slots: 8, ...(bogus as object) }))).toBe(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
       );
     }
     const dev = SqliteDevice.open({
@@ -441,7 +441,7 @@ describe('arguments are checked at the boundary; a refused call writes nothing',
       { path: 'a\0b' },
     ]) {
       expect(code(() => FileDevice.create({ path, slots: 8, ...(bogus as object) }))).toBe(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
       );
     }
   });

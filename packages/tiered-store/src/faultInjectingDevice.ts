@@ -110,7 +110,7 @@ export class FaultInjectingDevice implements BlockDevice {
       lengths.length < (n as number)
     ) {
       throw new TieredStoreError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         'faultInjectingDevice.readBatch',
         'needs a list of slots, a Uint8Array and a Uint32Array big enough for them',
       );

@@ -57,7 +57,7 @@ const WHERE_CREATE = 'fileDevice.create';
 function checkOptions(options: FileDeviceOptions): number {
   if (typeof options !== 'object' || options === null) {
     throw new TieredStoreError(
-      'BAD_ARGUMENT',
+      'INVALID_ARGUMENT',
       WHERE_CREATE,
       `options is ${describe(options)}; must be an object`,
     );
@@ -66,7 +66,7 @@ function checkOptions(options: FileDeviceOptions): number {
   const pageSize = options.pageSize ?? 4096;
   if (!(Number.isInteger(pageSize) && pageSize >= 512 && pageSize <= 1 << 20)) {
     throw new TieredStoreError(
-      'BAD_ARGUMENT',
+      'INVALID_ARGUMENT',
       WHERE_CREATE,
       `pageSize ${describe(pageSize)} not in 512..1048576`,
     );
@@ -80,14 +80,14 @@ function checkOptions(options: FileDeviceOptions): number {
     )
   ) {
     throw new TieredStoreError(
-      'BAD_ARGUMENT',
+      'INVALID_ARGUMENT',
       WHERE_CREATE,
       `slots ${describe(options.slots)} must be an integer in 1..2^32-1`,
     );
   }
   if (options.rotational !== undefined && typeof options.rotational !== 'boolean') {
     throw new TieredStoreError(
-      'BAD_ARGUMENT',
+      'INVALID_ARGUMENT',
       WHERE_CREATE,
       `rotational ${describe(options.rotational)} must be a boolean`,
     );
@@ -98,7 +98,7 @@ function checkOptions(options: FileDeviceOptions): number {
     options.preallocate !== 'sparse'
   ) {
     throw new TieredStoreError(
-      'BAD_ARGUMENT',
+      'INVALID_ARGUMENT',
       WHERE_CREATE,
       `preallocate ${describe(options.preallocate)} must be 'zero' or 'sparse'`,
     );

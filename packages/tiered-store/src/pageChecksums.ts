@@ -21,14 +21,14 @@ export class PageChecksums {
   constructor(slots: number, pageSize: number) {
     if (!(Number.isInteger(slots) && slots >= 1 && slots <= 0xffffffff)) {
       throw new TieredStoreError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         'pageChecksums',
         `slots ${String(slots)} not in 1..2^32-1`,
       );
     }
     if (!(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= 1 << 20)) {
       throw new TieredStoreError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         'pageChecksums',
         `pageSize ${String(pageSize)} not in 1..1048576`,
       );
@@ -44,14 +44,14 @@ export class PageChecksums {
     this.checkSlot(slot, where);
     if (!(data instanceof Uint8Array)) {
       throw new TieredStoreError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         where,
         `payload for slot ${slot} is ${describe(data)}; must be a Uint8Array`,
       );
     }
     if (data.length < 1 || data.length > this.pageSize) {
       throw new TieredStoreError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         where,
         `payload for slot ${slot} is ${data.length} bytes; must be 1..${this.pageSize}`,
       );
@@ -63,14 +63,14 @@ export class PageChecksums {
     checkList(slots, 'slots', where);
     if (!Array.isArray(pages)) {
       throw new TieredStoreError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         where,
         `pages is ${describe(pages)}; must be an array`,
       );
     }
     if (slots.length !== pages.length) {
       throw new TieredStoreError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         where,
         `${slots.length} slots but ${pages.length} pages`,
       );
@@ -88,14 +88,14 @@ export class PageChecksums {
     checkList(slots, 'slots', where);
     if (!(out instanceof Uint8Array) || !(lengths instanceof Uint32Array)) {
       throw new TieredStoreError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         where,
         `out is ${describe(out)} and lengths ${describe(lengths)}; must be a Uint8Array and a Uint32Array`,
       );
     }
     if (out.length < slots.length * this.pageSize || lengths.length < slots.length) {
       throw new TieredStoreError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         where,
         `buffers too small for ${slots.length} pages`,
       );
@@ -107,7 +107,7 @@ export class PageChecksums {
   checkOut(out: Uint8Array, len: number, where: string): void {
     if (!(out instanceof Uint8Array) || out.length < len) {
       throw new TieredStoreError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         where,
         `output buffer ${describe(out)} is not a Uint8Array of at least ${len} bytes`,
       );
@@ -117,7 +117,7 @@ export class PageChecksums {
   checkSlot(slot: number, where: string): void {
     if (!(typeof slot === 'number' && slot >>> 0 === slot && slot < this.slots)) {
       throw new TieredStoreError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         where,
         `slot ${describe(slot)} is not an integer in 0..${this.slots - 1}`,
       );
@@ -129,7 +129,7 @@ export class PageChecksums {
     this.checkSlot(first, where);
     if (!(Number.isInteger(count) && count >= 1 && first + count <= this.slots)) {
       throw new TieredStoreError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         where,
         `count ${describe(count)} from slot ${first} is not an integer in 1..${this.slots - first}`,
       );
@@ -198,7 +198,7 @@ function checkList(list: ArrayLike<number>, name: string, where: string): void {
     !(Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffffffff)
   ) {
     throw new TieredStoreError(
-      'BAD_ARGUMENT',
+      'INVALID_ARGUMENT',
       where,
       `${name} is ${describe(list)}; must be an array-like of slots`,
     );

@@ -96,7 +96,7 @@ const SYNCHRONOUS: readonly string[] = ['off', 'normal', 'full', 'extra'];
 const LOCKING_MODES: readonly string[] = ['normal', 'exclusive'];
 
 function bad(where: string, detail: string): TieredStoreError {
-  return new TieredStoreError('BAD_ARGUMENT', where, detail);
+  return new TieredStoreError('INVALID_ARGUMENT', where, detail);
 }
 
 function intIn(v: unknown, min: number, max: number, name: string, where: string): number {
@@ -118,7 +118,7 @@ function oneOf<T extends string>(
   return v as T;
 }
 
-/** Checks every option before anything is created; throws BAD_ARGUMENT naming the value. */
+/** Checks every option before anything is created; throws INVALID_ARGUMENT naming the value. */
 export function checkSqliteOptions(
   options: SqliteDeviceOptions,
   where: string,

@@ -23,11 +23,6 @@ export const TIERED_STORE_ERROR_CODES = {
   NOT_WRITTEN: 'NOT_WRITTEN',
   /** A value of the wrong type, or a slot, length or option outside its valid range. */
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
-  /**
-   * The devices' former name for INVALID_ARGUMENT, kept only until the device files
-   * (fileDevice, sqliteDevice, pageChecksums) switch over; nothing new throws it.
-   */
-  BAD_ARGUMENT: 'BAD_ARGUMENT',
   /** The device was closed. */
   CLOSED: 'CLOSED',
   /** swapon of an active device, swapoff of an inactive one, a slot not in use, a call from inside a callback. */
@@ -44,7 +39,6 @@ const ERRNO_OF: Readonly<Record<TieredStoreErrorCode, Errno>> = {
   BUSY: 'EBUSY',
   NOT_WRITTEN: 'ENOENT',
   INVALID_ARGUMENT: 'EINVAL',
-  BAD_ARGUMENT: 'EINVAL',
   CLOSED: 'ENODEV',
   BAD_STATE: 'EINVAL',
   CALLBACK_FAILED: 'EIO',
