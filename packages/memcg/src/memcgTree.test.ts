@@ -1,3 +1,4 @@
+import { ERRNO, isRefusal } from '@tierswap/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemcgError } from './memcgError.js';
@@ -6,7 +7,7 @@ import type { GroupId } from './types.js';
 import { ALL_TIERS_MASK, GroupState, NO_GROUP, PAGE_COUNTER_MAX, ROOT_GROUP } from './types.js';
 
 function err(r: unknown): string {
-  return r instanceof MemcgError ? r.code : 'ok';
+  return isRefusal(r) ? r.code : 'ok';
 }
 
 describe('MemcgTree structure', () => {
@@ -35,7 +36,7 @@ describe('MemcgTree structure', () => {
     t.create('/b');
     const full = t.mkdir('/c');
     expect(err(full)).toBe('ENOSPC');
-    expect((full as MemcgError).errno).toBe(-28);
+    expect(isRefusal(full) && ERRNO[full.errno]).toBe(28);
     expect(t.size).toBe(3);
   });
 

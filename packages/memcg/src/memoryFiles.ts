@@ -17,8 +17,9 @@
  * memory.max/high in the kernel also start reclaim; here they only set the limit,
  * and the stack reclaims (it owns reclaim).
  */
+
+import { isRefusal, refuse } from '@tierswap/base';
 import type { InterfaceFiles } from './interfaceFiles.js';
-import { isRefusal, refuse } from './memcgError.js';
 import { formatLimit, parseKernelInt, parseLimit, strstrip } from './memparse.js';
 import type { CounterId } from './statCounters.js';
 import type { GroupId, Resource } from './types.js';

@@ -16,8 +16,8 @@
  * - `tokenize` / `parseKeyValue` split the "key=value key value" inputs used by
  *   memory.reclaim-style files (match_token() patterns like "max=%s" and "%u").
  */
-import type { Refusal } from './memcgError.js';
-import { refuse } from './memcgError.js';
+import type { Refusal } from '@tierswap/base';
+import { refuse } from '@tierswap/base';
 import { PAGE_COUNTER_MAX, PAGE_SIZE } from './types.js';
 
 const U64_MAX = (1n << 64n) - 1n;

@@ -25,43 +25,43 @@ export interface PreorderSource {
 
 export class SubtreeCursor {
   readonly root: GroupId;
-  private position: GroupId = NO_GROUP;
+  #position: GroupId = NO_GROUP;
   /** Set by onRemove: what next() must return instead of walking on (NO_GROUP = end of round). */
-  private pending: GroupId | undefined;
-  private detachedFlag = false;
-  private readonly source: PreorderSource;
+  #pending: GroupId | undefined;
+  #detachedFlag = false;
+  readonly #source: PreorderSource;
 
   constructor(source: PreorderSource, root: GroupId) {
-    this.source = source;
+    this.#source = source;
     this.root = root;
   }
 
   /** The group last returned (NO_GROUP before the first call and after a round ends). */
   get pos(): GroupId {
-    return this.position;
+    return this.#position;
   }
 
   /** True once the cursor's own group was removed. */
   get detached(): boolean {
-    return this.detachedFlag;
+    return this.#detachedFlag;
   }
 
   /** The next group of the cyclic walk, or NO_GROUP at the end of a round. */
   next(): GroupId {
-    if (this.detachedFlag) return NO_GROUP;
-    if (this.pending !== undefined) {
-      this.position = this.pending;
-      this.pending = undefined;
-      return this.position;
+    if (this.#detachedFlag) return NO_GROUP;
+    if (this.#pending !== undefined) {
+      this.#position = this.#pending;
+      this.#pending = undefined;
+      return this.#position;
     }
-    this.position = this.source.iter(this.root, this.position);
-    return this.position;
+    this.#position = this.#source.iter(this.root, this.#position);
+    return this.#position;
   }
 
   /** Forgets the position; the next call starts at the subtree root. */
   reset(): void {
-    this.position = NO_GROUP;
-    this.pending = undefined;
+    this.#position = NO_GROUP;
+    this.#pending = undefined;
   }
 
   /**
@@ -70,18 +70,18 @@ export class SubtreeCursor {
    */
   onRemove(dying: GroupId, successor: GroupId): void {
     if (dying === this.root) {
-      this.detachedFlag = true;
-      this.position = NO_GROUP;
-      this.pending = undefined;
+      this.#detachedFlag = true;
+      this.#position = NO_GROUP;
+      this.#pending = undefined;
       return;
     }
     // BAD: leaving pos on the dying id; the id can be freed and reused by an
     // unrelated group, and the walk would continue inside that group's subtree.
     // GOOD: remember the successor and hand it out on the next call.
-    if (this.pending === dying) this.pending = successor;
-    if (this.position === dying) {
-      this.position = NO_GROUP;
-      this.pending ??= successor;
+    if (this.#pending === dying) this.#pending = successor;
+    if (this.#position === dying) {
+      this.#position = NO_GROUP;
+      this.#pending ??= successor;
     }
   }
 }

@@ -23,8 +23,9 @@
  * (TIER_DEFAULT_IDX) until swapoff; adding tiers does not move them, so it is not
  * refused because of them.
  */
-import type { Refusal } from '@tierswap/memcg';
-import { parseKernelInt, refuse, tokenize } from '@tierswap/memcg';
+import type { Refusal } from '@tierswap/base';
+import { refuse } from '@tierswap/base';
+import { parseKernelInt, tokenize } from '@tierswap/memcg';
 import { TieredStoreError } from './tieredStoreError.js';
 import { DEFAULT_MAX_TIERS, PRIO_MAX, TIER_DEFAULT_IDX } from './types.js';
 

@@ -16,8 +16,10 @@
  *
  * Both exist only on non-root groups. Both edit the same mask, so they agree.
  */
+
+import { refuse } from '@tierswap/base';
 import type { GroupId, InterfaceFiles } from '@tierswap/memcg';
-import { ALL_TIERS_MASK, refuse, tokenize } from '@tierswap/memcg';
+import { ALL_TIERS_MASK, tokenize } from '@tierswap/memcg';
 import type { SwapSpace } from './swapSpace.js';
 import { TieredStoreError } from './tieredStoreError.js';
 
