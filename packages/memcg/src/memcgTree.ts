@@ -264,9 +264,10 @@ export class MemcgTree {
     if (r === n && this.#state[id] === GroupState.OFFLINE) this.#releaseOffline(id);
   }
 
+  /** References held on an id (0 for a free one). */
   idRefs(id: GroupId): number {
-    this.#assertKnown(id, 'tree.idRefs');
-    return this.#refs[id]!;
+    checkInt(id, 1, MAX_GROUP_ID, 'tree.idRefs', 'id');
+    return this.#refs[id] ?? 0;
   }
 
   /**

@@ -3,7 +3,7 @@
  *
  * What it measures, per corpus (8 MiB of the node binary; 8 MiB of this process's own
  * anonymous memory read through /proc/self/mem) and per codec (lz4 and zstd level 1
- * through the system's libraries, page by page; zstd level 1 through @mongodb-js/zstd):
+ * through the system's libraries, page by page):
  * - native `lz4 -b1 -B4096 -i1 FILE` / `zstd -b1 -B4096 -i1 FILE` (each 4 KiB block
  *   compressed independently), run twice, interleaved with the JS rounds, best kept;
  * - the codec alone, the pool's store and load (same pages, fresh pool per round), and
@@ -13,14 +13,13 @@
  * - metadata bytes per entry on a pool of 128 MiB of original data (the corpus's
  *   compressed results replayed 16 times). Packing has its own bench
  *   (packing.bench.ts).
- * Ratios are "native time per page / ours", so 1.0 means as fast as the CLI.
- * @mongodb-js/zstd goes through storeBatch/loadBatch with batches of 64 pages (it is
- * Promise-only).
+ * Ratios are "native time per page / ours", so 1.0 means as fast as the CLI. The
+ * record is saved with saveBenchRecord (docs/benchmarks/data/zswap.jsonl).
  *
  * Run: pnpm --filter @tierswap/zswap bench (node --conditions=@tierswap/source --import tsx).
  */
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -30,14 +29,22 @@ import {
   NODE_BINARY,
   nativeCli,
   procSelfPages,
+  saveBenchRecord,
 } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
-import { newBenchPool as newPool, replayCodec } from './helpers.js';
+import type { GroupId } from '@tierswap/memcg';
+import type { ZswapPool } from '../src/index.js';
+import { newBenchPool, replayCodec } from '../src/testing/fixtures.js';
+
+/** The bench pool and its group. */
+function newPool(codec: Codec): { pool: ZswapPool; g: GroupId } {
+  const { pool, group } = newBenchPool(codec);
+  return { pool, g: group };
+}
 
 const PAGE = 4096;
 const PAGES = 2048; // 8 MiB per corpus
 const ROUNDS = 12;
-const BATCH = 64;
 const LATENCY_PASSES = 5;
 
 /** Native CLI benchmark at level 1 (`lz4 -b1` / `zstd -b1`, 4 KiB blocks). */
@@ -51,14 +58,14 @@ function cli(tool: 'lz4' | 'zstd', file: string): Native {
  */
 function replayRound(replay: Codec & { rewind(): void }, pages: Uint8Array[]): [number, number] {
   replay.rewind();
-  const pool = newPool(replay);
+  const { pool, g } = newPool(replay);
   let t = performance.now();
-  for (let i = 0; i < pages.length; i++) pool.store(i, 1, pages[i]!);
+  for (let i = 0; i < pages.length; i++) pool.store(i, g, pages[i]!);
   const cold = usPerPage(t, pages.length);
   for (let i = 0; i < pages.length; i++) pool.invalidate(i);
   replay.rewind();
   t = performance.now();
-  for (let i = 0; i < pages.length; i++) pool.store(i, 1, pages[i]!);
+  for (let i = 0; i < pages.length; i++) pool.store(i, g, pages[i]!);
   return [cold, usPerPage(t, pages.length)];
 }
 
@@ -136,9 +143,9 @@ async function benchSync(
     // The pool's own decode path: in place, from a range.
     for (const o of outs) codec.decompressRange(o, 0, o.length, page, 0);
     const d = usPerPage(t, pages.length);
-    const pool = newPool(codec);
+    const { pool, g } = newPool(codec);
     t = performance.now();
-    for (let i = 0; i < pages.length; i++) pool.store(i, 1, pages[i]!);
+    for (let i = 0; i < pages.length; i++) pool.store(i, g, pages[i]!);
     const s = usPerPage(t, pages.length);
     t = performance.now();
     for (let i = 0; i < pages.length; i++) pool.load(i, page);
@@ -162,10 +169,10 @@ function latencies(
   const ld: number[] = [];
   const page = new Uint8Array(PAGE);
   for (let pass = 0; pass < LATENCY_PASSES; pass++) {
-    const pool = newPool(codec);
+    const { pool, g } = newPool(codec);
     for (let i = 0; i < pages.length; i++) {
       const t = performance.now();
-      pool.store(i, 1, pages[i]!);
+      pool.store(i, g, pages[i]!);
       st.push((performance.now() - t) * 1000);
     }
     for (let i = 0; i < pages.length; i++) {
@@ -186,44 +193,6 @@ function latencies(
   };
 }
 
-/** zstd through the Promise-only @mongodb-js/zstd: storeBatch / loadBatch of 64 pages. */
-async function benchBatched(pages: Uint8Array[], native: Native, corpus: string): Promise<Row> {
-  const codec = createCodec('zstd', { level: 1, zstdEncoder: 'binding', zstdDecoder: 'binding' });
-  const outs = (await codec.compressBatch(pages)).map((o) => o.slice());
-  const replay = replayCodec(codec, outs);
-  const kept: RoundTimes[] = [];
-  const dsts = Array.from({ length: BATCH }, () => new Uint8Array(PAGE));
-  for (let r = 0; r < ROUNDS + 1; r++) {
-    let t = performance.now();
-    for (let i = 0; i < pages.length; i += BATCH)
-      await codec.compressBatch(pages.slice(i, i + BATCH));
-    const c = usPerPage(t, pages.length);
-    t = performance.now();
-    for (let i = 0; i < outs.length; i += BATCH) {
-      const s = outs.slice(i, i + BATCH);
-      await codec.decompressBatch(s, dsts.slice(0, s.length));
-    }
-    const d = usPerPage(t, pages.length);
-    const pool = newPool(codec);
-    t = performance.now();
-    for (let i = 0; i < pages.length; i += BATCH) {
-      await pool.storeBatch(
-        pages.slice(i, i + BATCH).map((page, k) => ({ id: i + k, memcg: 1, page })),
-      );
-    }
-    const s = usPerPage(t, pages.length);
-    t = performance.now();
-    for (let i = 0; i < pages.length; i += BATCH) {
-      const ids = Array.from({ length: Math.min(BATCH, pages.length - i) }, (_, k) => i + k);
-      await pool.loadBatch(ids, dsts.slice(0, ids.length));
-    }
-    const l = usPerPage(t, pages.length);
-    const [rs, rw] = replayRound(replay, pages);
-    if (r >= 1) kept.push({ comp: c, decomp: d, store: s, load: l, replay: rs, replayWarm: rw });
-  }
-  return row(corpus, codec, pages, outs, native, bestOf(kept));
-}
-
 /** Metadata on a pool of `scale` x the corpus (replayed compressed results). */
 function atScale(
   base: Codec,
@@ -232,9 +201,9 @@ function atScale(
   scale: number,
 ): { entryB: number; indexB: number; arenaB: number; totalB: number } {
   const replay = replayCodec(base, outs);
-  const pool = newPool(replay);
+  const { pool, g } = newPool(replay);
   const n = pages.length * scale;
-  for (let i = 0; i < n; i++) pool.store(i, 1, pages[i % pages.length]!);
+  for (let i = 0; i < n; i++) pool.store(i, g, pages[i % pages.length]!);
   const m = pool.metadataBytes();
   return {
     entryB: m.entryArrays / n,
@@ -259,9 +228,7 @@ function row(
   const sc = atScale(codec, pages, outs, 16);
   return {
     corpus,
-    codec:
-      (codec.level ? `${codec.name}-${codec.level}` : codec.name) +
-      (codec.sync ? '' : ` batch ${BATCH}`),
+    codec: codec.level ? `${codec.name}-${codec.level}` : codec.name,
     binding: `${codec.binding.name}@${codec.binding.version}`,
     ratio: r2((pages.length * PAGE) / total),
     nativeRatio: native.ratio,
@@ -307,7 +274,6 @@ async function main(): Promise<void> {
       const zstda = cli('zstd', file);
       const l = await benchSync(createCodec('lz4'), c.pages, lz4a, c.name);
       const z = await benchSync(createCodec('zstd', { level: 1 }), c.pages, zstda, c.name);
-      const zb = await benchBatched(c.pages, zstda, c.name);
       const lz4b = cli('lz4', file);
       const zstdb = cli('zstd', file);
       const bestNative = (a: Native, b: Native): Native => ({
@@ -316,11 +282,7 @@ async function main(): Promise<void> {
         decompUs: Math.min(a.decompUs, b.decompUs),
       });
       const zstdBest = bestNative(zstda, zstdb);
-      rows.push(
-        fixNative(l, bestNative(lz4a, lz4b)),
-        fixNative(z, zstdBest),
-        fixNative(zb, zstdBest),
-      );
+      rows.push(fixNative(l, bestNative(lz4a, lz4b)), fixNative(z, zstdBest));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -329,12 +291,15 @@ async function main(): Promise<void> {
     `node ${process.version}; ${PAGES} pages of ${PAGE} B per corpus; best of ${ROUNDS} rounds`,
   );
   console.table(rows);
-  const outDir = join(import.meta.dirname, '..', 'bench-results');
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(
-    join(outDir, 'pool.json'),
-    JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2),
-  );
+  saveBenchRecord(join(import.meta.dirname, '..'), {
+    name: 'pool',
+    tables: [
+      {
+        title: 'pool store/load vs the native lz4/zstd CLIs (us per page; ratio = native / ours)',
+        rows: rows.map((r) => ({ ...r })),
+      },
+    ],
+  });
 }
 
 function fixNative(r: Row, n: Native): Row {
