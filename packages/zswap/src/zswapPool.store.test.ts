@@ -219,9 +219,9 @@ describe('ZswapPool store/load on real data', () => {
 
   it('misuse throws with the module and values named', () => {
     const { pool } = setup();
-    expect(() => pool.store(-1, B, new Uint8Array(4096))).toThrow(/entry id -1/);
+    expect(() => pool.store(-1, B, new Uint8Array(4096))).toThrow(/entry id must be a u32, got -1/);
     expect(() => pool.store(1, 70000 as GroupId, new Uint8Array(4096))).toThrow(
-      /memcg 70000 is not a group/,
+      /memcg must be a group of the tree, got 70000/,
     );
     expect(() => pool.store(1, B, new Uint8Array(100))).toThrow(
       '@tierswap/zswap/pool.store: entry 1: the page must be a Uint8Array of 4096 bytes, got 100 bytes',

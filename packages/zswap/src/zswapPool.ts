@@ -18,16 +18,26 @@
  *   refusing allocates nothing.
  * - Writeback and shrinking are ZswapReclaim's; this file keeps store / load /
  *   invalidate, the limits and the tunables.
- * - Codecs: up to 8 at once. A compressor switch makes new stores use the new codec;
- *   entries keep their codec slot and stay readable; a slot is released when its last
- *   entry goes (zswap keeps old pools alive until their entries are gone).
+ * - Codecs: up to 8 at once (CodecSlots); entries keep their codec after a switch.
  */
 
 import type { Clock, Refusal } from '@tierswap/base';
 import type { Codec } from '@tierswap/compress';
-import { type GroupId, GroupState, MemcgTree, NO_GROUP } from '@tierswap/memcg';
-import { MAX_CODECS, slotOf, stamp, ticksAt } from './entryStamp.js';
+import { type GroupId, type MemcgTree, NO_GROUP } from '@tierswap/memcg';
+import { CodecSlots } from './codecSlots.js';
+import { slotOf, stamp, ticksAt } from './entryStamp.js';
 import { EntryTable } from './entryTable.js';
+import {
+  checkCodec,
+  checkEntryId,
+  checkGroup,
+  checkOptions,
+  checkProactiveRequest,
+  checkTunables,
+  DEFAULT_TUNABLES,
+  isInt,
+  type Tunables,
+} from './poolOptions.js';
 import { LOAD_REFUSALS, STORE_REFUSALS, WRITEBACK_REFUSALS } from './refusals.js';
 import type {
   LoadResult,
@@ -43,32 +53,7 @@ import type {
 import { ZsArena, type ZsArenaStats } from './zsArena.js';
 import { ZswapCharges } from './zswapCharges.js';
 import { showValue, ZswapError } from './zswapError.js';
-import { type ReclaimCounters, ZswapReclaim } from './zswapReclaim.js';
-
-/** Most entries a pool may size its tables for at start. */
-const MAX_INITIAL_CAPACITY = 1 << 24;
-
-function isInt(v: unknown, min: number, max: number): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-}
-
-function isFiniteIn(v: unknown, min: number, max: number): v is number {
-  return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
-}
-
-/** Checks a codec's shape; the pool uses its synchronous calls. */
-function checkCodec(codec: unknown, where: string): asserts codec is Codec {
-  const c = codec as Codec;
-  if (
-    typeof c !== 'object' ||
-    c === null ||
-    typeof c.compressSync !== 'function' ||
-    typeof c.decompressRange !== 'function' ||
-    !isInt(c.pageSize, 256, 65536)
-  ) {
-    throw new ZswapError('INVALID_ARGUMENT', where, `${showValue(codec)} is not a codec`);
-  }
-}
+import { type PoolCounters, ZswapReclaim } from './zswapReclaim.js';
 
 export class ZswapPool {
   readonly pageSize: number;
@@ -81,117 +66,39 @@ export class ZswapPool {
   readonly #queueShrinkWork: (() => void) | undefined;
 
   // ------------------------------------------------------------ tunables
-  #ramBytes: number;
-  #maxPoolPercent: number;
-  #acceptPercent: number;
-  #maxPoolBytes = 0;
-  #acceptBytes = 0;
-  #maxCompressed: number;
-  #shrinkerEnabled: boolean;
+  #tun: Tunables;
 
   // ------------------------------------------------------------ codecs
-  readonly #codecs: (Codec | undefined)[] = new Array(MAX_CODECS).fill(undefined);
-  readonly #codecRefs = new Float64Array(MAX_CODECS);
-  #current = 0;
+  readonly #codecs: CodecSlots;
 
   // ------------------------------------------------------------ state and counters
   #reachedFull = false;
   #shrinkQueued = false;
-  #poolLimitHit = 0;
-  #rejectAllocFail = 0;
-  #rejectCompressFail = 0;
-  #rejectCompressPoor = 0;
-  #rejectMemcgLimit = 0;
-  readonly #counters: ReclaimCounters = { rejectReclaimFail: 0, decompressFail: 0, writtenBack: 0 };
-  #storedPages = 0;
-  #storedRaw = 0;
+  /** The debugfs counters but pool_total_size (the arena's); reclaim adds to them too. */
+  readonly #c: PoolCounters = {
+    pool_limit_hit: 0,
+    reject_reclaim_fail: 0,
+    reject_alloc_fail: 0,
+    reject_compress_fail: 0,
+    reject_compress_poor: 0,
+    reject_memcg_limit: 0,
+    decompress_fail: 0,
+    written_back_pages: 0,
+    stored_pages: 0,
+    stored_incompressible_pages: 0,
+  };
   #compressedBytes = 0;
 
   /** Use createZswapPool(options). */
   constructor(options: ZswapPoolOptions) {
-    const where = 'pool.constructor';
-    if (typeof options !== 'object' || options === null) {
-      throw new ZswapError('INVALID_ARGUMENT', where, 'options must be an object');
-    }
-    const codec = options.codec;
-    checkCodec(codec, where);
-    if (!(options.memcg instanceof MemcgTree)) {
-      throw new ZswapError(
-        'INVALID_ARGUMENT',
-        where,
-        `memcg must be a MemcgTree (createMemcg().tree), got ${showValue(options.memcg)}`,
-      );
-    }
-    const clock = options.clock;
-    if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
-      throw new ZswapError(
-        'INVALID_ARGUMENT',
-        where,
-        `clock must be a Clock, got ${showValue(clock)}`,
-      );
-    }
-    const target = options.writeback;
-    if (
-      target !== undefined &&
-      (typeof target !== 'object' ||
-        target === null ||
-        typeof target.reserve !== 'function' ||
-        typeof target.write !== 'function' ||
-        typeof target.cancel !== 'function')
-    ) {
-      throw new ZswapError(
-        'INVALID_ARGUMENT',
-        where,
-        'writeback must have reserve, write and cancel',
-      );
-    }
-    const queue = options.queueShrinkWork;
-    if (queue !== undefined && typeof queue !== 'function') {
-      throw new ZswapError('INVALID_ARGUMENT', where, 'queueShrinkWork must be a function');
-    }
-    const cap = options.initialCapacity ?? 1024;
-    if (!isInt(cap, 1, MAX_INITIAL_CAPACITY)) {
-      throw new ZswapError(
-        'INVALID_ARGUMENT',
-        where,
-        `initialCapacity must be an integer in 1..${MAX_INITIAL_CAPACITY}, got ${showValue(cap)}`,
-      );
-    }
-    const cacheBytes = options.arenaCacheBytes;
-    if (cacheBytes !== undefined && !isInt(cacheBytes, 0, Number.MAX_SAFE_INTEGER)) {
-      throw new ZswapError(
-        'INVALID_ARGUMENT',
-        where,
-        `arenaCacheBytes must be an integer >= 0, got ${showValue(cacheBytes)}`,
-      );
-    }
-    const chain = options.zsChainSize;
-    if (chain !== undefined && !isInt(chain, 4, 16)) {
-      throw new ZswapError(
-        'INVALID_ARGUMENT',
-        where,
-        `zsChainSize must be an integer in 4..16, got ${showValue(chain)}`,
-      );
-    }
+    const o = checkOptions(options);
+    const { codec, clock, target, queue, cap, cacheBytes, chain } = o;
     this.pageSize = codec.pageSize;
-    this.#ramBytes = 0;
-    this.#maxPoolPercent = 20;
-    this.#acceptPercent = 90;
-    this.#maxCompressed = this.pageSize - 1;
-    this.#shrinkerEnabled = true;
-    this.#applyTunables(
-      {
-        ramBytes: options.ramBytes,
-        ...(options.maxPoolPercent !== undefined && { maxPoolPercent: options.maxPoolPercent }),
-        ...(options.acceptThresholdPercent !== undefined && {
-          acceptThresholdPercent: options.acceptThresholdPercent,
-        }),
-        ...(options.maxCompressedBytes !== undefined && {
-          maxCompressedBytes: options.maxCompressedBytes,
-        }),
-        ...(options.shrinkerEnabled !== undefined && { shrinkerEnabled: options.shrinkerEnabled }),
-      },
-      where,
+    this.#tun = checkTunables(
+      DEFAULT_TUNABLES(this.pageSize),
+      o.tunables,
+      this.pageSize,
+      'pool.constructor',
     );
     this.#tree = options.memcg;
     this.#charges = new ZswapCharges(this.#tree, this.pageSize);
@@ -201,7 +108,7 @@ export class ZswapPool {
       ...(chain !== undefined && { chainSize: chain }),
       ...(cacheBytes !== undefined && { cacheLimitBytes: cacheBytes }),
     });
-    this.#codecs[0] = codec;
+    this.#codecs = new CodecSlots(codec);
     this.#entries = new EntryTable(Math.max(64, cap));
     const arena = this.#arena;
     this.#reclaim = new ZswapReclaim({
@@ -209,12 +116,12 @@ export class ZswapPool {
       clock,
       entries: this.#entries,
       charges: this.#charges,
-      counters: this.#counters,
+      counters: this.#c,
       target,
-      shrinkerEnabled: () => this.#shrinkerEnabled,
+      shrinkerEnabled: () => this.#tun.shrinkerEnabled,
       footprintBytes: () => arena.footprintBytes,
       liveBytes: () => arena.slotBytes,
-      acceptThresholdBytes: () => this.#acceptBytes,
+      acceptThresholdBytes: () => this.#tun.acceptBytes,
       compact: () => this.compact(),
       decode: (idx, dst) => this.#decode(idx, dst),
       freeEntry: (idx) => this.#freeEntry(idx),
@@ -233,28 +140,11 @@ export class ZswapPool {
         `codec page size ${codec.pageSize} != pool page size ${this.pageSize}`,
       );
     }
-    if (this.#codecs[this.#current] === codec) return;
-    // The codec may still own a slot (switching back before its entries are gone);
-    // otherwise take any other slot without entries.
-    let slot = this.#codecs.indexOf(codec);
-    if (slot < 0) {
-      slot = this.#codecs.findIndex((_, i) => i !== this.#current && this.#codecRefs[i] === 0);
-      if (slot < 0) {
-        throw new ZswapError(
-          'TOO_MANY_CODECS',
-          'pool.setCompressor',
-          `${MAX_CODECS} codecs still hold entries`,
-        );
-      }
-      this.#codecs[slot] = codec;
-    }
-    const old = this.#current;
-    this.#current = slot;
-    if (this.#codecRefs[old] === 0) this.#codecs[old] = undefined;
+    this.#codecs.switchTo(codec);
   }
 
   get compressor(): Codec {
-    return this.#codecs[this.#current]!;
+    return this.#codecs.codec(this.#codecs.current);
   }
 
   /**
@@ -262,51 +152,17 @@ export class ZswapPool {
    * shrinker_enabled. All or nothing: a refused call applies none of them.
    */
   setTunables(t: ZswapTunables): void {
-    if (typeof t !== 'object' || t === null) {
-      throw new ZswapError('INVALID_ARGUMENT', 'pool.setTunables', 'expected an object');
-    }
-    this.#applyTunables(t, 'pool.setTunables');
-  }
-
-  #applyTunables(t: ZswapTunables, where: string): void {
-    const ram = t.ramBytes ?? this.#ramBytes;
-    const maxPct = t.maxPoolPercent ?? this.#maxPoolPercent;
-    const acceptPct = t.acceptThresholdPercent ?? this.#acceptPercent;
-    const maxComp = t.maxCompressedBytes ?? this.#maxCompressed;
-    const shrinker = t.shrinkerEnabled ?? this.#shrinkerEnabled;
-    const bad = (what: string, v: unknown, want: string): never => {
-      throw new ZswapError(
-        'INVALID_ARGUMENT',
-        where,
-        `${what} must be ${want}, got ${showValue(v)}`,
-      );
-    };
-    if (!isInt(ram, 1, Number.MAX_SAFE_INTEGER)) bad('ramBytes', ram, 'an integer > 0');
-    if (!isFiniteIn(maxPct, 0, 100)) bad('maxPoolPercent', maxPct, 'a number in 0..100');
-    if (!isFiniteIn(acceptPct, 0, 100)) {
-      bad('acceptThresholdPercent', acceptPct, 'a number in 0..100');
-    }
-    if (!isInt(maxComp, 1, this.pageSize - 1)) {
-      bad('maxCompressedBytes', maxComp, `an integer in 1..${this.pageSize - 1}`);
-    }
-    if (typeof shrinker !== 'boolean') bad('shrinkerEnabled', shrinker, 'a boolean');
-    this.#ramBytes = ram;
-    this.#maxPoolPercent = maxPct;
-    this.#acceptPercent = acceptPct;
-    this.#maxCompressed = maxComp;
-    this.#shrinkerEnabled = shrinker;
-    this.#maxPoolBytes = Math.floor((ram * maxPct) / 100);
-    this.#acceptBytes = Math.floor((this.#maxPoolBytes * acceptPct) / 100);
+    this.#tun = checkTunables(this.#tun, t, this.pageSize, 'pool.setTunables');
   }
 
   /** Maximum pool footprint in bytes (max_pool_percent of RAM). */
   get maxPoolBytes(): number {
-    return this.#maxPoolBytes;
+    return this.#tun.maxPoolBytes;
   }
 
   /** Footprint below which stores are accepted again after the limit was hit. */
   get acceptThresholdBytes(): number {
-    return this.#acceptBytes;
+    return this.#tun.acceptBytes;
   }
 
   /** True when the pool hit its limit and has not yet come back under the threshold. */
@@ -328,8 +184,8 @@ export class ZswapPool {
    * 'stored', 'stored_raw', or one of STORE_REFUSALS (counted).
    */
   store(id: number, memcg: GroupId, page: Uint8Array): StoreResult {
-    this.#checkId('pool.store', id);
-    this.#checkMemcg('pool.store', memcg);
+    checkEntryId('pool.store', id);
+    checkGroup(this.#tree, 'pool.store', memcg);
     // A DataView or any other view would not be copied by TypedArray.set: only a
     // Uint8Array of exactly one page is a page.
     if (!(page instanceof Uint8Array) || page.length !== this.pageSize) {
@@ -342,18 +198,19 @@ export class ZswapPool {
     const lru = this.#entries.lru;
     if (memcg >= lru.memcgSlots) lru.ensureMemcg(memcg);
     if (this.#tree.zswapMayStore(memcg) !== NO_GROUP && !this.#reclaim.shrinkForStore(memcg)) {
-      this.#rejectMemcgLimit++;
+      this.#c.reject_memcg_limit++;
       return this.#refuse(id, STORE_REFUSALS.reject_memcg_limit);
     }
     if (this.#checkLimits()) return this.#refuse(id, STORE_REFUSALS.pool_limit_hit);
-    const codec = this.#codecs[this.#current]!;
+    const slot = this.#codecs.current;
+    const codec = this.#codecs.codec(slot);
     let out: Uint8Array | undefined;
     try {
       out = codec.compressSync(page);
     } catch {
       out = undefined;
     }
-    return this.#insert(id, memcg, page, out, this.#current);
+    return this.#insert(id, memcg, page, out, slot);
   }
 
   /** A refused store: erase a stale entry of the same id, kick the worker. */
@@ -370,10 +227,10 @@ export class ZswapPool {
   /** zswap_check_limits(): global limit with hysteresis. True = refuse. */
   #checkLimits(): boolean {
     const cur = this.#arena.footprintBytes;
-    if (cur >= this.#maxPoolBytes) {
-      this.#poolLimitHit++;
+    if (cur >= this.#tun.maxPoolBytes) {
+      this.#c.pool_limit_hit++;
       this.#reachedFull = true;
-    } else if (this.#reachedFull && cur <= this.#acceptBytes) {
+    } else if (this.#reachedFull && cur <= this.#tun.acceptBytes) {
       this.#reachedFull = false;
     }
     return this.#reachedFull;
@@ -395,16 +252,16 @@ export class ZswapPool {
       !(out instanceof Uint8Array) ||
       out.length === 0 ||
       out.length >= P ||
-      out.length > this.#maxCompressed
+      out.length > this.#tun.maxCompressedBytes
     ) {
       // Compression failed or was poor: keep the page raw when it may later be written
       // back (dca4437a5861), else refuse so the page stays in memory.
       if (!this.#tree.zswapWritebackEnabled(memcg)) {
         if (out === undefined) {
-          this.#rejectCompressFail++;
+          this.#c.reject_compress_fail++;
           return this.#refuse(id, STORE_REFUSALS.reject_compress_fail);
         }
-        this.#rejectCompressPoor++;
+        this.#c.reject_compress_poor++;
         return this.#refuse(id, STORE_REFUSALS.reject_compress_poor);
       }
       src = page;
@@ -425,7 +282,7 @@ export class ZswapPool {
     }
     if (handle === 0) {
       e.release(idx);
-      this.#rejectAllocFail++;
+      this.#c.reject_alloc_fail++;
       return this.#refuse(id, STORE_REFUSALS.reject_alloc_fail);
     }
     this.#arena.bufferOf(handle).set(src, this.#arena.offsetOf(handle));
@@ -438,11 +295,11 @@ export class ZswapPool {
     // New entries start referenced (second chance on the first walk).
     e.stamps[idx] = stamp(ticksAt(this.#clock.now()), slot, 1);
     e.index.insert(id, idx);
-    this.#codecRefs[slot] = this.#codecRefs[slot]! + 1;
+    this.#codecs.hold(slot);
     e.lru.addTail(memcg, idx);
-    if (raw) this.#storedRaw++;
+    if (raw) this.#c.stored_incompressible_pages++;
     this.#charges.store(memcg, len, raw);
-    this.#storedPages++;
+    this.#c.stored_pages++;
     this.#compressedBytes += len;
     return raw ? 'stored_raw' : 'stored';
   }
@@ -464,10 +321,10 @@ export class ZswapPool {
         `the destination must be a Uint8Array of ${this.pageSize} bytes, got ${dst instanceof Uint8Array ? `${dst.length} bytes` : showValue(dst)}`,
       );
     }
-    const idx = this.#find('pool.load', id);
+    const idx = this.#entries.index.get(checkEntryId('pool.load', id));
     if (idx < 0) return LOAD_REFUSALS.not_found;
     if (!this.#decode(idx, dst)) {
-      this.#counters.decompressFail++;
+      this.#c.decompress_fail++;
       return LOAD_REFUSALS.decompress_fail;
     }
     this.#charges.load(this.#entries.memcgs[idx]!);
@@ -477,7 +334,7 @@ export class ZswapPool {
 
   /** zswap_invalidate(): drop an entry (its swap slot was freed). False when the id is not here. */
   invalidate(id: number): boolean {
-    const idx = this.#find('pool.invalidate', id);
+    const idx = this.#entries.index.get(checkEntryId('pool.invalidate', id));
     if (idx < 0) return false;
     this.#freeEntry(idx);
     return true;
@@ -485,18 +342,18 @@ export class ZswapPool {
 
   /** True when `id` is stored. */
   has(id: number): boolean {
-    return this.#find('pool.has', id) >= 0;
+    return this.#entries.index.get(checkEntryId('pool.has', id)) >= 0;
   }
 
   /** Compressed length of a stored entry (pageSize for raw ones), or -1. */
   lengthOf(id: number): number {
-    const idx = this.#find('pool.lengthOf', id);
+    const idx = this.#entries.index.get(checkEntryId('pool.lengthOf', id));
     return idx < 0 ? -1 : this.#entries.lens[idx]! + 1;
   }
 
   /** The swap layer saw a swap-in from disk for this group (shrinker feedback). */
   noteDiskSwapin(memcg: GroupId): void {
-    this.#checkMemcg('pool.noteDiskSwapin', memcg);
+    checkGroup(this.#tree, 'pool.noteDiskSwapin', memcg);
     this.#entries.lru.ensureMemcg(memcg);
     this.#entries.lru.noteSwapin(memcg);
   }
@@ -512,7 +369,7 @@ export class ZswapPool {
       dst.set(buf.subarray(off, off + len)); // raw: no decompression
       return true;
     }
-    const codec = this.#codecs[slotOf(e.stamps[idx]!)]!;
+    const codec = this.#codecs.codec(slotOf(e.stamps[idx]!));
     try {
       return codec.decompressRange(buf, off, off + len, dst, 0);
     } catch {
@@ -530,13 +387,11 @@ export class ZswapPool {
     e.lru.delete(m, idx);
     e.index.removeIndex(idx);
     this.#arena.free(e.handles[idx]!, len);
-    if (len === P) this.#storedRaw--;
+    if (len === P) this.#c.stored_incompressible_pages--;
     this.#charges.free(m, len, len === P);
-    this.#storedPages--;
+    this.#c.stored_pages--;
     this.#compressedBytes -= len;
-    const refs = this.#codecRefs[slot]! - 1;
-    this.#codecRefs[slot] = refs;
-    if (refs === 0 && slot !== this.#current) this.#codecs[slot] = undefined;
+    this.#codecs.release(slot);
     e.release(idx);
   }
 
@@ -549,7 +404,7 @@ export class ZswapPool {
    * this entry.
    */
   writeback(id: number): WritebackResult {
-    const idx = this.#find('pool.writeback', id);
+    const idx = this.#entries.index.get(checkEntryId('pool.writeback', id));
     if (idx < 0) return WRITEBACK_REFUSALS.not_found;
     this.#entries.lru.rotate(this.#entries.memcgs[idx]!, idx);
     return this.#reclaim.writebackOne(idx, false);
@@ -566,13 +421,13 @@ export class ZswapPool {
 
   /** zswap_shrinker_count(): freeable entries of the group, scaled by its ratio. */
   shrinkerCount(memcg: GroupId): number {
-    this.#checkMemcg('pool.shrinkerCount', memcg);
+    checkGroup(this.#tree, 'pool.shrinkerCount', memcg);
     return this.#reclaim.shrinkerCount(memcg);
   }
 
   /** zswap_shrinker_scan(): second-chance walk of up to `nrToScan` entries. */
   shrinkerScan(memcg: GroupId, nrToScan: number): { written: number; stop: boolean } {
-    this.#checkMemcg('pool.shrinkerScan', memcg);
+    checkGroup(this.#tree, 'pool.shrinkerScan', memcg);
     if (!isInt(nrToScan, 0, Number.MAX_SAFE_INTEGER)) {
       throw new ZswapError(
         'INVALID_ARGUMENT',
@@ -588,41 +443,8 @@ export class ZswapPool {
    * what was written, or writeback_disabled (EINVAL) / no_progress (EAGAIN).
    */
   proactiveWriteback(req: ProactiveWritebackRequest): ProactiveWritebackResult | Refusal {
-    const where = 'pool.proactiveWriteback';
-    if (typeof req !== 'object' || req === null) {
-      throw new ZswapError('INVALID_ARGUMENT', where, 'expected a request object');
-    }
-    const { memcg, maxBytes, minAgeSeconds } = req;
-    const unit = req.unit ?? 'original';
-    if (!this.#tree.isOnline(memcg)) {
-      throw new ZswapError(
-        'INVALID_ARGUMENT',
-        where,
-        `memcg ${showValue(memcg)} is not an online group`,
-      );
-    }
-    if (!(typeof maxBytes === 'number' && maxBytes > 0 && !Number.isNaN(maxBytes))) {
-      throw new ZswapError(
-        'INVALID_ARGUMENT',
-        where,
-        `maxBytes must be > 0, got ${showValue(maxBytes)}`,
-      );
-    }
-    if (unit !== 'original' && unit !== 'compressed') {
-      throw new ZswapError(
-        'INVALID_ARGUMENT',
-        where,
-        `unit must be original or compressed, got ${showValue(unit)}`,
-      );
-    }
-    if (minAgeSeconds !== undefined && !isFiniteIn(minAgeSeconds, 0, Number.MAX_SAFE_INTEGER)) {
-      throw new ZswapError(
-        'INVALID_ARGUMENT',
-        where,
-        `minAgeSeconds must be a finite number >= 0, got ${showValue(minAgeSeconds)}`,
-      );
-    }
-    return this.#reclaim.proactiveWriteback(memcg, maxBytes, unit, minAgeSeconds);
+    const r = checkProactiveRequest(req, this.#tree);
+    return this.#reclaim.proactiveWriteback(r.memcg, r.maxBytes, r.unit, r.minAgeSeconds);
   }
 
   // ================================================================ arena, stats
@@ -641,37 +463,24 @@ export class ZswapPool {
   }
 
   stats(): ZswapStats {
-    const c = this.#counters;
-    return {
-      pool_limit_hit: this.#poolLimitHit,
-      reject_reclaim_fail: c.rejectReclaimFail,
-      reject_alloc_fail: this.#rejectAllocFail,
-      reject_compress_fail: this.#rejectCompressFail,
-      reject_compress_poor: this.#rejectCompressPoor,
-      reject_memcg_limit: this.#rejectMemcgLimit,
-      decompress_fail: c.decompressFail,
-      written_back_pages: c.writtenBack,
-      pool_total_size: this.#arena.footprintBytes,
-      stored_pages: this.#storedPages,
-      stored_incompressible_pages: this.#storedRaw,
-    };
+    return { ...this.#c, pool_total_size: this.#arena.footprintBytes };
   }
 
   /** The group's memory.stat zswap lines, local (not recursive), as the tree holds them. */
   memcgStats(memcg: GroupId): MemcgZswapStats {
-    this.#checkMemcg('pool.memcgStats', memcg);
+    checkGroup(this.#tree, 'pool.memcgStats', memcg);
     return this.#charges.local(memcg);
   }
 
   /** memory.zswap.current: compressed bytes of the group and its descendants (the tree's counter). */
   zswapCurrent(memcg: GroupId): number {
-    this.#checkMemcg('pool.zswapCurrent', memcg);
+    checkGroup(this.#tree, 'pool.zswapCurrent', memcg);
     return this.#tree.usagePages(memcg, 'zswap');
   }
 
   /** Entries on a group's LRU. */
   lruLength(memcg: GroupId): number {
-    this.#checkMemcg('pool.lruLength', memcg);
+    checkGroup(this.#tree, 'pool.lruLength', memcg);
     return this.#entries.lru.length(memcg);
   }
 
@@ -704,33 +513,6 @@ export class ZswapPool {
       arena: this.#arena.stats().metadataBytes,
       perEntryArrays: e.byteLength / e.capacity,
     };
-  }
-
-  // ================================================================ argument checks
-
-  #checkId(where: string, id: number): void {
-    if (!isInt(id, 0, 0xffffffff)) {
-      throw new ZswapError('INVALID_ARGUMENT', where, `entry id ${showValue(id)} is not a u32`);
-    }
-  }
-
-  /** The entry's dense index, or -1; throws for an id that is not a u32. */
-  #find(where: string, id: number): number {
-    if (!isInt(id, 0, 0xffffffff)) {
-      throw new ZswapError('INVALID_ARGUMENT', where, `entry id ${showValue(id)} is not a u32`);
-    }
-    return this.#entries.index.get(id);
-  }
-
-  /** A group id the tree has allocated (online, or offline with references). */
-  #checkMemcg(where: string, memcg: number): void {
-    if (this.#tree.stateOf(memcg) === GroupState.FREE) {
-      throw new ZswapError(
-        'INVALID_ARGUMENT',
-        where,
-        `memcg ${showValue(memcg)} is not a group of the tree`,
-      );
-    }
   }
 }
 

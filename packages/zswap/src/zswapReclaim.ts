@@ -28,7 +28,7 @@ import { type GroupId, NO_GROUP } from '@tierswap/memcg';
 import { TICK_MS, ticksAt } from './entryStamp.js';
 import type { EntryTable } from './entryTable.js';
 import { WRITEBACK_REFUSALS } from './refusals.js';
-import type { BudgetUnit, ProactiveWritebackResult, WritebackTarget } from './types.js';
+import type { BudgetUnit, ProactiveWritebackResult, WritebackTarget, ZswapStats } from './types.js';
 import type { ZswapCharges } from './zswapCharges.js';
 import { showValue, ZswapError } from './zswapError.js';
 
@@ -50,12 +50,10 @@ interface WalkResult {
   stop: boolean;
 }
 
-/** The reclaim counters the pool reports in stats(); reclaim adds to them. */
-export interface ReclaimCounters {
-  rejectReclaimFail: number;
-  decompressFail: number;
-  writtenBack: number;
-}
+/** The pool's debugfs counters (all of ZswapStats but pool_total_size), shared with reclaim. */
+export type PoolCounters = {
+  -readonly [K in Exclude<keyof ZswapStats, 'pool_total_size'>]: number;
+};
 
 /** What reclaim needs of the pool. The objects are shared, not copies. */
 export interface ReclaimHost {
@@ -63,7 +61,7 @@ export interface ReclaimHost {
   readonly clock: Clock;
   readonly entries: EntryTable;
   readonly charges: ZswapCharges;
-  readonly counters: ReclaimCounters;
+  readonly counters: PoolCounters;
   readonly target: WritebackTarget | undefined;
   /** zswap.shrinker_enabled. */
   shrinkerEnabled(): boolean;
@@ -114,14 +112,14 @@ export class ZswapReclaim {
     }
     const page = this.#scratch;
     if (!h.decode(idx, page)) {
-      h.counters.decompressFail++;
+      h.counters.decompress_fail++;
       target.cancel(id, token);
       return this.#failed(res, WRITEBACK_REFUSALS.decompress_fail);
     }
     const len = e.lens[idx]! + 1;
     target.write(id, token, page);
     h.freeEntry(idx);
-    h.counters.writtenBack++;
+    h.counters.written_back_pages++;
     h.charges.writeback(m, proactive);
     if (res !== undefined) {
       res.pages++;
@@ -131,7 +129,7 @@ export class ZswapReclaim {
   }
 
   #failed(res: WalkResult | undefined, why: Refusal): Refusal {
-    this.#host.counters.rejectReclaimFail++;
+    this.#host.counters.reject_reclaim_fail++;
     if (res !== undefined) res.failures++;
     return why;
   }
