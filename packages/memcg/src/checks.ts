@@ -22,7 +22,7 @@ export function checkString(v: unknown, where: string, what: string): asserts v 
 
 /** A non-negative safe integer (a page or byte count). */
 export function checkCount(v: unknown, where: string, what: string): asserts v is number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+  if (!Number.isSafeInteger(v) || (v as number) < 0) {
     throw new MemcgError(
       'INVALID_ARGUMENT',
       where,

@@ -31,7 +31,7 @@ import { checkBoolean, checkCount, checkInt, checkString, showValue } from './ch
 import { grown } from './growable.js';
 import { MemcgError } from './memcgError.js';
 import type { CounterId } from './statCounters.js';
-import { STANDARD_STATS, StatCounters } from './statCounters.js';
+import { addTrusted, STANDARD_STATS, StatCounters } from './statCounters.js';
 import { SubtreeCursor } from './subtreeCursor.js';
 import type { GroupId, Resource } from './types.js';
 import {
@@ -57,7 +57,6 @@ export interface ChargeFailures {
   zswap: number;
 }
 
-const RESOURCE_INDEX: Record<Resource, number> = { memory: 0, swap: 1, zswap: 2 };
 const INITIAL_CAPACITY = 64;
 
 function validName(name: string): boolean {
@@ -275,7 +274,9 @@ export class MemcgTree {
    * belong). Throws BAD_ID for anything that is not an allocated group id.
    */
   resolve(id: GroupId): GroupId {
-    if (this.#inRange(id) && this.#state[id] === GroupState.ONLINE) return id;
+    // Fast path: a typed array answers undefined for any index that is not an
+    // integer in range, so this alone accepts only online ids.
+    if (typeof id === 'number' && this.#state[id] === GroupState.ONLINE) return id;
     this.#assertKnown(id, 'tree.resolve');
     let g: number = id;
     // An offline group pins its parent, so the chain ends at an online group.
@@ -430,14 +431,14 @@ export class MemcgTree {
   }
 
   #resource(resource: unknown, where: string): number {
-    if (typeof resource !== 'string' || !Object.hasOwn(RESOURCE_INDEX, resource)) {
-      throw new MemcgError(
-        'INVALID_ARGUMENT',
-        where,
-        `resource must be one of ${RESOURCES.join(', ')}, got ${showValue(resource)}`,
-      );
-    }
-    return RESOURCE_INDEX[resource as Resource];
+    if (resource === 'memory') return 0;
+    if (resource === 'swap') return 1;
+    if (resource === 'zswap') return 2;
+    throw new MemcgError(
+      'INVALID_ARGUMENT',
+      where,
+      `resource must be one of ${RESOURCES.join(', ')}, got ${showValue(resource)}`,
+    );
   }
 
   /**
@@ -546,7 +547,7 @@ export class MemcgTree {
         `delta must be an integer, got ${showValue(delta)}`,
       );
     }
-    this.stats.addLocal(g, counter, delta);
+    this.stats[addTrusted](g, counter, delta);
   }
 
   /** The counter summed over the group's subtree (what memory.stat shows). */

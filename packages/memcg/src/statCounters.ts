@@ -39,6 +39,12 @@ export const STANDARD_STATS: readonly (readonly [string, CounterUnit])[] = [
   ['swpout_zero', 'events'],
 ];
 
+/**
+ * The tree's way to add to a counter once it has checked the group and the delta
+ * itself (a symbol not exported from the package, so only memcgTree.ts holds it).
+ */
+export const addTrusted = Symbol('addTrusted');
+
 export class StatCounters {
   readonly #names: string[] = [];
   readonly #units: CounterUnit[] = [];
@@ -111,6 +117,14 @@ export class StatCounters {
     }
     const arr = this.#values[counter]!;
     arr[group] = (arr[group] ?? 0) + delta;
+  }
+
+  /** addLocal for a group and delta the caller has checked. */
+  [addTrusted](group: number, counter: CounterId, delta: number): void {
+    const arr = typeof counter === 'number' ? this.#values[counter] : undefined;
+    if (arr === undefined)
+      throw new MemcgError('BAD_ID', 'stats.add', `no counter ${String(counter)}`);
+    arr[group]! += delta;
   }
 
   /** Throws BAD_ID unless `counter` names a defined counter. */
