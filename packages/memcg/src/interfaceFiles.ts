@@ -21,7 +21,7 @@ import type { Errno, Refusal } from '@tierswap/base';
 import { isRefusal, refuse } from '@tierswap/base';
 import { checkString } from './checks.js';
 import { MemcgError } from './memcgError.js';
-import type { MemcgTree } from './memcgTree.js';
+import { MemcgTree } from './memcgTree.js';
 import type { GroupId } from './types.js';
 import { PAGE_SIZE, ROOT_GROUP } from './types.js';
 
@@ -51,6 +51,9 @@ export class InterfaceFiles {
   readonly #files = new Map<string, InterfaceFile>();
 
   constructor(tree: MemcgTree) {
+    if (!(tree instanceof MemcgTree)) {
+      throw new MemcgError('INVALID_ARGUMENT', 'files.constructor', 'expected a MemcgTree');
+    }
     this.tree = tree;
   }
 
