@@ -14,8 +14,11 @@
  * (zswap_memcg_offline_cleanup() does the same for every ancestor's cursor), so a
  * cursor never holds a freed or reused id. A cursor of a removed group is detached.
  */
+
+import { checkInt } from './checks.js';
+import { MemcgError } from './memcgError.js';
 import type { GroupId } from './types.js';
-import { NO_GROUP } from './types.js';
+import { MAX_GROUP_ID, NO_GROUP } from './types.js';
 
 /** What a cursor needs from the tree (kept minimal so the two stay separable). */
 export interface PreorderSource {
@@ -32,6 +35,10 @@ export class SubtreeCursor {
   readonly #source: PreorderSource;
 
   constructor(source: PreorderSource, root: GroupId) {
+    if (typeof source?.iter !== 'function') {
+      throw new MemcgError('INVALID_ARGUMENT', 'cursor.constructor', 'source must have iter()');
+    }
+    checkInt(root, 1, MAX_GROUP_ID, 'cursor.constructor', 'root');
     this.#source = source;
     this.root = root;
   }
@@ -69,6 +76,8 @@ export class SubtreeCursor {
    * would have gone after the dying group (NO_GROUP if that ends the round).
    */
   onRemove(dying: GroupId, successor: GroupId): void {
+    checkInt(dying, 1, MAX_GROUP_ID, 'cursor.onRemove', 'dying');
+    checkInt(successor, 0, MAX_GROUP_ID, 'cursor.onRemove', 'successor');
     if (dying === this.root) {
       this.#detachedFlag = true;
       this.#position = NO_GROUP;
