@@ -6,7 +6,6 @@
  * what a caller reporting it through an interface file would answer.
  */
 
-import type { Refusal } from '@tierswap/base';
 import { refuse } from '@tierswap/base';
 
 export const STORE_REFUSALS = {
@@ -61,8 +60,3 @@ export const WRITEBACK_REFUSALS = {
     'no_progress',
   ),
 } as const;
-
-/** A refusal a WritebackTarget returned from reserve(): EEXIST (hot) or anything else. */
-export function isHot(r: Refusal): boolean {
-  return r.errno === 'EEXIST';
-}
