@@ -103,6 +103,8 @@ export class MemcgTree {
   );
   #highLimit = new Float64Array(INITIAL_CAPACITY).fill(PAGE_COUNTER_MAX);
   readonly #cursors = new Map<GroupId, SubtreeCursor>();
+  /** The memory.stat counters chargeZswap / unchargeZswap move (standard, so always defined). */
+  readonly #zs: { zswap: CounterId; zswapped: CounterId; incomp: CounterId; zswpout: CounterId };
 
   constructor(options: MemcgTreeOptions = {}) {
     if (typeof options !== 'object' || options === null) {
@@ -113,6 +115,13 @@ export class MemcgTree {
     this.maxGroupId = max;
     this.stats = new StatCounters(INITIAL_CAPACITY);
     for (const [name, unit] of STANDARD_STATS) this.stats.define(name, unit);
+    const counter = (name: string): CounterId => this.stats.lookup(name)!;
+    this.#zs = {
+      zswap: counter('zswap'),
+      zswapped: counter('zswapped'),
+      incomp: counter('zswap_incomp'),
+      zswpout: counter('zswpout'),
+    };
     this.#initGroup(ROOT_GROUP, NO_GROUP, '');
     this.#byPath.set('/', ROOT_GROUP);
   }
@@ -394,6 +403,74 @@ export class MemcgTree {
       );
     }
     for (let g: number = start; g !== NO_GROUP; g = this.#parent[g]!) usage[g]! -= pages;
+  }
+
+  /**
+   * obj_cgroup_charge_zswap() for one stored entry of `bytes` compressed bytes holding
+   * a page of `pageBytes`: takes a reference on the group's id (as the swap entry
+   * holds its swap_cgroup id, so the id outlives an rmdir while entries remain),
+   * charges memory.zswap.current up the tree and counts zswap, zswapped, zswap_incomp
+   * (when `incompressible`) and zswpout, with one check and one walk: the store path
+   * calls it for every page.
+   */
+  chargeZswap(id: GroupId, bytes: number, pageBytes: number, incompressible: boolean): void {
+    this.#assertKnown(id, 'tree.chargeZswap');
+    this.#checkZswapArgs('tree.chargeZswap', bytes, pageBytes, incompressible);
+    if (this.#refs[id] === 0xffffffff) {
+      throw new MemcgError(
+        'INVALID_ARGUMENT',
+        'tree.chargeZswap',
+        `group ${id} has 2^32-1 references`,
+      );
+    }
+    const g = this.resolve(id);
+    this.#refs[id]!++;
+    const usage = this.#usage[2]!;
+    for (let p: number = g; p !== NO_GROUP; p = this.#parent[p]!) usage[p]! += bytes;
+    const stats = this.stats;
+    const z = this.#zs;
+    stats[addTrusted](g, z.zswap, bytes);
+    stats[addTrusted](g, z.zswapped, pageBytes);
+    if (incompressible) stats[addTrusted](g, z.incomp, pageBytes);
+    stats[addTrusted](g, z.zswpout, 1);
+  }
+
+  /** The entry charged by chargeZswap left zswap: undoes it (but zswpout) and drops the reference. */
+  unchargeZswap(id: GroupId, bytes: number, pageBytes: number, incompressible: boolean): void {
+    this.#assertKnown(id, 'tree.unchargeZswap');
+    this.#checkZswapArgs('tree.unchargeZswap', bytes, pageBytes, incompressible);
+    const g = this.resolve(id);
+    const usage = this.#usage[2]!;
+    if (usage[g]! < bytes || this.#refs[id] === 0) {
+      throw new MemcgError(
+        'INVALID_ARGUMENT',
+        'tree.unchargeZswap',
+        `group ${g} holds ${usage[g]} zswap bytes and ${this.#refs[id]} references, uncharge ${bytes}`,
+      );
+    }
+    for (let p: number = g; p !== NO_GROUP; p = this.#parent[p]!) usage[p]! -= bytes;
+    const stats = this.stats;
+    const z = this.#zs;
+    stats[addTrusted](g, z.zswap, -bytes);
+    stats[addTrusted](g, z.zswapped, -pageBytes);
+    if (incompressible) stats[addTrusted](g, z.incomp, -pageBytes);
+    this.idPut(id);
+  }
+
+  #checkZswapArgs(where: string, bytes: number, pageBytes: number, incompressible: boolean): void {
+    if (
+      !Number.isSafeInteger(bytes) ||
+      bytes < 0 ||
+      !Number.isSafeInteger(pageBytes) ||
+      pageBytes < 0 ||
+      typeof incompressible !== 'boolean'
+    ) {
+      throw new MemcgError(
+        'INVALID_ARGUMENT',
+        where,
+        `bytes and pageBytes must be integers >= 0 and incompressible a boolean, got ${showValue(bytes)}, ${showValue(pageBytes)}, ${showValue(incompressible)}`,
+      );
+    }
   }
 
   /**

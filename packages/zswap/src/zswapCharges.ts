@@ -5,9 +5,10 @@
  * (zswap, zswapped, zswap_incomp, zswpin, zswpout, zswpwb, zswpwb_proactive); the pool
  * keeps no copy.
  *
- * Each entry holds a reference on its group's id (idGet at store, idPut at free), as a
- * swap entry holds its swap_cgroup id, so a group removed while it has entries stays
- * offline with its charges moved up and its id never reused underneath them.
+ * Each entry holds a reference on its group's id (the tree's chargeZswap takes it,
+ * unchargeZswap drops it), as a swap entry holds its swap_cgroup id, so a group removed
+ * while it has entries stays offline with its charges moved up and its id never reused
+ * underneath them.
  */
 
 import type { CounterId, GroupId, MemcgTree } from '@tierswap/memcg';
@@ -62,25 +63,12 @@ export class ZswapCharges {
 
   /** An entry of `len` compressed bytes was stored for group m. */
   store(m: number, len: number, raw: boolean): void {
-    const t = this.tree;
-    const g = m as GroupId;
-    t.idGet(g);
-    t.forceCharge(g, 'zswap', len);
-    t.addStat(g, this.#zswap, len);
-    t.addStat(g, this.#zswapped, this.#pageSize);
-    if (raw) t.addStat(g, this.#incomp, this.#pageSize);
-    t.addStat(g, this.#zswpout, 1);
+    this.tree.chargeZswap(m as GroupId, len, this.#pageSize, raw);
   }
 
   /** An entry of group m left the pool (loaded, invalidated, written back or replaced). */
   free(m: number, len: number, raw: boolean): void {
-    const t = this.tree;
-    const g = m as GroupId;
-    t.uncharge(g, 'zswap', len);
-    t.addStat(g, this.#zswap, -len);
-    t.addStat(g, this.#zswapped, -this.#pageSize);
-    if (raw) t.addStat(g, this.#incomp, -this.#pageSize);
-    t.idPut(g);
+    this.tree.unchargeZswap(m as GroupId, len, this.#pageSize, raw);
   }
 
   load(m: number): void {
