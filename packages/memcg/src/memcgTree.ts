@@ -454,7 +454,9 @@ export class MemcgTree {
     stats[addTrusted](g, z.zswap, -bytes);
     stats[addTrusted](g, z.zswapped, -pageBytes);
     if (incompressible) stats[addTrusted](g, z.incomp, -pageBytes);
-    this.idPut(id);
+    const refs = this.#refs[id]! - 1; // checked above: at least one
+    this.#refs[id] = refs;
+    if (refs === 0 && this.#state[id] === GroupState.OFFLINE) this.#releaseOffline(id);
   }
 
   #checkZswapArgs(where: string, bytes: number, pageBytes: number, incompressible: boolean): void {

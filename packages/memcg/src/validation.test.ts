@@ -177,6 +177,15 @@ const callArb: fc.Arbitrary<Call> = fc.oneof(
   ),
   fc.tuple(fc.constant('addStat'), fc.tuple(anything, anything, anything)),
   fc.tuple(
+    fc.constantFrom('chargeZswap', 'unchargeZswap'),
+    fc.tuple(
+      fc.oneof(fc.integer({ min: 1, max: 4 }), anything),
+      fc.oneof(fc.nat(10_000), anything),
+      fc.oneof(fc.constant(4096), anything),
+      fc.oneof(fc.boolean(), anything),
+    ),
+  ),
+  fc.tuple(
     fc.constant('files.write'),
     fc.tuple(
       anything,
