@@ -171,7 +171,7 @@ export class MemcgTree extends GroupTree {
   chargeZswap(id: GroupId, bytes: number, pageBytes: number, incompressible: boolean): void {
     const parent = this.#parent;
     const refs = this.#refs;
-    this[assertKnown](id, 'tree.chargeZswap');
+    const g = this.resolve(id); // checks the id (BAD_ID)
     this.#checkZswapArgs('tree.chargeZswap', bytes, pageBytes, incompressible);
     if (refs[id] === 0xffffffff) {
       throw new MemcgError(
@@ -180,7 +180,6 @@ export class MemcgTree extends GroupTree {
         `group ${id} has 2^32-1 references`,
       );
     }
-    const g = this.resolve(id);
     refs[id]!++;
     const usage = this.#usage[2]!;
     for (let p: number = g; p !== NO_GROUP; p = parent[p]!) usage[p]! += bytes;
@@ -196,9 +195,8 @@ export class MemcgTree extends GroupTree {
   unchargeZswap(id: GroupId, bytes: number, pageBytes: number, incompressible: boolean): void {
     const parent = this.#parent;
     const refs = this.#refs;
-    this[assertKnown](id, 'tree.unchargeZswap');
+    const g = this.resolve(id); // checks the id (BAD_ID)
     this.#checkZswapArgs('tree.unchargeZswap', bytes, pageBytes, incompressible);
-    const g = this.resolve(id);
     const usage = this.#usage[2]!;
     if (usage[g]! < bytes || refs[id] === 0) {
       throw new MemcgError(
