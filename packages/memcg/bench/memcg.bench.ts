@@ -9,10 +9,8 @@
  * - mkdir + rmdir of a leaf (no baseline: reported as operations per second).
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { median } from '@tierswap/bench-kit';
+import { join } from 'node:path';
+import { median, saveBenchRecord } from '@tierswap/bench-kit';
 import { Bench } from 'tinybench';
 import { createMemcg } from '../src/createMemcg.js';
 import { PAGE_COUNTER_MAX } from '../src/types.js';
@@ -128,10 +126,14 @@ const mk = throughput(bench, 'mkdir+rmdir');
 
 console.table(rows);
 console.log(`mkdir+rmdir: ${Math.round(mk)} pairs/s (sink ${sink & 1}, node ${process.version})`);
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench-results', 'memcg.json');
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(
-  out,
-  `${JSON.stringify({ node: process.version, date: new Date().toISOString(), rows, mkdirRmdirPerSec: mk }, null, 2)}\n`,
-);
-console.log(`wrote ${out}`);
+const written = saveBenchRecord(join(import.meta.dirname, '..'), {
+  name: 'memcg',
+  tables: [
+    {
+      title: 'memcg hot paths against a bare typed-array baseline',
+      rows: rows.map((r) => ({ ...r })),
+    },
+    { title: 'mkdir + rmdir of a leaf', rows: [{ pairsPerSec: Math.round(mk) }] },
+  ],
+});
+console.log(`wrote ${written.join(', ')}`);

@@ -1,14 +1,15 @@
 /**
  * @tierswap/memcg: a cgroup v2 memory-controller tree with the kernel's interface
- * files, errno-style errors, counters and subtree cursors. Depends on nothing.
+ * files, kernel-style refusals (Refusal from @tierswap/base), counters and subtree
+ * cursors. Depends only on @tierswap/base.
  */
 
 export type { Memcg } from './createMemcg.js';
 export { createMemcg } from './createMemcg.js';
 export type { InterfaceFile } from './interfaceFiles.js';
-export { InterfaceFiles } from './interfaceFiles.js';
-export type { Errno, MemcgErrorCode, MemcgMisuseCode, Refusal } from './memcgError.js';
-export { ERRNO, isErrno, isRefusal, MEMCG_MISUSE_CODES, MemcgError, refuse } from './memcgError.js';
+export { InterfaceFiles, MAX_WRITE_BYTES } from './interfaceFiles.js';
+export type { MemcgErrorCode, MemcgErrorOptions } from './memcgError.js';
+export { MEMCG_ERROR_CODES, MemcgError } from './memcgError.js';
 export type { ChargeFailures, MemcgTreeOptions } from './memcgTree.js';
 export { MemcgTree } from './memcgTree.js';
 export { registerMemoryFiles } from './memoryFiles.js';

@@ -9,16 +9,21 @@
  *   no file exists on a removed group: ENOENT;
  * - a file without a writer is read-only (EACCES, as the 0444 mode gives), a file
  *   without a reader is write-only (EACCES too);
- * - a refused write comes back as a MemcgError naming the file, the group and the
- *   text written, e.g. `memory.max.write: /a "12Q": EINVAL (-22): ...`, and is
- *   counted by errno. A writer must validate everything before it changes anything,
- *   so a refused write changes nothing (the registry cannot undo a writer's work).
+ * - a write longer than a page (4096 bytes of UTF-8) is E2BIG, as kernfs answers for
+ *   cgroup files (their atomic_write_len is PAGE_SIZE);
+ * - a refused write comes back as a Refusal (from @tierswap/base) whose reason names
+ *   the file, the group and the text written, e.g.
+ *   `memory.max.write: /a "12Q": ...`, and is counted by errno. A writer must validate
+ *   everything before it changes anything, so a refused write changes nothing (the
+ *   registry cannot undo a writer's work).
  */
-import type { Errno, Refusal } from './memcgError.js';
-import { isRefusal, MemcgError } from './memcgError.js';
-import type { MemcgTree } from './memcgTree.js';
+import type { Errno, Refusal } from '@tierswap/base';
+import { isRefusal, refuse } from '@tierswap/base';
+import { checkString } from './checks.js';
+import { MemcgError } from './memcgError.js';
+import { MemcgTree } from './memcgTree.js';
 import type { GroupId } from './types.js';
-import { ROOT_GROUP } from './types.js';
+import { PAGE_SIZE, ROOT_GROUP } from './types.js';
 
 export interface InterfaceFile {
   /** Renders the file for a group (the kernel's seq_show). */
@@ -31,127 +36,152 @@ export interface InterfaceFile {
   onlyOnRoot?: boolean;
 }
 
+/** The longest write a cgroup file takes (kernfs atomic_write_len = PAGE_SIZE). */
+export const MAX_WRITE_BYTES = PAGE_SIZE;
+
+function utf8Length(s: string): number {
+  // Every UTF-16 unit is at most 3 UTF-8 bytes: short texts need no count.
+  return s.length * 3 <= MAX_WRITE_BYTES ? s.length : Buffer.byteLength(s, 'utf8');
+}
+
 export class InterfaceFiles {
   readonly tree: MemcgTree;
   /** Refused writes by errno name. */
   readonly refusals: Partial<Record<Errno, number>> = {};
-  private readonly files = new Map<string, InterfaceFile>();
+  readonly #files = new Map<string, InterfaceFile>();
 
   constructor(tree: MemcgTree) {
+    if (!(tree instanceof MemcgTree)) {
+      throw new MemcgError('INVALID_ARGUMENT', 'files.constructor', 'expected a MemcgTree');
+    }
     this.tree = tree;
   }
 
   /** Registers a file; programmer error if the name is taken or the file has neither side. */
   define(name: string, file: InterfaceFile): void {
+    checkString(name, 'files.define', 'name');
     if (!/^[a-z0-9_]+(\.[a-z0-9_]+)+$/.test(name)) {
       throw new MemcgError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         'files.define',
         `"${name}" is not a controller file name`,
       );
     }
-    if (this.files.has(name))
+    if (this.#files.has(name))
       throw new MemcgError('DUPLICATE', 'files.define', `"${name}" is already defined`);
+    if (typeof file !== 'object' || file === null) {
+      throw new MemcgError('INVALID_ARGUMENT', 'files.define', `"${name}": no file object`);
+    }
     if (file.read === undefined && file.write === undefined) {
       throw new MemcgError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         'files.define',
         `"${name}" has neither a reader nor a writer`,
       );
     }
-    this.files.set(name, file);
+    this.#files.set(name, file);
   }
 
   /** Replaces a file's handlers (a higher layer taking over a file memcg only stores). */
   override(name: string, file: InterfaceFile): void {
-    if (!this.files.has(name))
-      throw new MemcgError('BAD_ARGUMENT', 'files.override', `"${name}" is not defined`);
-    this.files.delete(name);
-    this.define(name, file);
+    if (!this.#files.has(name))
+      throw new MemcgError('INVALID_ARGUMENT', 'files.override', `"${name}" is not defined`);
+    const old = this.#files.get(name)!;
+    this.#files.delete(name);
+    try {
+      this.define(name, file);
+    } catch (e) {
+      this.#files.set(name, old);
+      throw e;
+    }
   }
 
   has(name: string): boolean {
-    return this.files.has(name);
+    return this.#files.has(name);
   }
 
   /** The files that exist on a group, sorted (what `ls` in the cgroup directory shows). */
   list(group: GroupId): string[] {
     if (!this.tree.isOnline(group)) return [];
-    return [...this.files.entries()]
-      .filter(([, f]) => this.existsOn(f, group))
+    return [...this.#files.entries()]
+      .filter(([, f]) => this.#existsOn(f, group))
       .map(([n]) => n)
       .sort();
   }
 
-  /** Reads a file; throws MemcgError ENOENT/EACCES when it does not exist or is write-only. */
+  /** Reads a file; throws MemcgError NO_FILE (ENOENT) / NOT_READABLE (EACCES). */
   read(group: GroupId, name: string): string {
-    const file = this.resolveFile(group, name, 'read');
+    checkString(name, 'files.read', 'name');
+    const file = this.#resolveFile(group, name);
+    if (isRefusal(file)) throw new MemcgError('NO_FILE', `${name}.read`, `ENOENT: ${file.reason}`);
     if (file.read === undefined) {
-      throw new MemcgError('EACCES', `${name}.read`, `${name} is write-only`);
+      throw new MemcgError('NOT_READABLE', `${name}.read`, `EACCES: ${name} is write-only`);
     }
     return file.read(group);
   }
 
-  /** Writes a file; returns undefined on success or the MemcgError (nothing changed). */
-  write(group: GroupId, name: string, text: string): MemcgError | undefined {
-    let file: InterfaceFile;
-    try {
-      file = this.resolveFile(group, name, 'write');
-    } catch (e) {
-      if (e instanceof MemcgError && e.errno !== 0) return this.count(e);
-      throw e;
-    }
+  /** Writes a file; returns undefined on success or the Refusal (nothing changed). */
+  write(group: GroupId, name: string, text: string): Refusal | undefined {
+    checkString(name, 'files.write', 'name');
+    checkString(text, 'files.write', 'text');
+    const file = this.#resolveFile(group, name);
+    if (isRefusal(file)) return this.#count(file);
     if (file.write === undefined) {
-      return this.count(new MemcgError('EACCES', `${name}.write`, `${name} is read-only`));
+      return this.#count(refuse('EACCES', `${name}.write: ${name} is read-only`));
+    }
+    const bytes = utf8Length(text);
+    if (bytes > MAX_WRITE_BYTES) {
+      return this.#count(
+        refuse('E2BIG', `${name}.write: ${bytes} bytes, more than a page (${MAX_WRITE_BYTES})`),
+      );
     }
     const result = file.write(group, text);
     if (result === undefined) return undefined;
     if (!isRefusal(result)) {
       throw new MemcgError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         `${name}.write`,
         'writer returned something that is not a Refusal',
       );
     }
     const shown = JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
-    return this.count(
-      new MemcgError(
+    return this.#count(
+      refuse(
         result.errno,
-        `${name}.write`,
-        `${this.tree.pathOf(group)} ${shown}: ${result.reason}`,
+        `${name}.write: ${this.tree.pathOf(group)} ${shown}: ${result.reason}`,
+        result.code,
       ),
     );
   }
 
-  /** Convenience for setup code: write or throw the error. */
+  /** Convenience for setup code: write or throw MemcgError('REFUSED') with the refusal's errno. */
   writeOrThrow(group: GroupId, name: string, text: string): void {
-    const e = this.write(group, name, text);
-    if (e !== undefined) throw e;
+    const r = this.write(group, name, text);
+    if (r !== undefined) {
+      throw new MemcgError('REFUSED', `${name}.write`, `${r.errno}: ${r.reason}`, {
+        errno: r.errno,
+      });
+    }
   }
 
-  private existsOn(f: InterfaceFile, group: GroupId): boolean {
+  #existsOn(f: InterfaceFile, group: GroupId): boolean {
     if (group === ROOT_GROUP) return f.notOnRoot !== true;
     return f.onlyOnRoot !== true;
   }
 
-  private resolveFile(group: GroupId, name: string, op: string): InterfaceFile {
-    const file = this.files.get(name);
+  #resolveFile(group: GroupId, name: string): InterfaceFile | Refusal {
+    const file = this.#files.get(name);
     if (!this.tree.isOnline(group)) {
-      throw new MemcgError('ENOENT', `${name}.${op}`, `group ${group} does not exist`);
+      return refuse('ENOENT', `${name}: group ${String(group)} does not exist`);
     }
-    if (file === undefined || !this.existsOn(file, group)) {
-      throw new MemcgError(
-        'ENOENT',
-        `${name}.${op}`,
-        `${this.tree.pathOf(group)} has no file ${name}`,
-      );
+    if (file === undefined || !this.#existsOn(file, group)) {
+      return refuse('ENOENT', `${name}: ${this.tree.pathOf(group)} has no file ${name}`);
     }
     return file;
   }
 
-  private count(e: MemcgError): MemcgError {
-    const code = e.code as Errno;
-    this.refusals[code] = (this.refusals[code] ?? 0) + 1;
-    return e;
+  #count(r: Refusal): Refusal {
+    this.refusals[r.errno] = (this.refusals[r.errno] ?? 0) + 1;
+    return r;
   }
 }

@@ -1,12 +1,14 @@
+import { ERRNO, isRefusal } from '@tierswap/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createMemcg } from './createMemcg.js';
 import { MemcgError } from './memcgError.js';
 import { MemcgTree } from './memcgTree.js';
 import type { GroupId } from './types.js';
 import { ALL_TIERS_MASK, GroupState, NO_GROUP, PAGE_COUNTER_MAX, ROOT_GROUP } from './types.js';
 
 function err(r: unknown): string {
-  return r instanceof MemcgError ? r.code : 'ok';
+  return isRefusal(r) ? r.code : 'ok';
 }
 
 describe('MemcgTree structure', () => {
@@ -35,7 +37,7 @@ describe('MemcgTree structure', () => {
     t.create('/b');
     const full = t.mkdir('/c');
     expect(err(full)).toBe('ENOSPC');
-    expect((full as MemcgError).errno).toBe(-28);
+    expect(isRefusal(full) && ERRNO[full.errno]).toBe(28);
     expect(t.size).toBe(3);
   });
 
@@ -211,5 +213,38 @@ describe('iteration', () => {
         expect(ref.length).toBe(t.size);
       }),
     );
+  });
+});
+
+describe('chargeZswap / unchargeZswap (obj_cgroup_charge_zswap)', () => {
+  it('charge up the tree, count the stat lines, hold the id across rmdir', () => {
+    const { tree, files } = createMemcg();
+    const a = tree.create('/a');
+    const b = tree.create('/a/b');
+    const line = (g: GroupId, name: string): string | undefined =>
+      files
+        .read(g, 'memory.stat')
+        .split('\n')
+        .find((l) => l.startsWith(`${name} `));
+    tree.chargeZswap(b, 1000, 4096, false);
+    tree.chargeZswap(b, 4096, 4096, true);
+    expect(tree.usagePages(a, 'zswap')).toBe(5096);
+    expect(tree.idRefs(b)).toBe(2);
+    expect(line(a, 'zswap')).toBe('zswap 5096');
+    expect(line(a, 'zswapped')).toBe('zswapped 8192');
+    expect(line(a, 'zswap_incomp')).toBe('zswap_incomp 4096');
+    expect(line(a, 'zswpout')).toBe('zswpout 2');
+    expect(tree.rmdir(b)).toBeUndefined();
+    expect(tree.stateOf(b)).toBe(GroupState.OFFLINE); // its entries hold the id
+    tree.unchargeZswap(b, 1000, 4096, false);
+    expect(() => tree.unchargeZswap(b, 5000, 4096, true)).toThrow(/uncharge 5000/);
+    tree.unchargeZswap(b, 4096, 4096, true);
+    expect(tree.stateOf(b)).toBe(GroupState.FREE);
+    expect(tree.usagePages(a, 'zswap')).toBe(0);
+    expect(line(a, 'zswap')).toBe('zswap 0');
+    expect(line(a, 'zswpout')).toBe('zswpout 2'); // events stay counted
+    expect(() => tree.chargeZswap(a, -1, 4096, false)).toThrow(MemcgError);
+    expect(() => tree.chargeZswap(a, 1, 4096, 1 as unknown as boolean)).toThrow(MemcgError);
+    expect(tree.usagePages(a, 'zswap')).toBe(0);
   });
 });

@@ -1,17 +1,10 @@
 /**
- * MemcgTree: the cgroup v2 memory-controller hierarchy.
- *
- * What it models (mm/memcontrol.c, kernel/cgroup/cgroup.c):
- * - Groups created and removed by path, each with a 16-bit id (1..65535, root = 1)
- *   that a vswap descriptor can store in its `memcgid:16` field.
- * - Removal (rmdir) of a group that still owns pages does not lose them. As in the
- *   kernel, the group goes OFFLINE: its hierarchical page-counter usage already sits
- *   in every ancestor, its memory.stat values are folded into the parent, and its id
- *   stays allocated while anything holds a reference (idGet/idPut, the kernel's
- *   mem_cgroup_id_get_many() taken per swapped-out page). `resolve(id)` maps an
- *   offline id to its nearest online ancestor, which is where later charges and
- *   uncharges go (mem_cgroup_id_get_online()). An offline group keeps a reference on
- *   its parent, so an id it points through is never reused underneath it.
+ * MemcgTree: the cgroup v2 memory-controller hierarchy: GroupTree's structure (groups
+ * by path, 16-bit ids, rmdir to OFFLINE with id references, iteration and cursors)
+ * plus the controller's state (mm/memcontrol.c, mm/page_counter.c):
+ * - A removed group's hierarchical page-counter usage already sits in every ancestor
+ *   and its memory.stat values are folded into the parent; charges against its id go
+ *   to its nearest online ancestor (resolve).
  * - Page counters (memory, swap, zswap) charged hierarchically: a charge is checked
  *   against every ancestor's limit and refused, changing nothing, if one would be
  *   exceeded (page_counter_try_charge()).
@@ -25,11 +18,25 @@
  *
  * Everything per group lives in typed arrays indexed by id (structure of arrays).
  */
+import { checkBoolean, checkCount, checkInt, showValue } from './checks.js';
+import {
+  assertKnown,
+  assertOnline,
+  GroupTree,
+  highWater,
+  INITIAL_CAPACITY,
+  onFree,
+  onGrow,
+  onInit,
+  onOffline,
+  parents,
+  refCounts,
+  releaseOffline,
+} from './groupTree.js';
 import { grown } from './growable.js';
 import { MemcgError } from './memcgError.js';
 import type { CounterId } from './statCounters.js';
-import { STANDARD_STATS, StatCounters } from './statCounters.js';
-import { SubtreeCursor } from './subtreeCursor.js';
+import { addTrusted, STANDARD_STATS, StatCounters } from './statCounters.js';
 import type { GroupId, Resource } from './types.js';
 import {
   ALL_TIERS_MASK,
@@ -54,272 +61,45 @@ export interface ChargeFailures {
   zswap: number;
 }
 
-const RESOURCE_INDEX: Record<Resource, number> = { memory: 0, swap: 1, zswap: 2 };
-const INITIAL_CAPACITY = 64;
-
-function validName(name: string): boolean {
-  return (
-    name.length > 0 &&
-    name.length <= 255 &&
-    name !== '.' &&
-    name !== '..' &&
-    !name.includes('/') &&
-    !name.includes('\n')
-  );
-}
-
-export class MemcgTree {
-  readonly root: GroupId = ROOT_GROUP;
+export class MemcgTree extends GroupTree {
   /** memory.stat counters; layers define their own (see StatCounters). */
   readonly stats: StatCounters;
-  readonly maxGroupId: number;
   readonly chargeFailures: ChargeFailures = { memory: 0, swap: 0, zswap: 0 };
 
-  private capacity = INITIAL_CAPACITY;
-  // --- structure (0 = none) -------------------------------------------------
-  private parent = new Uint16Array(INITIAL_CAPACITY);
-  private firstChild = new Uint16Array(INITIAL_CAPACITY);
-  private lastChild = new Uint16Array(INITIAL_CAPACITY);
-  private nextSibling = new Uint16Array(INITIAL_CAPACITY);
-  private prevSibling = new Uint16Array(INITIAL_CAPACITY);
-  private state = new Uint8Array(INITIAL_CAPACITY);
-  /** External id references (idGet/idPut) plus one per offline child. */
-  private refs = new Uint32Array(INITIAL_CAPACITY);
-  private names: (string | undefined)[] = [];
-  private readonly byPath = new Map<string, GroupId>();
-  private readonly freeIds: number[] = [];
-  private highWater = ROOT_GROUP as number;
   // --- hierarchical switches ------------------------------------------------
-  private writebackOwn = new Uint8Array(INITIAL_CAPACITY);
-  private writebackEff = new Uint8Array(INITIAL_CAPACITY);
-  private tierOwn = new Uint32Array(INITIAL_CAPACITY);
-  private tierEff = new Uint32Array(INITIAL_CAPACITY);
+  #writebackOwn = new Uint8Array(INITIAL_CAPACITY);
+  #writebackEff = new Uint8Array(INITIAL_CAPACITY);
+  #tierOwn = new Uint32Array(INITIAL_CAPACITY);
+  #tierEff = new Uint32Array(INITIAL_CAPACITY);
   // --- page counters, [resource][group], in pages ---------------------------
-  private usage: Float64Array[] = RESOURCES.map(() => new Float64Array(INITIAL_CAPACITY));
-  private limit: Float64Array[] = RESOURCES.map(() =>
+  #usage: Float64Array[] = RESOURCES.map(() => new Float64Array(INITIAL_CAPACITY));
+  #limit: Float64Array[] = RESOURCES.map(() =>
     new Float64Array(INITIAL_CAPACITY).fill(PAGE_COUNTER_MAX),
   );
-  private highLimit = new Float64Array(INITIAL_CAPACITY).fill(PAGE_COUNTER_MAX);
-  private readonly cursors = new Map<GroupId, SubtreeCursor>();
+  #highLimit = new Float64Array(INITIAL_CAPACITY).fill(PAGE_COUNTER_MAX);
+  /** GroupTree's parent and reference columns, taken again whenever the tree grows. */
+  #parent: Uint16Array;
+  #refs: Uint32Array;
+  /** The memory.stat counters chargeZswap / unchargeZswap move (standard, so always defined). */
+  readonly #zs: { zswap: CounterId; zswapped: CounterId; incomp: CounterId; zswpout: CounterId };
 
   constructor(options: MemcgTreeOptions = {}) {
-    const max = options.maxGroupId ?? MAX_GROUP_ID;
-    if (!Number.isInteger(max) || max < 1 || max > MAX_GROUP_ID) {
-      throw new MemcgError(
-        'BAD_ARGUMENT',
-        'tree.constructor',
-        `maxGroupId ${max} not in 1..${MAX_GROUP_ID}`,
-      );
+    if (typeof options !== 'object' || options === null) {
+      throw new MemcgError('INVALID_ARGUMENT', 'tree.constructor', 'options must be an object');
     }
-    this.maxGroupId = max;
+    super(options.maxGroupId ?? MAX_GROUP_ID);
+    this.#parent = this[parents];
+    this.#refs = this[refCounts];
     this.stats = new StatCounters(INITIAL_CAPACITY);
     for (const [name, unit] of STANDARD_STATS) this.stats.define(name, unit);
-    this.initGroup(ROOT_GROUP, NO_GROUP, '');
-    this.byPath.set('/', ROOT_GROUP);
-  }
-
-  // ==========================================================================
-  // Structure: mkdir / rmdir / lookup
-  // ==========================================================================
-
-  /** Creates a group; returns its id, or an error (EEXIST, ENOENT, EINVAL, ENOSPC). */
-  mkdir(path: string): GroupId | MemcgError {
-    const parts = MemcgTree.split(path);
-    if (parts === undefined || parts.length === 0) {
-      return new MemcgError('EINVAL', 'tree.mkdir', `"${path}" is not a group path below "/"`);
-    }
-    const norm = `/${parts.join('/')}`;
-    if (this.byPath.has(norm)) return new MemcgError('EEXIST', 'tree.mkdir', `${norm} exists`);
-    const parentPath = parts.length === 1 ? '/' : `/${parts.slice(0, -1).join('/')}`;
-    const parent = this.byPath.get(parentPath);
-    if (parent === undefined) {
-      return new MemcgError(
-        'ENOENT',
-        'tree.mkdir',
-        `parent ${parentPath} of ${norm} does not exist`,
-      );
-    }
-    const id = this.allocId();
-    if (id === NO_GROUP) {
-      return new MemcgError(
-        'ENOSPC',
-        'tree.mkdir',
-        `no free group id for ${norm} (max ${this.maxGroupId})`,
-      );
-    }
-    this.initGroup(id, parent, parts[parts.length - 1]!);
-    this.byPath.set(norm, id);
-    return id;
-  }
-
-  /** mkdir that throws: for setup code where a failure is a bug. */
-  create(path: string): GroupId {
-    const r = this.mkdir(path);
-    if (r instanceof MemcgError) throw r;
-    return r;
-  }
-
-  /**
-   * Removes a group (rmdir). EBUSY if it has online children or is the root, ENOENT
-   * if it does not exist. Its pages stay charged up the tree and are owned by the
-   * parent from now on; cursors pointing at it move on.
-   */
-  rmdir(pathOrId: string | GroupId): MemcgError | undefined {
-    const id = typeof pathOrId === 'string' ? this.lookup(pathOrId) : pathOrId;
-    if (id === undefined || !this.isOnline(id)) {
-      return new MemcgError('ENOENT', 'tree.rmdir', `no group ${String(pathOrId)}`);
-    }
-    if (id === ROOT_GROUP)
-      return new MemcgError('EBUSY', 'tree.rmdir', 'the root group cannot be removed');
-    if (this.firstChild[id] !== NO_GROUP) {
-      return new MemcgError('EBUSY', 'tree.rmdir', `${this.pathOf(id)} has child groups`);
-    }
-    // Move every cursor off the dying group before the links are gone.
-    for (const cursor of this.cursors.values()) {
-      if (cursor.root === id || this.isAncestor(cursor.root, id)) {
-        cursor.onRemove(id, this.iterSkip(cursor.root, id));
-      }
-    }
-    this.cursors.delete(id);
-    const parent = this.parent[id]! as GroupId;
-    this.byPath.delete(this.pathOf(id));
-    this.unlink(id);
-    this.stats.fold(id, parent);
-    this.state[id] = GroupState.OFFLINE;
-    if (this.refs[id] === 0) this.free(id);
-    else this.refs[parent]!++; // the dying group pins its parent while its id is referenced
-    return undefined;
-  }
-
-  lookup(path: string): GroupId | undefined {
-    const parts = MemcgTree.split(path);
-    if (parts === undefined) return undefined;
-    return this.byPath.get(`/${parts.join('/')}`);
-  }
-
-  pathOf(id: GroupId): string {
-    this.assertKnown(id, 'tree.pathOf');
-    if (id === ROOT_GROUP) return '/';
-    const parts: string[] = [];
-    let g: number = id;
-    while (g !== ROOT_GROUP && g !== NO_GROUP) {
-      parts.push(this.names[g] ?? '?');
-      g = this.parent[g]!;
-    }
-    return `/${parts.reverse().join('/')}`;
-  }
-
-  parentOf(id: GroupId): GroupId {
-    this.assertKnown(id, 'tree.parentOf');
-    return this.parent[id]! as GroupId;
-  }
-
-  children(id: GroupId): GroupId[] {
-    this.assertKnown(id, 'tree.children');
-    const out: GroupId[] = [];
-    for (let c = this.firstChild[id]!; c !== NO_GROUP; c = this.nextSibling[c]!)
-      out.push(c as GroupId);
-    return out;
-  }
-
-  isOnline(id: number): boolean {
-    return id > 0 && id < this.capacity && this.state[id] === GroupState.ONLINE;
-  }
-
-  stateOf(id: number): GroupState {
-    return id > 0 && id < this.capacity ? (this.state[id] as GroupState) : GroupState.FREE;
-  }
-
-  /** Number of online groups, root included. */
-  get size(): number {
-    return this.byPath.size;
-  }
-
-  // ==========================================================================
-  // Id references (mem_cgroup_id_get_many / mem_cgroup_id_put_many)
-  // ==========================================================================
-
-  idGet(id: GroupId, n = 1): void {
-    this.assertKnown(id, 'tree.idGet');
-    this.refs[id]! += n;
-  }
-
-  idPut(id: GroupId, n = 1): void {
-    this.assertKnown(id, 'tree.idPut');
-    const r = this.refs[id]!;
-    if (r < n)
-      throw new MemcgError(
-        'BAD_ARGUMENT',
-        'tree.idPut',
-        `group ${id} has ${r} references, put ${n}`,
-      );
-    this.refs[id] = r - n;
-    if (r === n && this.state[id] === GroupState.OFFLINE) this.releaseOffline(id);
-  }
-
-  idRefs(id: GroupId): number {
-    return this.refs[id] ?? 0;
-  }
-
-  /** The nearest online group at or above `id` (where an offline group's pages now belong). */
-  resolve(id: GroupId): GroupId {
-    let g: number = id;
-    while (g !== NO_GROUP && this.state[g] !== GroupState.ONLINE) {
-      if (this.state[g] === GroupState.FREE) {
-        throw new MemcgError('BAD_ID', 'tree.resolve', `group id ${id} is not allocated`);
-      }
-      g = this.parent[g]!;
-    }
-    return g as GroupId;
-  }
-
-  // ==========================================================================
-  // Iteration (mem_cgroup_iter) and cursors
-  // ==========================================================================
-
-  /**
-   * Pre-order successor of `prev` in `root`'s subtree (online groups only): root
-   * when prev is NO_GROUP, NO_GROUP after the last one.
-   */
-  iter(root: GroupId, prev: GroupId): GroupId {
-    if (prev === NO_GROUP) return this.isOnline(root) ? root : NO_GROUP;
-    const child = this.firstChild[prev]!;
-    if (child !== NO_GROUP) return child as GroupId;
-    return this.iterSkip(root, prev);
-  }
-
-  /** Successor of `g` when its subtree is skipped. */
-  private iterSkip(root: GroupId, g: number): GroupId {
-    while (g !== root && g !== NO_GROUP) {
-      const sib = this.nextSibling[g]!;
-      if (sib !== NO_GROUP) return sib as GroupId;
-      g = this.parent[g]!;
-    }
-    return NO_GROUP;
-  }
-
-  /** All online groups of `root`'s subtree in pre-order, root first. */
-  *subtree(root: GroupId): IterableIterator<GroupId> {
-    for (let g = this.iter(root, NO_GROUP); g !== NO_GROUP; g = this.iter(root, g)) yield g;
-  }
-
-  /** True if `a` is a proper ancestor of `b`. */
-  isAncestor(a: GroupId, b: GroupId): boolean {
-    for (let g = this.parent[b] ?? NO_GROUP; g !== NO_GROUP; g = this.parent[g]!)
-      if (g === a) return true;
-    return false;
-  }
-
-  /** The group's own cyclic subtree cursor (created on first use). */
-  cursorOf(id: GroupId): SubtreeCursor {
-    if (!this.isOnline(id))
-      throw new MemcgError('BAD_ID', 'tree.cursorOf', `group ${id} is not online`);
-    let c = this.cursors.get(id);
-    if (c === undefined) {
-      c = new SubtreeCursor(this, id);
-      this.cursors.set(id, c);
-    }
-    return c;
+    const counter = (name: string): CounterId => this.stats.lookup(name)!;
+    this.#zs = {
+      zswap: counter('zswap'),
+      zswapped: counter('zswapped'),
+      incomp: counter('zswap_incomp'),
+      zswpout: counter('zswpout'),
+    };
+    this[onInit](ROOT_GROUP, NO_GROUP);
   }
 
   // ==========================================================================
@@ -332,43 +112,124 @@ export class MemcgTree {
    * is charged then, and the refusal is counted in chargeFailures).
    */
   tryCharge(id: GroupId, resource: Resource, pages: number): GroupId {
-    if (resource === 'zswap') {
+    const parent = this.#parent;
+    const r = this.#resource(resource, 'tree.tryCharge');
+    checkCount(pages, 'tree.tryCharge', 'pages');
+    if (r === 2) {
       throw new MemcgError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         'tree.tryCharge',
         'zswap is checked with zswapMayStore, not charged against',
       );
     }
-    const usage = this.usage[RESOURCE_INDEX[resource]]!;
-    const limit = this.limit[RESOURCE_INDEX[resource]]!;
+    const usage = this.#usage[r]!;
+    const limit = this.#limit[r]!;
     const start = this.resolve(id);
-    for (let g: number = start; g !== NO_GROUP; g = this.parent[g]!) {
+    for (let g: number = start; g !== NO_GROUP; g = parent[g]!) {
       if (usage[g]! + pages > limit[g]!) {
         this.chargeFailures[resource]++;
         return g as GroupId;
       }
     }
-    for (let g: number = start; g !== NO_GROUP; g = this.parent[g]!) usage[g]! += pages;
+    for (let g: number = start; g !== NO_GROUP; g = parent[g]!) usage[g]! += pages;
     return NO_GROUP;
   }
 
   /** Charges without a limit check (the kernel's page_counter_charge, for forced charges). */
   forceCharge(id: GroupId, resource: Resource, pages: number): void {
-    const usage = this.usage[RESOURCE_INDEX[resource]]!;
-    for (let g: number = this.resolve(id); g !== NO_GROUP; g = this.parent[g]!) usage[g]! += pages;
+    const parent = this.#parent;
+    const r = this.#resource(resource, 'tree.forceCharge');
+    checkCount(pages, 'tree.forceCharge', 'pages');
+    const usage = this.#usage[r]!;
+    for (let g: number = this.resolve(id); g !== NO_GROUP; g = parent[g]!) usage[g]! += pages;
   }
 
   uncharge(id: GroupId, resource: Resource, pages: number): void {
-    const usage = this.usage[RESOURCE_INDEX[resource]]!;
+    const parent = this.#parent;
+    const r = this.#resource(resource, 'tree.uncharge');
+    checkCount(pages, 'tree.uncharge', 'pages');
+    const usage = this.#usage[r]!;
     const start = this.resolve(id);
     if (usage[start]! < pages) {
       throw new MemcgError(
-        'BAD_ARGUMENT',
+        'INVALID_ARGUMENT',
         'tree.uncharge',
         `${resource} of group ${start} is ${usage[start]} pages, uncharge ${pages}`,
       );
     }
-    for (let g: number = start; g !== NO_GROUP; g = this.parent[g]!) usage[g]! -= pages;
+    for (let g: number = start; g !== NO_GROUP; g = parent[g]!) usage[g]! -= pages;
+  }
+
+  /**
+   * obj_cgroup_charge_zswap() for one stored entry of `bytes` compressed bytes holding
+   * a page of `pageBytes`: takes a reference on the group's id (as the swap entry
+   * holds its swap_cgroup id, so the id outlives an rmdir while entries remain),
+   * charges memory.zswap.current up the tree and counts zswap, zswapped, zswap_incomp
+   * (when `incompressible`) and zswpout, with one check and one walk: the store path
+   * calls it for every page.
+   */
+  chargeZswap(id: GroupId, bytes: number, pageBytes: number, incompressible: boolean): void {
+    const parent = this.#parent;
+    const refs = this.#refs;
+    const g = this.resolve(id); // checks the id (BAD_ID)
+    this.#checkZswapArgs('tree.chargeZswap', bytes, pageBytes, incompressible);
+    if (refs[id] === 0xffffffff) {
+      throw new MemcgError(
+        'INVALID_ARGUMENT',
+        'tree.chargeZswap',
+        `group ${id} has 2^32-1 references`,
+      );
+    }
+    refs[id]!++;
+    const usage = this.#usage[2]!;
+    for (let p: number = g; p !== NO_GROUP; p = parent[p]!) usage[p]! += bytes;
+    const stats = this.stats;
+    const z = this.#zs;
+    stats[addTrusted](g, z.zswap, bytes);
+    stats[addTrusted](g, z.zswapped, pageBytes);
+    if (incompressible) stats[addTrusted](g, z.incomp, pageBytes);
+    stats[addTrusted](g, z.zswpout, 1);
+  }
+
+  /** The entry charged by chargeZswap left zswap: undoes it (but zswpout) and drops the reference. */
+  unchargeZswap(id: GroupId, bytes: number, pageBytes: number, incompressible: boolean): void {
+    const parent = this.#parent;
+    const refs = this.#refs;
+    const g = this.resolve(id); // checks the id (BAD_ID)
+    this.#checkZswapArgs('tree.unchargeZswap', bytes, pageBytes, incompressible);
+    const usage = this.#usage[2]!;
+    if (usage[g]! < bytes || refs[id] === 0) {
+      throw new MemcgError(
+        'INVALID_ARGUMENT',
+        'tree.unchargeZswap',
+        `group ${g} holds ${usage[g]} zswap bytes and ${refs[id]} references, uncharge ${bytes}`,
+      );
+    }
+    for (let p: number = g; p !== NO_GROUP; p = parent[p]!) usage[p]! -= bytes;
+    const stats = this.stats;
+    const z = this.#zs;
+    stats[addTrusted](g, z.zswap, -bytes);
+    stats[addTrusted](g, z.zswapped, -pageBytes);
+    if (incompressible) stats[addTrusted](g, z.incomp, -pageBytes);
+    const left = refs[id]! - 1; // checked above: at least one
+    refs[id] = left;
+    if (left === 0 && this.stateOf(id) === GroupState.OFFLINE) this[releaseOffline](id);
+  }
+
+  #checkZswapArgs(where: string, bytes: number, pageBytes: number, incompressible: boolean): void {
+    if (
+      !Number.isSafeInteger(bytes) ||
+      bytes < 0 ||
+      !Number.isSafeInteger(pageBytes) ||
+      pageBytes < 0 ||
+      typeof incompressible !== 'boolean'
+    ) {
+      throw new MemcgError(
+        'INVALID_ARGUMENT',
+        where,
+        `bytes and pageBytes must be integers >= 0 and incompressible a boolean, got ${showValue(bytes)}, ${showValue(pageBytes)}, ${showValue(incompressible)}`,
+      );
+    }
   }
 
   /**
@@ -379,9 +240,10 @@ export class MemcgTree {
    * floor(bytes / PAGE_SIZE) has reached its limit. Returns NO_GROUP or the limiting group.
    */
   zswapMayStore(id: GroupId): GroupId {
-    const usage = this.usage[2]!;
-    const limit = this.limit[2]!;
-    for (let g: number = this.resolve(id); g !== NO_GROUP; g = this.parent[g]!) {
+    const parent = this.#parent;
+    const usage = this.#usage[2]!;
+    const limit = this.#limit[2]!;
+    for (let g: number = this.resolve(id); g !== NO_GROUP; g = parent[g]!) {
       const max = limit[g]!;
       if (max >= PAGE_COUNTER_MAX) continue;
       if (max === 0 || Math.floor(usage[g]! / PAGE_SIZE) >= max) {
@@ -394,11 +256,26 @@ export class MemcgTree {
 
   /** Hierarchical usage (the group and all descendants): pages, or bytes for zswap. */
   usagePages(id: GroupId, resource: Resource): number {
-    return this.usage[RESOURCE_INDEX[resource]]![id] ?? 0;
+    const r = this.#resource(resource, 'tree.usagePages');
+    this[assertKnown](id, 'tree.usagePages');
+    return this.#usage[r]![id]!;
   }
 
   limitPages(id: GroupId, resource: Resource): number {
-    return this.limit[RESOURCE_INDEX[resource]]![id] ?? PAGE_COUNTER_MAX;
+    const r = this.#resource(resource, 'tree.limitPages');
+    this[assertKnown](id, 'tree.limitPages');
+    return this.#limit[r]![id]!;
+  }
+
+  #resource(resource: unknown, where: string): number {
+    if (resource === 'memory') return 0;
+    if (resource === 'swap') return 1;
+    if (resource === 'zswap') return 2;
+    throw new MemcgError(
+      'INVALID_ARGUMENT',
+      where,
+      `resource must be one of ${RESOURCES.join(', ')}, got ${showValue(resource)}`,
+    );
   }
 
   /**
@@ -406,25 +283,30 @@ export class MemcgTree {
    * kernel then reclaims; here the stack does), and only new charges are refused.
    */
   setLimitPages(id: GroupId, resource: Resource, pages: number): void {
-    this.assertOnline(id, 'tree.setLimitPages');
-    this.limit[RESOURCE_INDEX[resource]]![id] = pages;
+    this[assertOnline](id, 'tree.setLimitPages');
+    const r = this.#resource(resource, 'tree.setLimitPages');
+    checkInt(pages, 0, PAGE_COUNTER_MAX, 'tree.setLimitPages', 'pages');
+    this.#limit[r]![id] = pages;
   }
 
   /** memory.high in pages (a throttle point for the stack, never a refusal). */
   highPages(id: GroupId): number {
-    return this.highLimit[id] ?? PAGE_COUNTER_MAX;
+    this[assertKnown](id, 'tree.highPages');
+    return this.#highLimit[id]!;
   }
 
   setHighPages(id: GroupId, pages: number): void {
-    this.assertOnline(id, 'tree.setHighPages');
-    this.highLimit[id] = pages;
+    this[assertOnline](id, 'tree.setHighPages');
+    checkInt(pages, 0, PAGE_COUNTER_MAX, 'tree.setHighPages', 'pages');
+    this.#highLimit[id] = pages;
   }
 
   /** True if the group or an ancestor is at or above memory.high. */
   overHigh(id: GroupId): boolean {
-    const usage = this.usage[0]!;
-    for (let g: number = this.resolve(id); g !== NO_GROUP; g = this.parent[g]!) {
-      if (usage[g]! > this.highLimit[g]!) return true;
+    const parent = this.#parent;
+    const usage = this.#usage[0]!;
+    for (let g: number = this.resolve(id); g !== NO_GROUP; g = parent[g]!) {
+      if (usage[g]! > this.#highLimit[g]!) return true;
     }
     return false;
   }
@@ -435,54 +317,59 @@ export class MemcgTree {
 
   /** memory.zswap.writeback as written to this group (0 or 1). */
   zswapWritebackOwn(id: GroupId): boolean {
-    return this.writebackOwn[id] === 1;
+    this[assertKnown](id, 'tree.zswapWritebackOwn');
+    return this.#writebackOwn[id] === 1;
   }
 
   /** True unless this group or an ancestor has memory.zswap.writeback = 0. */
   zswapWritebackEnabled(id: GroupId): boolean {
-    return this.writebackEff[this.resolve(id)] === 1;
+    return this.#writebackEff[this.resolve(id)] === 1;
   }
 
   setZswapWriteback(id: GroupId, enabled: boolean): void {
-    this.assertOnline(id, 'tree.setZswapWriteback');
-    this.writebackOwn[id] = enabled ? 1 : 0;
+    const parent = this.#parent;
+    this[assertOnline](id, 'tree.setZswapWriteback');
+    checkBoolean(enabled, 'tree.setZswapWriteback', 'enabled');
+    this.#writebackOwn[id] = enabled ? 1 : 0;
     for (const g of this.subtree(id)) {
-      const p = this.parent[g]!;
-      this.writebackEff[g] = this.writebackOwn[g]! & (p === NO_GROUP ? 1 : this.writebackEff[p]!);
+      const p = parent[g]!;
+      this.#writebackEff[g] =
+        this.#writebackOwn[g]! & (p === NO_GROUP ? 1 : this.#writebackEff[p]!);
     }
   }
 
   /** The group's own tier mask (bit i = tier index i allowed). */
   tierMask(id: GroupId): number {
-    return this.tierOwn[id] ?? ALL_TIERS_MASK;
+    this[assertKnown](id, 'tree.tierMask');
+    return this.#tierOwn[id]!;
   }
 
   /** Parent's effective mask AND own: a child can only narrow its parent. */
   effectiveTierMask(id: GroupId): number {
-    return this.tierEff[this.resolve(id)]!;
+    return this.#tierEff[this.resolve(id)]!;
   }
 
   setTierMask(id: GroupId, mask: number): void {
-    this.assertOnline(id, 'tree.setTierMask');
-    this.tierOwn[id] = mask >>> 0;
-    this.refreshTierEffective(id);
+    this[assertOnline](id, 'tree.setTierMask');
+    checkInt(mask, 0, ALL_TIERS_MASK, 'tree.setTierMask', 'mask');
+    this.#tierOwn[id] = mask >>> 0;
+    this.#refreshTierEffective(id);
   }
 
   /** Sets bit `bit` in every group's own mask (a removed tier's bit is set again everywhere). */
   setTierBitEverywhere(bit: number): void {
-    if (!Number.isInteger(bit) || bit < 0 || bit > 31) {
-      throw new MemcgError('BAD_ARGUMENT', 'tree.setTierBitEverywhere', `bit ${bit} not in 0..31`);
-    }
+    checkInt(bit, 0, 31, 'tree.setTierBitEverywhere', 'bit');
     const b = (1 << bit) >>> 0;
-    for (let g = 1; g <= this.highWater; g++) this.tierOwn[g] = (this.tierOwn[g]! | b) >>> 0;
-    this.refreshTierEffective(ROOT_GROUP);
+    for (let g = 1; g <= this[highWater]; g++) this.#tierOwn[g] = (this.#tierOwn[g]! | b) >>> 0;
+    this.#refreshTierEffective(ROOT_GROUP);
   }
 
-  private refreshTierEffective(from: GroupId): void {
+  #refreshTierEffective(from: GroupId): void {
+    const parent = this.#parent;
     for (const g of this.subtree(from)) {
-      const p = this.parent[g]!;
-      this.tierEff[g] =
-        (this.tierOwn[g]! & (p === NO_GROUP ? ALL_TIERS_MASK : this.tierEff[p]!)) >>> 0;
+      const p = parent[g]!;
+      this.#tierEff[g] =
+        (this.#tierOwn[g]! & (p === NO_GROUP ? ALL_TIERS_MASK : this.#tierEff[p]!)) >>> 0;
     }
   }
 
@@ -492,12 +379,21 @@ export class MemcgTree {
 
   /** Adds to a counter of a group (an offline group's updates go to its online ancestor). */
   addStat(id: GroupId, counter: CounterId, delta: number): void {
-    const g = this.state[id] === GroupState.ONLINE ? id : this.resolve(id);
-    this.stats.addLocal(g, counter, delta);
+    const g = this.resolve(id);
+    if (typeof delta !== 'number' || !Number.isSafeInteger(delta)) {
+      throw new MemcgError(
+        'INVALID_ARGUMENT',
+        'tree.addStat',
+        `delta must be an integer, got ${showValue(delta)}`,
+      );
+    }
+    this.stats[addTrusted](g, counter, delta);
   }
 
   /** The counter summed over the group's subtree (what memory.stat shows). */
   statTotal(id: GroupId, counter: CounterId): number {
+    this[assertKnown](id, 'tree.statTotal');
+    this.stats.checkCounter(counter, 'tree.statTotal');
     let sum = 0;
     for (const g of this.subtree(id)) sum += this.stats.local(g, counter);
     return sum;
@@ -505,6 +401,7 @@ export class MemcgTree {
 
   /** Every counter summed over the subtree in one walk, indexed by CounterId. */
   statTotals(id: GroupId): Float64Array {
+    this[assertKnown](id, 'tree.statTotals');
     const n = this.stats.definedNames().length;
     const sums = new Float64Array(n);
     for (let g = this.iter(id, NO_GROUP); g !== NO_GROUP; g = this.iter(id, g)) {
@@ -514,110 +411,46 @@ export class MemcgTree {
   }
 
   statLocal(id: GroupId, counter: CounterId): number {
+    this[assertKnown](id, 'tree.statLocal');
+    this.stats.checkCounter(counter, 'tree.statLocal');
     return this.stats.local(id, counter);
   }
 
   // ==========================================================================
-  // Internals
+  // Hooks of GroupTree
   // ==========================================================================
 
-  private static split(path: string): string[] | undefined {
-    if (!path.startsWith('/')) return undefined;
-    const parts = path.split('/').filter((p) => p.length > 0);
-    return parts.every(validName) ? parts : undefined;
-  }
-
-  private allocId(): GroupId {
-    const reused = this.freeIds.pop();
-    if (reused !== undefined) return reused as GroupId;
-    if (this.highWater >= this.maxGroupId) return NO_GROUP;
-    this.highWater++;
-    if (this.highWater >= this.capacity) this.grow(Math.min(this.capacity * 2, MAX_GROUP_ID + 1));
-    return this.highWater as GroupId;
-  }
-
-  private grow(capacity: number): void {
-    this.capacity = capacity;
-    this.parent = grown(this.parent, capacity);
-    this.firstChild = grown(this.firstChild, capacity);
-    this.lastChild = grown(this.lastChild, capacity);
-    this.nextSibling = grown(this.nextSibling, capacity);
-    this.prevSibling = grown(this.prevSibling, capacity);
-    this.state = grown(this.state, capacity);
-    this.refs = grown(this.refs, capacity);
-    this.writebackOwn = grown(this.writebackOwn, capacity);
-    this.writebackEff = grown(this.writebackEff, capacity);
-    this.tierOwn = grown(this.tierOwn, capacity);
-    this.tierEff = grown(this.tierEff, capacity);
-    this.usage = this.usage.map((a) => grown(a, capacity));
-    this.limit = this.limit.map((a) => grown(a, capacity, PAGE_COUNTER_MAX));
-    this.highLimit = grown(this.highLimit, capacity, PAGE_COUNTER_MAX);
+  protected override [onGrow](capacity: number): void {
+    this.#parent = this[parents];
+    this.#refs = this[refCounts];
+    this.#writebackOwn = grown(this.#writebackOwn, capacity);
+    this.#writebackEff = grown(this.#writebackEff, capacity);
+    this.#tierOwn = grown(this.#tierOwn, capacity);
+    this.#tierEff = grown(this.#tierEff, capacity);
+    this.#usage = this.#usage.map((a) => grown(a, capacity));
+    this.#limit = this.#limit.map((a) => grown(a, capacity, PAGE_COUNTER_MAX));
+    this.#highLimit = grown(this.#highLimit, capacity, PAGE_COUNTER_MAX);
     this.stats.grow(capacity);
   }
 
-  private initGroup(id: GroupId, parent: GroupId, name: string): void {
-    this.state[id] = GroupState.ONLINE;
-    this.parent[id] = parent;
-    this.firstChild[id] = NO_GROUP;
-    this.lastChild[id] = NO_GROUP;
-    this.nextSibling[id] = NO_GROUP;
-    this.prevSibling[id] = NO_GROUP;
-    this.refs[id] = 0;
-    this.names[id] = name;
-    this.writebackOwn[id] = 1;
-    this.tierOwn[id] = ALL_TIERS_MASK;
-    this.writebackEff[id] = parent === NO_GROUP ? 1 : this.writebackEff[parent]!;
-    this.tierEff[id] = parent === NO_GROUP ? ALL_TIERS_MASK : this.tierEff[parent]!;
-    for (const u of this.usage) u[id] = 0;
-    for (const l of this.limit) l[id] = PAGE_COUNTER_MAX;
-    this.highLimit[id] = PAGE_COUNTER_MAX;
+  protected override [onInit](id: GroupId, parent: GroupId): void {
+    this.#writebackOwn[id] = 1;
+    this.#tierOwn[id] = ALL_TIERS_MASK;
+    this.#writebackEff[id] = parent === NO_GROUP ? 1 : this.#writebackEff[parent]!;
+    this.#tierEff[id] = parent === NO_GROUP ? ALL_TIERS_MASK : this.#tierEff[parent]!;
+    for (const u of this.#usage) u[id] = 0;
+    for (const l of this.#limit) l[id] = PAGE_COUNTER_MAX;
+    this.#highLimit[id] = PAGE_COUNTER_MAX;
     this.stats.clear(id);
-    if (parent !== NO_GROUP) {
-      // Append as the last child, so iteration order is creation order (as in cgroupfs).
-      const last = this.lastChild[parent]!;
-      this.prevSibling[id] = last;
-      if (last === NO_GROUP) this.firstChild[parent] = id;
-      else this.nextSibling[last] = id;
-      this.lastChild[parent] = id;
-    }
   }
 
-  private unlink(id: GroupId): void {
-    const p = this.parent[id]!;
-    const prev = this.prevSibling[id]!;
-    const next = this.nextSibling[id]!;
-    if (prev === NO_GROUP) this.firstChild[p] = next;
-    else this.nextSibling[prev] = next;
-    if (next === NO_GROUP) this.lastChild[p] = prev;
-    else this.prevSibling[next] = prev;
-    this.prevSibling[id] = NO_GROUP;
-    this.nextSibling[id] = NO_GROUP;
-  }
-
-  /** Last reference to an offline group dropped: free it and unpin its parent. */
-  private releaseOffline(id: GroupId): void {
-    const parent = this.parent[id]! as GroupId;
-    this.free(id);
-    this.idPut(parent);
-  }
-
-  private free(id: GroupId): void {
+  protected override [onFree](id: GroupId): void {
     // Usage left here is already part of every ancestor's usage; it only needs clearing.
-    for (const u of this.usage) u[id] = 0;
+    for (const u of this.#usage) u[id] = 0;
     this.stats.clear(id);
-    this.state[id] = GroupState.FREE;
-    this.parent[id] = NO_GROUP;
-    this.names[id] = undefined;
-    this.freeIds.push(id);
   }
 
-  private assertKnown(id: number, where: string): void {
-    if (!(id > 0 && id < this.capacity && this.state[id] !== GroupState.FREE)) {
-      throw new MemcgError('BAD_ID', where, `group id ${id} is not allocated`);
-    }
-  }
-
-  private assertOnline(id: number, where: string): void {
-    if (!this.isOnline(id)) throw new MemcgError('BAD_ID', where, `group ${id} is not online`);
+  protected override [onOffline](id: GroupId, parent: GroupId): void {
+    this.stats.fold(id, parent);
   }
 }

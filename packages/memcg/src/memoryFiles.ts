@@ -17,8 +17,10 @@
  * memory.max/high in the kernel also start reclaim; here they only set the limit,
  * and the stack reclaims (it owns reclaim).
  */
-import type { InterfaceFiles } from './interfaceFiles.js';
-import { isRefusal, refuse } from './memcgError.js';
+
+import { isRefusal, refuse } from '@tierswap/base';
+import { InterfaceFiles } from './interfaceFiles.js';
+import { MemcgError } from './memcgError.js';
 import { formatLimit, parseKernelInt, parseLimit, strstrip } from './memparse.js';
 import type { CounterId } from './statCounters.js';
 import type { GroupId, Resource } from './types.js';
@@ -39,6 +41,9 @@ function limitFile(files: InterfaceFiles, resource: Exclude<Resource, 'zswap'> |
 }
 
 export function registerMemoryFiles(files: InterfaceFiles): void {
+  if (!(files instanceof InterfaceFiles)) {
+    throw new MemcgError('INVALID_ARGUMENT', 'registerMemoryFiles', 'expected an InterfaceFiles');
+  }
   const tree = files.tree;
   files.define('memory.current', {
     notOnRoot: true,

@@ -1,6 +1,6 @@
+import { isRefusal } from '@tierswap/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isRefusal } from './memcgError.js';
 import {
   formatLimit,
   memparse,

@@ -16,8 +16,9 @@
  * - `tokenize` / `parseKeyValue` split the "key=value key value" inputs used by
  *   memory.reclaim-style files (match_token() patterns like "max=%s" and "%u").
  */
-import type { Refusal } from './memcgError.js';
-import { refuse } from './memcgError.js';
+import type { Refusal } from '@tierswap/base';
+import { refuse } from '@tierswap/base';
+import { checkInt, checkString } from './checks.js';
 import { PAGE_COUNTER_MAX, PAGE_SIZE } from './types.js';
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -70,6 +71,8 @@ const SHIFT: Record<string, bigint> = { k: 10n, m: 20n, g: 30n, t: 40n, p: 50n, 
 
 /** lib/cmdline.c memparse(): number with an optional K/M/G/T/P/E suffix. */
 export function memparse(s: string, start = 0): MemparseResult {
+  checkString(s, 'memparse', 's');
+  checkInt(start, 0, s.length, 'memparse', 'start');
   const { value, end } = strtoull(s, start);
   const shift = SHIFT[s.charAt(end).toLowerCase()];
   if (shift === undefined) return { bytes: value, end };
@@ -79,6 +82,7 @@ export function memparse(s: string, start = 0): MemparseResult {
 
 /** Kernel strstrip(): trims isspace() characters on both ends. */
 export function strstrip(s: string): string {
+  checkString(s, 'strstrip', 's');
   return s.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
 }
 
@@ -87,6 +91,8 @@ export function strstrip(s: string): string {
  * count, PAGE_COUNTER_MAX for "max", or a refusal.
  */
 export function parseLimit(text: string, maxWord = 'max'): number | Refusal {
+  checkString(text, 'parseLimit', 'text');
+  checkString(maxWord, 'parseLimit', 'maxWord');
   const s = strstrip(text);
   if (s === maxWord) return PAGE_COUNTER_MAX;
   const { bytes, end } = memparse(s);
@@ -102,6 +108,7 @@ export function parseLimit(text: string, maxWord = 'max'): number | Refusal {
 
 /** How the kernel prints a page_counter limit: "max" or the byte count. */
 export function formatLimit(pages: number): string {
+  checkInt(pages, 0, Number.MAX_SAFE_INTEGER, 'formatLimit', 'pages');
   if (pages >= PAGE_COUNTER_MAX) return 'max';
   return String(BigInt(pages) * BigInt(PAGE_SIZE));
 }
@@ -112,6 +119,9 @@ export function formatLimit(pages: number): string {
  * value does not fit [min, max] of the C type).
  */
 export function parseKernelInt(text: string, min: number, max: number): number | Refusal {
+  checkString(text, 'parseKernelInt', 'text');
+  checkInt(min, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'parseKernelInt', 'min');
+  checkInt(max, min, Number.MAX_SAFE_INTEGER, 'parseKernelInt', 'max');
   let s = text.endsWith('\n') ? text.slice(0, -1) : text;
   let negative = false;
   if (s.startsWith('+')) s = s.slice(1);
@@ -133,6 +143,8 @@ export function parseKernelInt(text: string, min: number, max: number): number |
 
 /** Splits an interface-file input into tokens on whitespace (and any extra separators). */
 export function tokenize(text: string, extraSeparators = ''): string[] {
+  checkString(text, 'tokenize', 'text');
+  checkString(extraSeparators, 'tokenize', 'extraSeparators');
   const out: string[] = [];
   let cur = '';
   for (const ch of text) {
@@ -147,6 +159,7 @@ export function tokenize(text: string, extraSeparators = ''): string[] {
 
 /** A `key=value` token split at its first "="; a bare token has value `undefined`. */
 export function parseKeyValue(token: string): { key: string; value: string | undefined } {
+  checkString(token, 'parseKeyValue', 'token');
   const eq = token.indexOf('=');
   if (eq < 0) return { key: token, value: undefined };
   return { key: token.slice(0, eq), value: token.slice(eq + 1) };

@@ -24,20 +24,20 @@
  * Run: pnpm --filter @tierswap/zswap bench:packing
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   filePages,
   heapSnapshotPages,
   NODE_BINARY,
   procSelfPages,
+  saveBenchRecord,
   textPages,
   type ZramMmStat,
   zramFill,
 } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
+import { newBenchPool, replayCodec } from '../src/testing/fixtures.js';
 import { ZsArena } from '../src/zsArena.js';
-import { newBenchPool, replayCodec } from './helpers.js';
 
 const PAGE = 4096;
 const PAGES = 2048;
@@ -61,12 +61,12 @@ function measured(
   chain: number,
 ): Packing {
   replay.rewind();
-  const pool = newBenchPool(replay, chain);
+  const { pool, group } = newBenchPool(replay, chain);
   const huge = new ZsArena(PAGE, { chainSize: chain }).hugeClassSize;
   const n = pages.length * scale;
   let zramCompressed = 0;
   for (let i = 0; i < n; i++) {
-    pool.store(i, 1, pages[i % pages.length]!);
+    pool.store(i, group, pages[i % pages.length]!);
     const size = sizes[i % pages.length]!;
     zramCompressed += size >= huge ? PAGE : size;
   }
@@ -164,12 +164,11 @@ async function main(): Promise<void> {
   );
   console.table(rows);
   for (const n of notes) console.log(`kernel zram not measured: ${n}`);
-  const outDir = join(import.meta.dirname, '..', 'bench-results');
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(
-    join(outDir, 'packing.json'),
-    JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2),
-  );
+  saveBenchRecord(join(import.meta.dirname, '..'), {
+    name: 'packing',
+    tables: [{ title: 'packing overhead (footprint / compressed - 1) against kernel zram', rows }],
+    notes: [...notes].map((n) => `kernel zram not measured: ${n}`),
+  });
 }
 
 await main();

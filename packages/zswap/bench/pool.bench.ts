@@ -13,12 +13,13 @@
  * - metadata bytes per entry on a pool of 128 MiB of original data (the corpus's
  *   compressed results replayed 16 times). Packing has its own bench
  *   (packing.bench.ts).
- * Ratios are "native time per page / ours", so 1.0 means as fast as the CLI.
+ * Ratios are "native time per page / ours", so 1.0 means as fast as the CLI. The
+ * record is saved with saveBenchRecord (docs/benchmarks/data/zswap.jsonl).
  *
  * Run: pnpm --filter @tierswap/zswap bench (node --conditions=@tierswap/source --import tsx).
  */
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -28,9 +29,18 @@ import {
   NODE_BINARY,
   nativeCli,
   procSelfPages,
+  saveBenchRecord,
 } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
-import { newBenchPool as newPool, replayCodec } from './helpers.js';
+import type { GroupId } from '@tierswap/memcg';
+import type { ZswapPool } from '../src/index.js';
+import { newBenchPool, replayCodec } from '../src/testing/fixtures.js';
+
+/** The bench pool and its group. */
+function newPool(codec: Codec): { pool: ZswapPool; g: GroupId } {
+  const { pool, group } = newBenchPool(codec);
+  return { pool, g: group };
+}
 
 const PAGE = 4096;
 const PAGES = 2048; // 8 MiB per corpus
@@ -48,14 +58,14 @@ function cli(tool: 'lz4' | 'zstd', file: string): Native {
  */
 function replayRound(replay: Codec & { rewind(): void }, pages: Uint8Array[]): [number, number] {
   replay.rewind();
-  const pool = newPool(replay);
+  const { pool, g } = newPool(replay);
   let t = performance.now();
-  for (let i = 0; i < pages.length; i++) pool.store(i, 1, pages[i]!);
+  for (let i = 0; i < pages.length; i++) pool.store(i, g, pages[i]!);
   const cold = usPerPage(t, pages.length);
   for (let i = 0; i < pages.length; i++) pool.invalidate(i);
   replay.rewind();
   t = performance.now();
-  for (let i = 0; i < pages.length; i++) pool.store(i, 1, pages[i]!);
+  for (let i = 0; i < pages.length; i++) pool.store(i, g, pages[i]!);
   return [cold, usPerPage(t, pages.length)];
 }
 
@@ -133,9 +143,9 @@ async function benchSync(
     // The pool's own decode path: in place, from a range.
     for (const o of outs) codec.decodeInto(o, 0, o.length, page, 0);
     const d = usPerPage(t, pages.length);
-    const pool = newPool(codec);
+    const { pool, g } = newPool(codec);
     t = performance.now();
-    for (let i = 0; i < pages.length; i++) pool.store(i, 1, pages[i]!);
+    for (let i = 0; i < pages.length; i++) pool.store(i, g, pages[i]!);
     const s = usPerPage(t, pages.length);
     t = performance.now();
     for (let i = 0; i < pages.length; i++) pool.load(i, page);
@@ -159,10 +169,10 @@ function latencies(
   const ld: number[] = [];
   const page = new Uint8Array(PAGE);
   for (let pass = 0; pass < LATENCY_PASSES; pass++) {
-    const pool = newPool(codec);
+    const { pool, g } = newPool(codec);
     for (let i = 0; i < pages.length; i++) {
       const t = performance.now();
-      pool.store(i, 1, pages[i]!);
+      pool.store(i, g, pages[i]!);
       st.push((performance.now() - t) * 1000);
     }
     for (let i = 0; i < pages.length; i++) {
@@ -191,9 +201,9 @@ function atScale(
   scale: number,
 ): { entryB: number; indexB: number; arenaB: number; totalB: number } {
   const replay = replayCodec(base, outs);
-  const pool = newPool(replay);
+  const { pool, g } = newPool(replay);
   const n = pages.length * scale;
-  for (let i = 0; i < n; i++) pool.store(i, 1, pages[i % pages.length]!);
+  for (let i = 0; i < n; i++) pool.store(i, g, pages[i % pages.length]!);
   const m = pool.metadataBytes();
   return {
     entryB: m.entryArrays / n,
@@ -281,12 +291,15 @@ async function main(): Promise<void> {
     `node ${process.version}; ${PAGES} pages of ${PAGE} B per corpus; best of ${ROUNDS} rounds`,
   );
   console.table(rows);
-  const outDir = join(import.meta.dirname, '..', 'bench-results');
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(
-    join(outDir, 'pool.json'),
-    JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2),
-  );
+  saveBenchRecord(join(import.meta.dirname, '..'), {
+    name: 'pool',
+    tables: [
+      {
+        title: 'pool store/load vs the native lz4/zstd CLIs (us per page; ratio = native / ours)',
+        rows: rows.map((r) => ({ ...r })),
+      },
+    ],
+  });
 }
 
 function fixNative(r: Row, n: Native): Row {

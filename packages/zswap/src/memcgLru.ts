@@ -24,8 +24,25 @@
  * ensureMemcg before entries of theirs are added.
  */
 
+import { MAX_GROUP_ID } from '@tierswap/memcg';
 import { ageTicks, isReferenced, REFERENCED } from './entryStamp.js';
-import { growInt32, memcgColumnLength } from './memcgTable.js';
+
+/**
+ * The length of a per-memcg column that must hold `id`, from its current length:
+ * at least 16, doubling, at most MAX_GROUP_ID + 1 (the tree's 16-bit ids).
+ */
+export function memcgColumnLength(current: number, id: number): number {
+  let n = Math.max(16, current);
+  while (n <= id) n *= 2;
+  return Math.min(n, MAX_GROUP_ID + 1);
+}
+
+/** A copy of `a` grown to `n` entries, the new ones set to `fill`. */
+export function growInt32(a: Int32Array, n: number, fill: number): Int32Array {
+  const b = new Int32Array(n).fill(fill);
+  b.set(a);
+  return b;
+}
 
 /** No entry: end of a list, or an empty list's head and tail. */
 export const NONE = -1;
@@ -43,6 +60,8 @@ export class MemcgLru {
   #head: Int32Array = new Int32Array(0);
   #tail: Int32Array = new Int32Array(0);
   #len: Int32Array = new Int32Array(0);
+  /** Disk swap-ins not yet consumed by the shrinker (zswap_lruvec_state.nr_disk_swapins). */
+  #swapins: Float64Array = new Float64Array(0);
 
   /** Entries the last `select` looked at. */
   #lastScanned = 0;
@@ -69,6 +88,24 @@ export class MemcgLru {
     this.#head = growInt32(this.#head, n, NONE);
     this.#tail = growInt32(this.#tail, n, NONE);
     this.#len = growInt32(this.#len, n, 0);
+    const s = new Float64Array(n);
+    s.set(this.#swapins);
+    this.#swapins = s;
+  }
+
+  /** Disk swap-ins of memcg m not yet consumed by the shrinker. */
+  swapins(m: number): number {
+    return m < this.#swapins.length ? this.#swapins[m]! : 0;
+  }
+
+  /** Count one disk swap-in of memcg m (room must have been made for m). */
+  noteSwapin(m: number): void {
+    this.#swapins[m] = this.#swapins[m]! + 1;
+  }
+
+  /** The shrinker consumed `n` of memcg m's disk swap-ins. */
+  consumeSwapins(m: number, n: number): void {
+    this.#swapins[m] = this.#swapins[m]! - n;
   }
 
   // ------------------------------------------------------------ access
@@ -88,6 +125,11 @@ export class MemcgLru {
     return this.#next[idx]!;
   }
 
+  /** Memcg ids the heads have room for (ids below this need no ensureMemcg). */
+  get memcgSlots(): number {
+    return this.#head.length;
+  }
+
   /** Entries the last `select` looked at (its scan cost). */
   get lastScanned(): number {
     return this.#lastScanned;
@@ -98,9 +140,14 @@ export class MemcgLru {
     return this.#prev.byteLength + this.#next.byteLength;
   }
 
-  /** Bytes of the per-memcg heads, tails and lengths (12 per memcg slot). */
+  /** Bytes of the per-memcg heads, tails, lengths and swap-in counts (20 per memcg slot). */
   get memcgBytes(): number {
-    return this.#head.byteLength + this.#tail.byteLength + this.#len.byteLength;
+    return (
+      this.#head.byteLength +
+      this.#tail.byteLength +
+      this.#len.byteLength +
+      this.#swapins.byteLength
+    );
   }
 
   // ------------------------------------------------------------ list operations

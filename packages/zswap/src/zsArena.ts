@@ -139,14 +139,16 @@ export class ZsArena {
     if (!Number.isInteger(chain) || chain < 4 || chain > 16) {
       throw new ZswapError(
         'INVALID_ARGUMENT',
-        `@tierswap/zswap/zsArena.constructor: chain size ${chain} not in 4..16`,
+        'zsArena.constructor',
+        `chain size ${chain} not in 4..16`,
       );
     }
     this.chainSize = chain;
     if (!Number.isInteger(pageSize) || pageSize < 256 || (pageSize & (pageSize - 1)) !== 0) {
       throw new ZswapError(
         'INVALID_ARGUMENT',
-        `@tierswap/zswap/zsArena.constructor: page size ${pageSize} is not a power of two >= 256`,
+        'zsArena.constructor',
+        `page size ${pageSize} is not a power of two >= 256`,
       );
     }
     this.pageSize = pageSize;
@@ -214,7 +216,8 @@ export class ZsArena {
     if (!(size >= 1 && size <= this.pageSize)) {
       throw new ZswapError(
         'INVALID_ARGUMENT',
-        `@tierswap/zswap/zsArena.alloc: size ${size} not in 1..${this.pageSize}`,
+        'zsArena.alloc',
+        `size ${size} not in 1..${this.pageSize}`,
       );
     }
     const cls = this.classOf(size);
@@ -254,10 +257,7 @@ export class ZsArena {
       obj >= back.length ||
       (back[obj]! & FREE_BIT) !== 0
     ) {
-      throw new ZswapError(
-        'BAD_HANDLE',
-        `@tierswap/zswap/zsArena.free: handle ${handle} is not a live object`,
-      );
+      throw new ZswapError('BAD_HANDLE', 'zsArena.free', `handle ${handle} is not a live object`);
     }
     const cls = this.#zsClass[zs]!;
     back[obj] = (FREE_BIT | this.#zsFreeHead[zs]!) >>> 0;
@@ -276,10 +276,7 @@ export class ZsArena {
     const zs = (handle - 1) >>> this.#slotShift;
     const buf = this.#zsBuf[zs];
     if (buf === undefined) {
-      throw new ZswapError(
-        'BAD_HANDLE',
-        `@tierswap/zswap/zsArena.bufferOf: handle ${handle} names no zspage`,
-      );
+      throw new ZswapError('BAD_HANDLE', 'zsArena.bufferOf', `handle ${handle} names no zspage`);
     }
     return buf;
   }
@@ -300,7 +297,8 @@ export class ZsArena {
     if (v === undefined || (v & FREE_BIT) !== 0) {
       throw new ZswapError(
         'BAD_HANDLE',
-        `@tierswap/zswap/zsArena.ownerOf: handle ${handle} is not a live object`,
+        'zsArena.ownerOf',
+        `handle ${handle} is not a live object`,
       );
     }
     return v;

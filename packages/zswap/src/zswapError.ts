@@ -1,30 +1,45 @@
 /**
- * ZswapError: the one error class of @tierswap/zswap, for programmer misuse only.
- *
- * Why: expected refusals (pool full, memcg over zswap.max, poor compression, target
- * full) are returned as values and counted by reason, as the kernel's reject_* counters
- * do. What throws is misuse: bad options, an id out of range, a sync call on an
- * async-only codec. Messages name `@tierswap/zswap/module.method` and the values.
+ * ZswapError: the one error class of @tierswap/zswap, for what is thrown: misuse (bad
+ * options, an id out of range, a page that is not a Uint8Array of the pool's page
+ * size), an arena handle that names nothing, and a codec switch beyond the 8 codecs an
+ * entry can name. Expected refusals (pool full, memcg over zswap.max, poor
+ * compression, target full) are returned as Refusals instead (refusals.ts), as the
+ * kernel's zswap_store() returns false and counts the reason.
  */
+
+import type { Errno } from '@tierswap/base';
+import { TierswapError } from '@tierswap/base';
 
 export const ZSWAP_ERROR_CODES = {
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
-  /** A sync method was called on an entry or codec that only has an async path. */
-  ASYNC_ONLY: 'ASYNC_ONLY',
   /** An arena handle that does not name a live object. */
   BAD_HANDLE: 'BAD_HANDLE',
   /** More codecs in use at once than the entry encoding can name. */
   TOO_MANY_CODECS: 'TOO_MANY_CODECS',
 } as const;
 
-export type ZswapErrorCode = (typeof ZSWAP_ERROR_CODES)[keyof typeof ZSWAP_ERROR_CODES];
+export type ZswapErrorCode = keyof typeof ZSWAP_ERROR_CODES;
 
-export class ZswapError extends Error {
+const ERRNO_OF: Readonly<Record<ZswapErrorCode, Errno>> = {
+  INVALID_ARGUMENT: 'EINVAL',
+  BAD_HANDLE: 'EINVAL',
+  TOO_MANY_CODECS: 'EBUSY',
+};
+
+export class ZswapError extends TierswapError<ZswapErrorCode> {
   override readonly name = 'ZswapError';
-  readonly code: ZswapErrorCode;
+  readonly errno: Errno;
 
-  constructor(code: ZswapErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+  constructor(code: ZswapErrorCode, where: string, detail: string, options?: ErrorOptions) {
+    super('zswap', code, where, detail, options);
+    this.errno = ERRNO_OF[code];
   }
+}
+
+/** A value as an error message shows it (strings quoted, objects by their tag). */
+export function showValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v == null) return String(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  return Object.prototype.toString.call(v);
 }

@@ -5,14 +5,15 @@
  * following the pool, and the synchronous walk against the async one.
  */
 
+import { createVirtualClock, isRefusal } from '@tierswap/base';
 import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { createCodec } from '@tierswap/compress';
-import { createMemcg, type GroupId, GroupState, isRefusal } from '@tierswap/memcg';
+import { createMemcg, type GroupId, GroupState } from '@tierswap/memcg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileWritebackTarget, testPool, VirtualClock } from '../bench/helpers.js';
-import { memcgTreeView } from './memcgTreeView.js';
+import { STORE_REFUSALS, WRITEBACK_REFUSALS } from './refusals.js';
+import { FileWritebackTarget, testPool } from './testing/fixtures.js';
 import { parseProactiveWriteback, registerZswapFiles } from './zswapFiles.js';
-import { ZswapPool } from './zswapPool.js';
+import { createZswapPool } from './zswapPool.js';
 
 const targets: FileWritebackTarget[] = [];
 afterEach(() => {
@@ -25,12 +26,12 @@ function setup() {
   const parent = tree.create('/parent');
   const a = tree.create('/parent/a');
   const b = tree.create('/parent/b');
-  const clock = new VirtualClock();
+  const clock = createVirtualClock(1_000_000);
   const target = new FileWritebackTarget(4096, 1 << 14);
   targets.push(target);
-  const pool = new ZswapPool({
+  const pool = createZswapPool({
     codec: createCodec('lz4'),
-    memcg: memcgTreeView(tree),
+    memcg: tree,
     clock,
     ramBytes: 1 << 30,
     writeback: target,
@@ -133,12 +134,13 @@ describe('the pool on a @tierswap/memcg tree', () => {
     expect(stat(parent, 'zswpwb')).toBe(512);
     expect(stat(parent, 'zswap')).toBe(current(parent));
     const out = new Uint8Array(4096);
-    expect(pool.load(300, out)).toBe('ok');
+    expect(pool.load(300, out)).toBe(true);
     expect(stat(a, 'zswpin')).toBe(1);
     expect(stat(parent, 'zswapped')).toBe(511 * 4096);
     // Nothing old is left: EAGAIN, and nothing more is written.
     const again = files.write(parent, 'memory.zswap.proactive_writeback', '3600');
-    expect(again?.code).toBe('EAGAIN');
+    expect(again?.errno).toBe('EAGAIN');
+    expect(again?.code).toBe(WRITEBACK_REFUSALS.no_progress.code);
     expect(target.written.length).toBe(512);
     // The young ones go once they are old enough.
     clock.advance(3600_000);
@@ -153,13 +155,13 @@ describe('the pool on a @tierswap/memcg tree', () => {
     }
     clock.advance(10_000);
     expect(files.write(1 as GroupId, 'memory.zswap.proactive_writeback', '5')?.code).toBe('ENOENT');
-    expect(files.write(a, 'memory.zswap.proactive_writeback', 'max=1M')?.message).toMatch(
-      /EINVAL.*age in seconds is required/,
-    );
+    const noAge = files.write(a, 'memory.zswap.proactive_writeback', 'max=1M');
+    expect(noAge?.errno).toBe('EINVAL');
+    expect(noAge?.reason).toMatch(/age in seconds is required/);
     files.writeOrThrow(parent, 'memory.zswap.writeback', '0');
-    expect(files.write(a, 'memory.zswap.proactive_writeback', '5')?.message).toMatch(
-      /EINVAL.*writeback is disabled/,
-    );
+    const off = files.write(a, 'memory.zswap.proactive_writeback', '5');
+    expect(off?.errno).toBe('EINVAL');
+    expect(off?.reason).toMatch(/writeback is disabled/);
     expect(() => files.read(a, 'memory.zswap.proactive_writeback')).toThrow(/EACCES/);
     expect(target.written.length).toBe(0);
     expect(pool.stats().stored_pages).toBe(8);
@@ -175,12 +177,14 @@ describe('the pool on a @tierswap/memcg tree', () => {
     const refused = results.filter((r) => r !== 'stored' && r !== 'stored_raw');
     expect(target.written.length).toBeGreaterThan(150);
     expect(refused.length).toBeLessThan(20);
-    expect(new Set(refused)).toEqual(new Set(refused.length > 0 ? ['memcg_limit'] : []));
+    expect(new Set(refused)).toEqual(
+      new Set(refused.length > 0 ? [STORE_REFUSALS.reject_memcg_limit] : []),
+    );
     expect(pool.stats().reject_memcg_limit).toBe(refused.length);
     expect(pool.zswapCurrent(a)).toBeLessThan(64 * 1024 + 4096);
     // With writeback off there is nothing to make room: refused.
     files.writeOrThrow(a, 'memory.zswap.writeback', '0');
-    expect(pool.store(999, a, pages[0]!)).toBe('memcg_limit');
+    expect(pool.store(999, a, pages[0]!)).toBe(STORE_REFUSALS.reject_memcg_limit);
     expect(pool.stats().reject_memcg_limit).toBe(refused.length + 1);
     expect(Number(files.read(a, 'memory.zswap.current'))).toBe(pool.zswapCurrent(a));
   });
@@ -189,7 +193,9 @@ describe('the pool on a @tierswap/memcg tree', () => {
     const { files } = createMemcg();
     const other = testPool(createCodec('lz4'));
     targets.push(other.target);
-    expect(() => registerZswapFiles(files, other.pool)).toThrow(/memcgTreeView/);
+    expect(() => registerZswapFiles(files, other.pool)).toThrow(
+      /not built on this registry's tree/,
+    );
   });
 
   it('a removed group keeps its id while it has entries; its charges move up; loads work', () => {
@@ -204,7 +210,7 @@ describe('the pool on a @tierswap/memcg tree', () => {
     expect(Number(files.read(parent, 'memory.zswap.current'))).toBe(held);
     const out = new Uint8Array(4096);
     for (const [i, p] of pages.entries()) {
-      expect(pool.load(i, out)).toBe('ok');
+      expect(pool.load(i, out)).toBe(true);
       expect(Buffer.compare(out, p)).toBe(0);
     }
     expect(Number(files.read(parent, 'memory.zswap.current'))).toBe(0);
@@ -226,26 +232,5 @@ describe('the pool on a @tierswap/memcg tree', () => {
     expect(pool.invalidate(7)).toBe(true);
     expect(incomp()).toBe('zswap_incomp 0');
     expect(files.read(a, 'memory.zswap.current')).toBe('0\n');
-  });
-});
-
-describe('proactiveWritebackSync', () => {
-  it('does what the async walk does, entry for entry', async () => {
-    const runs = [0, 1].map(() => testPool(createCodec('lz4')));
-    for (const r of runs) targets.push(r.target);
-    const pages = filePages(NODE_BINARY, 4096, 1200, 300);
-    for (const { pool, clock } of runs) {
-      for (let i = 0; i < 300; i++) {
-        if (i === 150) clock.advance(120_000);
-        pool.store(i, i % 2 === 0 ? 2 : 3, pages[i]!);
-      }
-      clock.advance(1_000);
-    }
-    const req = { memcg: 1, maxBytes: 100 * 4096, minAgeSeconds: 60 };
-    const sync = runs[0]!.pool.proactiveWritebackSync(req);
-    const async = await runs[1]!.pool.proactiveWriteback(req);
-    expect(sync).toEqual(async);
-    expect(sync.pages).toBe(100);
-    expect(runs[0]!.target.written).toEqual(runs[1]!.target.written);
   });
 });

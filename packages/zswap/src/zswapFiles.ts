@@ -12,26 +12,24 @@
  * - then the pool's proactive walk over the group's subtree with its own cursor;
  *   EAGAIN when nothing could be written after 16 fruitless rounds; success otherwise
  *   (also when the age exceeds the uptime: nothing to do).
- * The write blocks until the walk is done, as the kernel's does, so it runs the pool's
- * synchronous walk (every default codec is synchronous).
+ * The write blocks until the walk is done, as the kernel's does (the pool is
+ * synchronous).
  *
- * The pool must have been built on the same tree (memcgTreeView(files.tree)).
+ * The pool must have been built on the registry's tree.
  */
 
+import type { Refusal } from '@tierswap/base';
+import { isRefusal, refuse } from '@tierswap/base';
 import {
   type GroupId,
   type InterfaceFiles,
-  isRefusal,
   memparse,
   parseKernelInt,
   parseKeyValue,
-  type Refusal,
-  refuse,
   tokenize,
 } from '@tierswap/memcg';
-import { treeOfView } from './memcgTreeView.js';
-import { ZswapError } from './zswapError.js';
-import type { ZswapPool } from './zswapPool.js';
+import { showValue, ZswapError } from './zswapError.js';
+import { ZswapPool } from './zswapPool.js';
 
 /** A parsed write to memory.zswap.proactive_writeback. */
 export interface ProactiveWritebackArgs {
@@ -44,6 +42,13 @@ const UINT_MAX = 0xffffffff;
 
 /** The v1 syntax, `[max=<bytes>] <age>` in any order, or the refusal the kernel gives. */
 export function parseProactiveWriteback(text: string): ProactiveWritebackArgs | Refusal {
+  if (typeof text !== 'string') {
+    throw new ZswapError(
+      'INVALID_ARGUMENT',
+      'parseProactiveWriteback',
+      `text must be a string, got ${showValue(text)}`,
+    );
+  }
   let maxBytes: number | undefined;
   let age: number | undefined;
   for (const token of tokenize(text)) {
@@ -74,10 +79,11 @@ export function parseProactiveWriteback(text: string): ProactiveWritebackArgs | 
 
 /** Define memory.zswap.proactive_writeback in `files`, running on `pool`. */
 export function registerZswapFiles(files: InterfaceFiles, pool: ZswapPool): void {
-  if (treeOfView(pool.memcgView) !== files.tree) {
+  if (!(pool instanceof ZswapPool) || pool.memcg !== files.tree) {
     throw new ZswapError(
       'INVALID_ARGUMENT',
-      "@tierswap/zswap/registerZswapFiles: the pool was not built on this registry's tree (use memcgTreeView(files.tree))",
+      'registerZswapFiles',
+      "the pool was not built on this registry's tree (createZswapPool({ memcg: files.tree, ... }))",
     );
   }
   files.define('memory.zswap.proactive_writeback', {
@@ -85,22 +91,12 @@ export function registerZswapFiles(files: InterfaceFiles, pool: ZswapPool): void
     write: (g: GroupId, text: string) => {
       const args = parseProactiveWriteback(text);
       if (isRefusal(args)) return args;
-      const r = pool.proactiveWritebackSync({
+      const r = pool.proactiveWriteback({
         memcg: g,
         maxBytes: args.maxBytes,
         minAgeSeconds: args.minAgeSeconds,
       });
-      if (r.status === 'EAGAIN') {
-        return refuse('EAGAIN', 'nothing could be written back after 16 rounds over the subtree');
-      }
-      // Budget and age are valid by now, so the pool's only EINVAL is writeback off.
-      if (r.status === 'EINVAL') {
-        return refuse(
-          'EINVAL',
-          'zswap writeback is disabled for this group (memory.zswap.writeback)',
-        );
-      }
-      return undefined;
+      return isRefusal(r) ? r : undefined;
     },
   });
 }

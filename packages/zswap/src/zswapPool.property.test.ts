@@ -1,16 +1,19 @@
 /**
  * Property test of the whole pool against a Map model: random store / load / invalidate /
  * writeback / shrink / compact sequences with lz4 or zstd; loads return the stored
- * bytes and nothing is left in the arena at the end.
+ * bytes and nothing is left in the arena, the tree's charges or its id references at
+ * the end.
  */
 
+import { createVirtualClock } from '@tierswap/base';
 import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { createCodec } from '@tierswap/compress';
+import { createMemcg } from '@tierswap/memcg';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { asyncZstd, FileWritebackTarget, VirtualClock } from '../bench/helpers.js';
-import { SimpleMemcgTree } from './simpleMemcgTree.js';
-import { ZswapPool } from './zswapPool.js';
+import { LOAD_REFUSALS } from './refusals.js';
+import { FileWritebackTarget } from './testing/fixtures.js';
+import { createZswapPool } from './zswapPool.js';
 
 // Real pages of every kind the pool meets: text, code/data, incompressible, zero.
 const CORPUS = [
@@ -22,11 +25,11 @@ const CORPUS = [
 ];
 
 type Op =
-  | { t: 'store'; id: number; memcg: number; page: number }
+  | { t: 'store'; id: number; memcg: 0 | 1; page: number }
   | { t: 'load'; id: number }
   | { t: 'invalidate'; id: number }
   | { t: 'writeback'; id: number }
-  | { t: 'shrink'; memcg: number; n: number }
+  | { t: 'shrink'; memcg: 0 | 1; n: number }
   | { t: 'compact' }
   | { t: 'tick' };
 
@@ -36,7 +39,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant('store' as const),
       id: fc.nat(40),
-      memcg: fc.constantFrom(2, 3),
+      memcg: fc.constantFrom(0 as const, 1 as const),
       page: fc.nat(CORPUS.length - 1),
     }),
   },
@@ -47,7 +50,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       t: fc.constant('shrink' as const),
-      memcg: fc.constantFrom(2, 3),
+      memcg: fc.constantFrom(0 as const, 1 as const),
       n: fc.integer({ min: 1, max: 8 }),
     }),
   },
@@ -56,25 +59,22 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('ZswapPool against a Map model', () => {
-  it('property: every load returns the stored bytes, writeback writes them, no arena space leaks', async () => {
-    await fc.assert(
-      fc.asyncProperty(
+  it('property: every load returns the stored bytes, writeback writes them, no arena space leaks', () => {
+    fc.assert(
+      fc.property(
         fc.array(opArb, { maxLength: 120 }),
         fc.boolean(),
-        fc.constantFrom('lz4', 'zstd', 'zstd via @mongodb-js/zstd'),
-        async (ops, wbOn3, kind) => {
-          // The Promise-only binding takes the pool's async paths; the others the sync ones.
-          const useZstd = kind === 'zstd via @mongodb-js/zstd';
-          const tree = new SimpleMemcgTree(0).add(1, 0).add(2, 1).add(3, 1).setWriteback(3, wbOn3);
-          const clock = new VirtualClock();
+        fc.constantFrom('lz4', 'zstd'),
+        (ops, wbOn2, kind) => {
+          const { tree } = createMemcg();
+          const a = tree.create('/a');
+          const groups = [tree.create('/a/b'), tree.create('/a/c')] as const;
+          tree.setZswapWriteback(groups[1], wbOn2);
+          const clock = createVirtualClock(1_000_000);
           const target = new FileWritebackTarget(4096, 4096);
           // A small pool (40 KiB max) so the limit and the raw path both happen.
-          const pool = new ZswapPool({
-            codec: useZstd
-              ? asyncZstd(1)
-              : kind === 'zstd'
-                ? createCodec('zstd', { level: 1 })
-                : createCodec('lz4'),
+          const pool = createZswapPool({
+            codec: kind === 'zstd' ? createCodec('zstd', { level: 1 }) : createCodec('lz4'),
             memcg: tree,
             clock,
             ramBytes: 200 * 1024,
@@ -88,20 +88,16 @@ describe('ZswapPool against a Map model', () => {
               switch (op.t) {
                 case 'store': {
                   const page = CORPUS[op.page]!;
-                  const r = useZstd
-                    ? (await pool.storeBatch([{ id: op.id, memcg: op.memcg, page }]))[0]
-                    : pool.store(op.id, op.memcg, page);
+                  const r = pool.store(op.id, groups[op.memcg], page);
                   if (r === 'stored' || r === 'stored_raw') model.set(op.id, CORPUS[op.page]!);
                   else model.delete(op.id); // a failed store erases the stale entry
                   if (r === 'stored_raw') expect(pool.lengthOf(op.id)).toBe(4096);
                   break;
                 }
                 case 'load': {
-                  const r = useZstd
-                    ? (await pool.loadBatch([op.id], [out]))[0]
-                    : pool.load(op.id, out);
+                  const r = pool.load(op.id, out);
                   const want = model.get(op.id);
-                  expect(r).toBe(want ? 'ok' : 'ENOENT');
+                  expect(r).toBe(want ? true : LOAD_REFUSALS.not_found);
                   if (want) expect(Buffer.compare(out, want)).toBe(0);
                   model.delete(op.id);
                   break;
@@ -110,16 +106,16 @@ describe('ZswapPool against a Map model', () => {
                   expect(pool.invalidate(op.id)).toBe(model.delete(op.id));
                   break;
                 case 'writeback': {
-                  const r = await pool.writeback(op.id);
+                  const r = pool.writeback(op.id);
                   const want = model.get(op.id);
-                  expect(r).toBe(want ? 'ok' : 'ENOENT');
+                  expect(r).toBe(want ? true : LOAD_REFUSALS.not_found);
                   if (want) expect(Buffer.compare(target.read(op.id)!, want)).toBe(0);
                   model.delete(op.id);
                   break;
                 }
                 case 'shrink': {
                   const before = target.written.length;
-                  await pool.shrinkerScan(op.memcg, op.n);
+                  pool.shrinkerScan(groups[op.memcg], op.n);
                   for (const id of target.written.slice(before)) {
                     expect(Buffer.compare(target.read(id)!, model.get(id)!)).toBe(0);
                     model.delete(id);
@@ -136,18 +132,19 @@ describe('ZswapPool against a Map model', () => {
               expect(pool.stats().stored_pages).toBe(model.size);
             }
             // Everything still stored reads back, and then nothing is left anywhere.
-            const left = [...model.keys()];
-            const outs = left.map(() => new Uint8Array(4096));
-            expect(await pool.loadBatch(left, outs)).toEqual(left.map(() => 'ok'));
-            left.forEach((id, k) => {
-              expect(Buffer.compare(outs[k]!, model.get(id)!)).toBe(0);
-            });
+            for (const [id, want] of model) {
+              expect(pool.load(id, out)).toBe(true);
+              expect(Buffer.compare(out, want)).toBe(0);
+            }
             const st = pool.stats();
             expect(st.stored_pages).toBe(0);
             expect(st.stored_incompressible_pages).toBe(0);
             expect(pool.compressedBytes).toBe(0);
-            expect(pool.zswapCurrent(0)).toBe(0);
-            expect(pool.lruLength(2) + pool.lruLength(3)).toBe(0);
+            expect(pool.zswapCurrent(tree.root)).toBe(0);
+            expect(pool.zswapCurrent(a)).toBe(0);
+            expect(pool.lruLength(groups[0]) + pool.lruLength(groups[1])).toBe(0);
+            // Every entry's id reference was dropped.
+            expect(tree.idRefs(groups[0]) + tree.idRefs(groups[1])).toBe(0);
             expect(pool.arenaStats().liveObjects).toBe(0);
             pool.compact();
             expect(pool.stats().pool_total_size).toBe(0);

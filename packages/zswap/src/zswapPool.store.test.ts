@@ -5,9 +5,13 @@
 
 import { entropyPage, filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
 import { type Codec, createCodec } from '@tierswap/compress';
+import type { GroupId } from '@tierswap/memcg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { asyncZstd, type FileWritebackTarget, testPool } from '../bench/helpers.js';
+import { LOAD_REFUSALS, STORE_REFUSALS } from './refusals.js';
+import { type FileWritebackTarget, TEST_GROUPS, testPool } from './testing/fixtures.js';
 import type { ZswapPoolOptions } from './types.js';
+
+const { root: ROOT, a: A, b: B, c: C } = TEST_GROUPS;
 
 const targets: FileWritebackTarget[] = [];
 afterEach(() => {
@@ -17,7 +21,7 @@ afterEach(() => {
 function setup(over: Partial<ZswapPoolOptions> = {}, codec: Codec = createCodec('lz4')) {
   const fixture = testPool(codec, over);
   targets.push(fixture.target);
-  return fixture;
+  return { ...fixture, tree: fixture.memcg.tree };
 }
 
 describe('ZswapPool store/load on real data', () => {
@@ -26,93 +30,76 @@ describe('ZswapPool store/load on real data', () => {
     const pages = filePages(NODE_BINARY, 4096, 200, 256);
     let compressed = 0;
     for (let i = 0; i < pages.length; i++) {
-      const r = pool.store(1000 + i, 2, pages[i]!);
+      const r = pool.store(1000 + i, B, pages[i]!);
       expect(['stored', 'stored_raw']).toContain(r);
       compressed += pool.lengthOf(1000 + i);
     }
     const st = pool.stats();
     expect(st.stored_pages).toBe(256);
-    expect(pool.memcgStats(2).zswpout).toBe(256);
-    expect(pool.memcgStats(2).zswapped).toBe(256 * 4096);
-    expect(pool.memcgStats(2).zswap).toBe(compressed);
-    expect(pool.zswapCurrent(1)).toBe(compressed); // hierarchical
-    expect(pool.zswapCurrent(0)).toBe(compressed);
-    expect(pool.zswapCurrent(3)).toBe(0);
+    expect(pool.memcgStats(B).zswpout).toBe(256);
+    expect(pool.memcgStats(B).zswapped).toBe(256 * 4096);
+    expect(pool.memcgStats(B).zswap).toBe(compressed);
+    expect(pool.zswapCurrent(A)).toBe(compressed); // hierarchical
+    expect(pool.zswapCurrent(ROOT)).toBe(compressed);
+    expect(pool.zswapCurrent(C)).toBe(0);
     // The footprint is what the arena holds: real compression, small packing overhead.
     expect(st.pool_total_size).toBeLessThan(256 * 4096);
     expect(st.pool_total_size).toBeGreaterThanOrEqual(compressed);
     const out = new Uint8Array(4096);
     for (let i = 0; i < pages.length; i++) {
-      expect(pool.load(1000 + i, out)).toBe('ok');
+      expect(pool.load(1000 + i, out)).toBe(true);
       expect(Buffer.compare(out, pages[i]!)).toBe(0);
-      expect(pool.load(1000 + i, out)).toBe('ENOENT'); // exclusive
+      expect(pool.load(1000 + i, out)).toBe(LOAD_REFUSALS.not_found); // exclusive
     }
-    expect(pool.memcgStats(2).zswpin).toBe(256);
+    expect(pool.memcgStats(B).zswpin).toBe(256);
     expect(pool.stats().stored_pages).toBe(0);
-    expect(pool.zswapCurrent(0)).toBe(0);
+    expect(pool.zswapCurrent(ROOT)).toBe(0);
     pool.compact();
     expect(pool.stats().pool_total_size).toBe(0);
   });
 
-  it('zstd (libzstd, the default): sync store, load and writeback, byte-exact; entries of both libraries coexist', async () => {
+  it('zstd (libzstd, the default): store, load and writeback, byte-exact; entries of two codecs coexist', () => {
     const { pool, target } = setup({}, createCodec('zstd', { level: 3 }));
     const pages = textPages(48, 4096, '/usr/share/common-licenses');
-    for (let i = 0; i < 32; i++) expect(pool.store(i, 2, pages[i]!)).toBe('stored');
+    for (let i = 0; i < 32; i++) expect(pool.store(i, B, pages[i]!)).toBe('stored');
     // zstd really ran: on text it beats lz4 (the pool counts real frame sizes).
     const lz4 = createCodec('lz4');
     const lz4Bytes = pages.slice(0, 32).reduce((n, p) => n + lz4.compress(p).length, 0);
     expect(pool.compressedBytes).toBeLessThan(lz4Bytes * 0.85);
-    // A compressor switch to the Promise-only binding: old entries still load synchronously.
-    pool.setCompressor(asyncZstd(3));
-    const rs = await pool.storeBatch(
-      pages.slice(32).map((page, k) => ({ id: 32 + k, memcg: 2, page })),
-    );
-    expect(rs.every((r) => r === 'stored')).toBe(true);
+    // A compressor switch to lz4: old zstd entries still load and write back.
+    pool.setCompressor(createCodec('lz4'));
+    for (let i = 32; i < 48; i++) expect(pool.store(i, B, pages[i]!)).toBe('stored');
     const out = new Uint8Array(4096);
     for (let i = 0; i < 16; i++) {
-      expect(pool.load(i, out)).toBe('ok');
+      expect(pool.load(i, out)).toBe(true);
       expect(Buffer.compare(out, pages[i]!)).toBe(0);
     }
     for (let i = 16; i < 24; i++) {
-      expect(await pool.writeback(i)).toBe('ok');
+      expect(pool.writeback(i)).toBe(true);
       expect(Buffer.compare(target.read(i)!, pages[i]!)).toBe(0);
     }
-    const outs = pages.map(() => new Uint8Array(4096));
-    const ids = pages.map((_, i) => i).slice(24);
-    expect(await pool.loadBatch(ids, outs.slice(24))).toEqual(ids.map(() => 'ok'));
-    for (const i of ids) expect(Buffer.compare(outs[i]!, pages[i]!)).toBe(0);
+    for (let i = 24; i < 48; i++) {
+      expect(pool.load(i, out)).toBe(true);
+      expect(Buffer.compare(out, pages[i]!)).toBe(0);
+    }
     expect(pool.stats().stored_pages).toBe(0);
-  });
-
-  it('zstd: storeBatch and loadBatch round-trip', async () => {
-    const { pool } = setup({}, asyncZstd(3));
-    const pages = filePages(NODE_BINARY, 4096, 900, 64);
-    const rs = await pool.storeBatch(pages.map((page, i) => ({ id: i, memcg: 2, page })));
-    expect(rs.every((r) => r === 'stored' || r === 'stored_raw')).toBe(true);
-    const outs = pages.map(() => new Uint8Array(4096));
-    const lr = await pool.loadBatch(
-      pages.map((_, i) => i),
-      outs,
-    );
-    expect(lr.every((r) => r === 'ok')).toBe(true);
-    for (let i = 0; i < pages.length; i++) expect(Buffer.compare(outs[i]!, pages[i]!)).toBe(0);
   });
 
   it('raw path: random pages are stored raw when the memcg may write back, refused otherwise', () => {
     const { pool, tree } = setup();
     const random = entropyPage(4096, 8, 0, 42);
-    expect(pool.store(1, 2, random)).toBe('stored_raw');
+    expect(pool.store(1, B, random)).toBe('stored_raw');
     expect(pool.lengthOf(1)).toBe(4096);
     expect(pool.stats().stored_incompressible_pages).toBe(1);
-    expect(pool.memcgStats(2).zswap_incomp).toBe(4096);
+    expect(pool.memcgStats(B).zswap_incomp).toBe(4096);
     const out = new Uint8Array(4096);
-    expect(pool.load(1, out)).toBe('ok');
+    expect(pool.load(1, out)).toBe(true);
     expect(Buffer.compare(out, random)).toBe(0);
     expect(pool.stats().stored_incompressible_pages).toBe(0);
-    expect(pool.memcgStats(2).zswap_incomp).toBe(0);
+    expect(pool.memcgStats(B).zswap_incomp).toBe(0);
     // memory.zswap.writeback=0 on the parent turns it off for the child: refuse.
-    tree.setWriteback(1, false);
-    expect(pool.store(2, 2, random)).toBe('compress_poor');
+    tree.setZswapWriteback(A, false);
+    expect(pool.store(2, B, random)).toBe(STORE_REFUSALS.reject_compress_poor);
     expect(pool.stats().reject_compress_poor).toBe(1);
     expect(pool.has(2)).toBe(false);
   });
@@ -126,24 +113,24 @@ describe('ZswapPool store/load on real data', () => {
     const n = lz4.compress(page).length;
     expect(n).toBeGreaterThan(2990);
     expect(n).toBeLessThan(4096);
-    expect(pool.store(5, 2, page)).toBe('stored_raw');
+    expect(pool.store(5, B, page)).toBe('stored_raw');
     const good = textPages(1)[0]!;
     expect(lz4.compress(good).length).toBeLessThanOrEqual(2990);
-    expect(pool.store(6, 2, good)).toBe('stored');
+    expect(pool.store(6, B, good)).toBe('stored');
   });
 
   it('storing an id again replaces the stale entry; a refused store erases it', () => {
     const { pool, tree } = setup();
     const [a, b] = textPages(2) as [Uint8Array, Uint8Array];
-    expect(pool.store(7, 2, a)).toBe('stored');
-    expect(pool.store(7, 2, b)).toBe('stored');
+    expect(pool.store(7, B, a)).toBe('stored');
+    expect(pool.store(7, B, b)).toBe('stored');
     expect(pool.stats().stored_pages).toBe(1);
     const out = new Uint8Array(4096);
-    expect(pool.load(7, out)).toBe('ok');
+    expect(pool.load(7, out)).toBe(true);
     expect(Buffer.compare(out, b)).toBe(0);
-    expect(pool.store(8, 2, a)).toBe('stored');
-    tree.setWriteback(2, false);
-    expect(pool.store(8, 2, entropyPage(4096, 8, 0, 1))).toBe('compress_poor');
+    expect(pool.store(8, B, a)).toBe('stored');
+    tree.setZswapWriteback(B, false);
+    expect(pool.store(8, B, entropyPage(4096, 8, 0, 1))).toBe(STORE_REFUSALS.reject_compress_poor);
     expect(pool.has(8)).toBe(false);
     expect(pool.stats().stored_pages).toBe(0);
   });
@@ -163,22 +150,22 @@ describe('ZswapPool store/load on real data', () => {
     };
     const { pool } = setup({}, truncating);
     const page = textPages(1)[0]!;
-    expect(pool.store(1, 2, page)).toBe('stored');
+    expect(pool.store(1, B, page)).toBe('stored');
     const out = new Uint8Array(4096);
-    expect(pool.load(1, out)).toBe('EIO');
+    expect(pool.load(1, out)).toBe(LOAD_REFUSALS.decompress_fail);
     expect(pool.stats().decompress_fail).toBe(1);
     expect(pool.has(1)).toBe(true);
     expect(pool.invalidate(1)).toBe(true);
     // The same page through the real codec is fine.
     const real = setup().pool;
-    expect(real.store(1, 2, page)).toBe('stored');
-    expect(real.load(1, out)).toBe('ok');
+    expect(real.store(1, B, page)).toBe('stored');
+    expect(real.load(1, out)).toBe(true);
     expect(Buffer.compare(out, page)).toBe(0);
   });
 
-  it('corrupt zstd frames: loadBatch and writeback say EIO, put the entry back, free nothing', async () => {
+  it('corrupt zstd frames: load and writeback say EIO, keep the entry, free nothing', () => {
     // Real zstd frames with their last 6 bytes cut off: the real decoder refuses them.
-    const zstd = asyncZstd(1);
+    const zstd = createCodec('zstd', { level: 1 });
     const truncating: Codec = {
       ...zstd,
       name: 'zstd',
@@ -191,15 +178,20 @@ describe('ZswapPool store/load on real data', () => {
     };
     const { pool, target } = setup({}, truncating);
     const pages = textPages(3);
-    await pool.storeBatch(pages.map((page, id) => ({ id, memcg: 2, page })));
-    const outs = pages.map(() => new Uint8Array(4096));
-    expect(await pool.loadBatch([0, 1], outs.slice(0, 2))).toEqual(['EIO', 'EIO']);
+    pages.forEach((page, id) => {
+      expect(pool.store(id, B, page)).toBe('stored');
+    });
+    const out = new Uint8Array(4096);
+    expect([pool.load(0, out), pool.load(1, out)]).toEqual([
+      LOAD_REFUSALS.decompress_fail,
+      LOAD_REFUSALS.decompress_fail,
+    ]);
     expect(pool.stats().decompress_fail).toBe(2);
     expect(pool.has(0) && pool.has(1)).toBe(true);
-    expect(await pool.writeback(2)).toBe('EIO');
+    expect(pool.writeback(2)).toBe(LOAD_REFUSALS.decompress_fail);
     expect(pool.has(2)).toBe(true);
     expect(target.reservedCount).toBe(0);
-    expect(pool.lruLength(2)).toBe(3);
+    expect(pool.lruLength(B)).toBe(3);
     expect(pool.stats().stored_pages).toBe(3);
     for (const id of [0, 1, 2]) expect(pool.invalidate(id)).toBe(true);
     expect(pool.arenaStats().liveObjects).toBe(0);
@@ -209,23 +201,27 @@ describe('ZswapPool store/load on real data', () => {
     const { pool } = setup();
     const pages = filePages(NODE_BINARY, 4096, 300, 32);
     pages.forEach((p, i) => {
-      pool.store(i, 3, p);
+      pool.store(i, C, p);
     });
     for (let i = 0; i < 32; i++) expect(pool.invalidate(i)).toBe(true);
     expect(pool.invalidate(0)).toBe(false);
     expect(pool.stats().stored_pages).toBe(0);
     expect(pool.arenaStats().liveObjects).toBe(0);
-    expect(pool.lruLength(3)).toBe(0);
+    expect(pool.lruLength(C)).toBe(0);
   });
 
   it('misuse throws with the module and values named', () => {
     const { pool } = setup();
-    expect(() => pool.store(-1, 2, new Uint8Array(4096))).toThrow(/entry id -1/);
-    expect(() => pool.store(1, 70000, new Uint8Array(4096))).toThrow(/memcg id 70000/);
-    expect(() => pool.store(1, 2, new Uint8Array(100))).toThrow(
-      '@tierswap/zswap/pool.store: entry 1: page of 100 bytes, expected 4096',
+    expect(() => pool.store(-1, B, new Uint8Array(4096))).toThrow(/entry id must be a u32, got -1/);
+    expect(() => pool.store(1, 70000 as GroupId, new Uint8Array(4096))).toThrow(
+      /memcg must be a group of the tree, got 70000/,
     );
-    expect(() => setup({ maxPoolPercent: 101 })).toThrow(/max_pool_percent 101/);
+    expect(() => pool.store(1, B, new Uint8Array(100))).toThrow(
+      '@tierswap/zswap/pool.store: entry 1: the page must be a Uint8Array of 4096 bytes, got 100 bytes',
+    );
+    expect(() => setup({ maxPoolPercent: 101 })).toThrow(
+      /maxPoolPercent must be a number in 0\.\.100, got 101/,
+    );
   });
 });
 
@@ -236,7 +232,7 @@ describe('ZswapPool limits', () => {
     expect(pool.maxPoolBytes).toBe(1 << 20);
     const page = filePages(NODE_BINARY, 4096, 77, 1)[0]!;
     let id = 0;
-    while (pool.store(id, 2, page) !== 'pool_limit') id++;
+    while (pool.store(id, B, page) !== STORE_REFUSALS.pool_limit_hit) id++;
     const stored = id;
     expect(pool.stats().pool_limit_hit).toBe(1);
     expect(pool.reachedFull).toBe(true);
@@ -246,14 +242,14 @@ describe('ZswapPool limits', () => {
     const out = new Uint8Array(4096);
     let next = 0;
     while (pool.stats().pool_total_size - 4096 > pool.acceptThresholdBytes) {
-      expect(pool.load(next++, out)).toBe('ok');
+      expect(pool.load(next++, out)).toBe(true);
     }
-    expect(pool.store(100000, 2, page)).toBe('pool_limit');
+    expect(pool.store(100000, B, page)).toBe(STORE_REFUSALS.pool_limit_hit);
     expect(pool.reachedFull).toBe(true);
     while (pool.stats().pool_total_size > pool.acceptThresholdBytes) {
-      expect(pool.load(next++, out)).toBe('ok');
+      expect(pool.load(next++, out)).toBe(true);
     }
-    expect(pool.store(100001, 2, page)).toBe('stored_raw');
+    expect(pool.store(100001, B, page)).toBe('stored_raw');
     expect(pool.reachedFull).toBe(false);
     expect(next).toBeLessThan(stored);
   });
@@ -261,41 +257,27 @@ describe('ZswapPool limits', () => {
   it('memory.zswap.max up the hierarchy: one shrink attempt, then refuse', () => {
     const { pool, tree, target } = setup();
     const pages = filePages(NODE_BINARY, 4096, 1200, 80);
-    for (let i = 0; i < 40; i++) pool.store(i, 2, pages[i]!);
-    const current = pool.zswapCurrent(1);
-    tree.setZswapMax(1, current); // the parent is exactly at its limit
+    for (let i = 0; i < 40; i++) pool.store(i, B, pages[i]!);
+    const current = pool.zswapCurrent(A);
+    tree.setLimitPages(A, 'zswap', Math.floor(current / 4096)); // the parent is exactly at its limit
     // The store's one shrink attempt scans 32 entries of memcg 2; all are new, hence
     // referenced: they get their second chance and nothing is written back. Refused.
-    expect(pool.store(100, 2, pages[40]!)).toBe('memcg_limit');
+    expect(pool.store(100, B, pages[40]!)).toBe(STORE_REFUSALS.reject_memcg_limit);
     expect(target.written.length).toBe(0);
     // The next attempt meets the 8 still-referenced ones, then the 32 that used their
     // chance, and writes back from there until memcg 1 is under the limit.
-    expect(pool.store(100, 2, pages[40]!)).toBe('stored');
+    expect(pool.store(100, B, pages[40]!)).toBe('stored');
     expect(target.written.length).toBeGreaterThan(0);
     expect(target.written[0]).toBe(0); // the LRU head goes first
-    expect(pool.memcgStats(2).zswpwb).toBe(target.written.length);
+    expect(pool.memcgStats(B).zswpwb).toBe(target.written.length);
     // With writeback off the limit simply refuses.
-    tree.setZswapMax(1, pool.zswapCurrent(1));
-    tree.setWriteback(0, false);
-    expect(pool.store(101, 2, pages[41]!)).toBe('memcg_limit');
+    tree.setLimitPages(A, 'zswap', Math.floor(pool.zswapCurrent(A) / 4096));
+    tree.setZswapWriteback(ROOT, false);
+    expect(pool.store(101, B, pages[41]!)).toBe(STORE_REFUSALS.reject_memcg_limit);
     expect(pool.stats().reject_memcg_limit).toBe(2);
     // Memcg 3 shares the limited parent and is refused too.
-    expect(pool.store(102, 3, pages[42]!)).toBe('memcg_limit');
+    expect(pool.store(102, C, pages[42]!)).toBe(STORE_REFUSALS.reject_memcg_limit);
     // Written-back pages are byte-exact in the real file.
-    for (const id of target.written) expect(Buffer.compare(target.read(id)!, pages[id]!)).toBe(0);
-  });
-
-  it('storeBatch over memory.zswap.max shrinks asynchronously (zstd entries) before refusing', async () => {
-    const { pool, tree, target } = setup({}, asyncZstd(1));
-    const pages = textPages(48);
-    await pool.storeBatch(pages.slice(0, 40).map((page, id) => ({ id, memcg: 2, page })));
-    tree.setZswapMax(2, pool.zswapCurrent(2));
-    // First attempt: the 32 scanned entries are all referenced, nothing written.
-    expect(await pool.storeBatch([{ id: 100, memcg: 2, page: pages[40]! }])).toEqual([
-      'memcg_limit',
-    ]);
-    expect(await pool.storeBatch([{ id: 100, memcg: 2, page: pages[40]! }])).toEqual(['stored']);
-    expect(target.written.length).toBeGreaterThan(0);
     for (const id of target.written) expect(Buffer.compare(target.read(id)!, pages[id]!)).toBe(0);
   });
 
@@ -307,16 +289,16 @@ describe('ZswapPool limits', () => {
     );
     const page = textPages(1)[0]!;
     let id = 0;
-    while (pool.store(id, 2, page) !== 'pool_limit') id++;
-    expect(pool.store(id + 1, 2, page)).toBe('pool_limit');
+    while (pool.store(id, B, page) !== STORE_REFUSALS.pool_limit_hit) id++;
+    expect(pool.store(id + 1, B, page)).toBe(STORE_REFUSALS.pool_limit_hit);
     expect(queued).toBe(1);
     expect(() => pool.setTunables({ acceptThresholdPercent: 150 })).toThrow(
-      /accept_threshold_percent 150/,
+      /acceptThresholdPercent must be a number in 0\.\.100, got 150/,
     );
     expect(pool.acceptThresholdBytes).toBe(Math.floor(((1 << 20) * 90) / 100)); // rolled back
     pool.setTunables({ maxPoolPercent: 40 }); // 2 MiB now; accept at 1.8 MiB
     expect(pool.maxPoolBytes).toBe(2 << 20);
-    expect(pool.store(id + 2, 2, page)).toBe('stored_raw');
+    expect(pool.store(id + 2, B, page)).toBe('stored_raw');
     expect(pool.reachedFull).toBe(false);
   });
 });

@@ -1,34 +1,36 @@
 /**
- * ZswapReclaim: the pool's reclaim side, after mm/zswap.c: the shrinker's count and
- * scan (zswap_shrinker_count/scan), the shrink worker with its round-robin memcg cursor
+ * ZswapReclaim: the pool's writeback and shrinking, after mm/zswap.c, all synchronous
+ * like the kernel's: writing back chosen entries (zswap_writeback_entry), the one
+ * shrink attempt of a store over memory.zswap.max, the shrinker's count and scan
+ * (zswap_shrinker_count/scan), the shrink worker with its round-robin cursor
  * (shrink_worker, shrink_memcg), and proactive writeback of a memcg subtree with the
- * memcg's own cursor (memory.zswap.proactive_writeback, Hao Jia's series).
+ * group's own cursor (memory.zswap.proactive_writeback, Hao Jia's series).
  *
  * Why a separate object working through ReclaimHost: reclaim decides *which* entries
- * leave and *when* to stop; the pool owns the entries and knows how to write one back.
- * The kernel draws the same line (the shrinker and worker call zswap_writeback_entry()
- * through the list_lru walk). The host is the pool's small internal surface: the shared
- * cgroup view, LRU and per-memcg table, the arena's footprint figures, and
- * writebackVictims. ZswapPool keeps the public methods and delegates to this.
+ * leave and *when* to stop; the pool owns storing, loading and freeing. The kernel draws
+ * the same line (the shrinker and worker call zswap_writeback_entry() through the
+ * list_lru walk).
  *
- * Cursors: one Map from a walk's root memcg to its position. The shrink worker uses the
- * root's (zswap_next_shrink); proactive writeback uses the requested memcg's, so
- * repeated small requests progress across all of its descendants. A cursor that points
- * at a memcg going offline is reset (forgetMemcg).
+ * Cursors are the tree's SubtreeCursors (the kernel's zswap_wb_iter): the shrink worker
+ * uses the root's (zswap_next_shrink), proactive writeback the requested group's, so
+ * repeated small requests progress across all of its descendants. The tree moves them
+ * off a group before it dies.
+ *
+ * Writeback reserves the destination first (zswap allocates the swap-cache folio
+ * before decompressing), decompresses into a scratch page, writes, then frees the
+ * entry. Unlike the kernel, the write happens before the free: here the scratch page
+ * is not a swap-cache folio that would keep the data if the write threw.
  */
 
+import type { Clock, Refusal } from '@tierswap/base';
+import { isRefusal } from '@tierswap/base';
+import { type GroupId, NO_GROUP } from '@tierswap/memcg';
 import { TICK_MS, ticksAt } from './entryStamp.js';
-import type { MemcgLru } from './memcgLru.js';
-import type { MemcgTable } from './memcgTable.js';
-import type {
-  BudgetUnit,
-  Clock,
-  ProactiveWritebackRequest,
-  ProactiveWritebackResult,
-  ZswapMemcgView,
-} from './types.js';
-
-// ---------------------------------------------------------------- constants
+import type { EntryTable } from './entryTable.js';
+import { WRITEBACK_REFUSALS } from './refusals.js';
+import type { BudgetUnit, ProactiveWritebackResult, WritebackTarget, ZswapStats } from './types.js';
+import type { ZswapCharges } from './zswapCharges.js';
+import { showValue, ZswapError } from './zswapError.js';
 
 /** ZSWAP_PROACTIVE_WB_BATCH: target per memcg per visit of a proactive walk. */
 export const PROACTIVE_WB_BATCH = 128;
@@ -36,11 +38,11 @@ export const PROACTIVE_WB_BATCH = 128;
 export const PROACTIVE_SCAN_RATIO = 16;
 /** MAX_RECLAIM_RETRIES: the shrink worker and proactive writeback give up after this. */
 export const MAX_RECLAIM_RETRIES = 16;
-
-// ---------------------------------------------------------------- host interface
+/** Entries a store over memory.zswap.max may scan in its one shrink attempt. */
+export const STORE_SHRINK_SCAN = 32;
 
 /** What one walk over a memcg's LRU achieved. */
-export interface WalkResult {
+interface WalkResult {
   pages: number;
   compressedBytes: number;
   failures: number;
@@ -48,13 +50,19 @@ export interface WalkResult {
   stop: boolean;
 }
 
+/** The pool's debugfs counters (all of ZswapStats but pool_total_size), shared with reclaim. */
+export type PoolCounters = {
+  -readonly [K in Exclude<keyof ZswapStats, 'pool_total_size'>]: number;
+};
+
 /** What reclaim needs of the pool. The objects are shared, not copies. */
 export interface ReclaimHost {
   readonly pageSize: number;
-  readonly view: ZswapMemcgView;
   readonly clock: Clock;
-  readonly lru: MemcgLru;
-  readonly memcgs: MemcgTable;
+  readonly entries: EntryTable;
+  readonly charges: ZswapCharges;
+  readonly counters: PoolCounters;
+  readonly target: WritebackTarget | undefined;
   /** zswap.shrinker_enabled. */
   shrinkerEnabled(): boolean;
   /** Bytes of zspages the arena holds. */
@@ -65,18 +73,119 @@ export interface ReclaimHost {
   acceptThresholdBytes(): number;
   /** zs_compact(). */
   compact(): number;
-  /** Write back candidates picked by MemcgLru.select (zswap_writeback_entry each). */
-  writebackVictims(victims: readonly number[], proactive: boolean): Promise<WalkResult>;
-  /** The same without awaiting: entries of Promise-only codecs count as failures. */
-  writebackVictimsSync(victims: readonly number[], proactive: boolean): WalkResult;
+  /** Decompress entry idx into dst; false when its data is corrupt. */
+  decode(idx: number, dst: Uint8Array): boolean;
+  /** Free an entry (index, LRU, arena, charges). */
+  freeEntry(idx: number): void;
 }
 
 export class ZswapReclaim {
   readonly #host: ReclaimHost;
-  readonly #cursors = new Map<number, number | undefined>();
+  readonly #scratch: Uint8Array;
 
   constructor(host: ReclaimHost) {
     this.#host = host;
+    this.#scratch = new Uint8Array(host.pageSize);
+  }
+
+  // ================================================================ writeback of entries
+
+  /**
+   * Write back one entry (zswap_writeback_entry): true, or why not. A write that
+   * throws leaves the entry stored and propagates.
+   */
+  writebackOne(idx: number, proactive: boolean, res?: WalkResult): true | Refusal {
+    const h = this.#host;
+    const e = h.entries;
+    const id = e.ids[idx]!;
+    const m = e.memcgs[idx]!;
+    const target = h.target;
+    if (target === undefined) return this.#failed(res, WRITEBACK_REFUSALS.no_target);
+    const token = target.reserve(id, m as GroupId);
+    if (typeof token !== 'number') {
+      if (isRefusal(token)) return this.#failed(res, token);
+      throw new ZswapError(
+        'INVALID_ARGUMENT',
+        'pool.writeback',
+        `the target's reserve() returned ${showValue(token)}, not a token or a Refusal`,
+      );
+    }
+    const page = this.#scratch;
+    if (!h.decode(idx, page)) {
+      h.counters.decompress_fail++;
+      target.cancel(id, token);
+      return this.#failed(res, WRITEBACK_REFUSALS.decompress_fail);
+    }
+    const len = e.lens[idx]! + 1;
+    target.write(id, token, page);
+    h.freeEntry(idx);
+    h.counters.written_back_pages++;
+    h.charges.writeback(m, proactive);
+    if (res !== undefined) {
+      res.pages++;
+      res.compressedBytes += len;
+    }
+    return true;
+  }
+
+  #failed(res: WalkResult | undefined, why: Refusal): Refusal {
+    this.#host.counters.reject_reclaim_fail++;
+    if (res !== undefined) res.failures++;
+    return why;
+  }
+
+  /** Try each candidate in order, stopping at EEXIST as the kernel's walk does. */
+  #writebackVictims(victims: readonly number[], proactive: boolean): WalkResult {
+    const res: WalkResult = { pages: 0, compressedBytes: 0, failures: 0, stop: false };
+    const lru = this.#host.entries.lru;
+    const memcgs = this.#host.entries.memcgs;
+    for (let k = 0; k < victims.length; k++) {
+      const r = this.writebackOne(victims[k]!, proactive, res);
+      if (r !== true && r.errno === 'EEXIST') {
+        // The kernel would have stopped right here, never touching the candidates
+        // after this one: put them back at the head, in order, leaving the hot entry
+        // rotated behind them.
+        res.stop = true;
+        for (let j = victims.length - 1; j > k; j--) {
+          const v = victims[j]!;
+          lru.moveToHead(memcgs[v]!, v);
+        }
+        break;
+      }
+    }
+    return res;
+  }
+
+  /**
+   * The one shrink attempt of a store over memory.zswap.max: walk the group's LRU (at
+   * most STORE_SHRINK_SCAN entries) writing back until every level is under its limit.
+   * True when anything was written back.
+   */
+  shrinkForStore(memcg: number): boolean {
+    const h = this.#host;
+    const tree = h.charges.tree;
+    if (!tree.zswapWritebackEnabled(memcg as GroupId)) return false;
+    const lru = h.entries.lru;
+    const cap = Math.min(STORE_SHRINK_SCAN, lru.length(memcg));
+    let scanned = 0;
+    let pages = 0;
+    while (scanned < cap) {
+      const v = lru.select(
+        memcg,
+        1,
+        Number.POSITIVE_INFINITY,
+        cap - scanned,
+        undefined,
+        this.#now(),
+      );
+      scanned += lru.lastScanned;
+      if (v.length === 0) break;
+      const r = this.#writebackVictims(v, false);
+      pages += r.pages;
+      if (r.stop) break;
+      if (pages > 0 && tree.zswapMayStore(memcg as GroupId) === NO_GROUP) break;
+    }
+    return pages > 0;
   }
 
   // ================================================================ shrinker
@@ -86,21 +195,19 @@ export class ZswapReclaim {
    * consumed (they show past over-shrinking), scaled by the memcg's compression ratio
    * (compressed bytes / stored bytes), so a well-compressed pool offers less.
    */
-  shrinkerCount(memcg: number): number {
+  shrinkerCount(memcg: GroupId): number {
     const h = this.#host;
-    if (!h.shrinkerEnabled() || memcg >= h.memcgs.size) return 0;
-    if (!h.view.writebackEnabled(memcg)) return 0;
-    const mt = h.memcgs;
-    const stored = mt.zswappedB[memcg]!;
-    if (stored === 0) return 0;
-    let freeable = h.lru.length(memcg);
+    if (!h.shrinkerEnabled() || !h.charges.tree.zswapWritebackEnabled(memcg)) return 0;
+    const local = h.charges.local(memcg);
+    if (local.zswapped === 0) return 0;
+    const lru = h.entries.lru;
+    let freeable = lru.length(memcg);
     if (freeable === 0) return 0;
-    const swapins = mt.diskSwapins[memcg]!;
-    const consumed = Math.min(freeable, swapins);
-    mt.diskSwapins[memcg] = swapins - consumed;
+    const consumed = Math.min(freeable, lru.swapins(memcg));
+    if (consumed > 0) lru.consumeSwapins(memcg, consumed);
     freeable -= consumed;
     if (freeable === 0) return 0;
-    return Math.floor((freeable * mt.zswapB[memcg]!) / stored);
+    return Math.floor((freeable * local.zswap) / local.zswapped);
   }
 
   /**
@@ -108,14 +215,13 @@ export class ZswapReclaim {
    * chance and write back the unreferenced ones. `stop` is SHRINK_STOP (-EEXIST met, or
    * the shrinker or the memcg's writeback is off).
    */
-  async shrinkerScan(memcg: number, nrToScan: number): Promise<{ written: number; stop: boolean }> {
+  shrinkerScan(memcg: GroupId, nrToScan: number): { written: number; stop: boolean } {
     const h = this.#host;
-    if (!h.shrinkerEnabled() || !h.view.writebackEnabled(memcg)) {
+    if (!h.shrinkerEnabled() || !h.charges.tree.zswapWritebackEnabled(memcg)) {
       return { written: 0, stop: true };
     }
-    if (memcg >= h.memcgs.size) return { written: 0, stop: false };
-    const v = this.#select(memcg, nrToScan, Math.min(nrToScan, h.lru.length(memcg)));
-    const r = await h.writebackVictims(v, false);
+    const v = this.#select(memcg, nrToScan, Math.min(nrToScan, h.entries.lru.length(memcg)));
+    const r = this.#writebackVictims(v, false);
     return { written: r.pages, stop: r.stop };
   }
 
@@ -128,9 +234,10 @@ export class ZswapReclaim {
    * fit under the threshold (freeing objects only shrinks the footprint when whole
    * zspages empty). Returns the pages written back.
    */
-  async runShrinkWorker(): Promise<number> {
+  runShrinkWorker(): number {
     const h = this.#host;
-    const root = h.view.root();
+    const tree = h.charges.tree;
+    const cursor = tree.cursorOf(tree.root);
     let failures = 0;
     let attempts = 0;
     let written = 0;
@@ -141,14 +248,14 @@ export class ZswapReclaim {
         h.compact();
         continue;
       }
-      const m = this.#advanceCursor(root);
-      if (m === undefined) {
+      const m = cursor.next();
+      if (m === NO_GROUP) {
         // A full walk of the tree: only count it as a failure if nothing was tried.
         if (attempts === 0 && ++failures >= MAX_RECLAIM_RETRIES) break;
         attempts = 0;
         continue;
       }
-      const r = await this.#shrinkMemcg(m);
+      const r = this.#shrinkMemcg(m);
       if (r === 'ENOENT') continue;
       attempts++;
       if (r === 'ok') {
@@ -163,140 +270,102 @@ export class ZswapReclaim {
    * shrink_memcg(): try one entry of one memcg (nr_to_walk = 1, as the kernel does per
    * node). 'ENOENT' when the memcg has nothing to offer or may not write back.
    */
-  async #shrinkMemcg(m: number): Promise<'ok' | 'EAGAIN' | 'ENOENT'> {
+  #shrinkMemcg(m: GroupId): 'ok' | 'EAGAIN' | 'ENOENT' {
     const h = this.#host;
-    if (m >= h.memcgs.size || h.lru.length(m) === 0) return 'ENOENT';
-    if (!h.view.writebackEnabled(m)) return 'ENOENT';
+    if (h.entries.lru.length(m) === 0) return 'ENOENT';
+    if (!h.charges.tree.zswapWritebackEnabled(m)) return 'ENOENT';
     const v = this.#select(m, 1, 1);
     if (v.length === 0) return 'EAGAIN';
-    const r = await h.writebackVictims(v, false);
-    return r.pages > 0 ? 'ok' : 'EAGAIN';
+    return this.#writebackVictims(v, false).pages > 0 ? 'ok' : 'EAGAIN';
   }
 
   // ================================================================ proactive writeback
 
   /**
    * memory.zswap.proactive_writeback (Hao Jia's series, v1 semantics with the budget
-   * unit of v4 as an option): write back cold entries of the memcg's subtree, walking
-   * descendants through the memcg's own cursor so repeated small requests make
+   * unit of v4 as an option): write back cold entries of the group's subtree, walking
+   * descendants through the group's own cursor so repeated small requests make
    * progress across all of them. Per visit: at most PROACTIVE_WB_BATCH pages, scanning
-   * at most min(LRU length, 16 x remaining pages). 'EAGAIN' when nothing was written
-   * after MAX_RECLAIM_RETRIES fruitless walks of the subtree; 'EINVAL' for a zero
-   * budget, a negative age, or writeback disabled.
+   * at most min(LRU length, 16 x remaining pages). Refused with no_progress (EAGAIN)
+   * when nothing was written after MAX_RECLAIM_RETRIES fruitless walks of the subtree,
+   * and with writeback_disabled (EINVAL) when memory.zswap.writeback is off. The
+   * caller has validated the request.
    */
-  async proactiveWriteback(req: ProactiveWritebackRequest): Promise<ProactiveWritebackResult> {
-    const steps = this.#proactiveSteps(req);
-    let step = steps.next();
-    while (!step.done) step = steps.next(await this.#host.writebackVictims(step.value, true));
-    return step.value;
-  }
-
-  /** proactiveWriteback without awaiting (see ZswapPool.proactiveWritebackSync). */
-  proactiveWritebackSync(req: ProactiveWritebackRequest): ProactiveWritebackResult {
-    const steps = this.#proactiveSteps(req);
-    let step = steps.next();
-    while (!step.done) step = steps.next(this.#host.writebackVictimsSync(step.value, true));
-    return step.value;
-  }
-
-  /**
-   * The walk itself, written once for both drivers: it yields each batch of victims
-   * and is resumed with what writing them back did.
-   */
-  *#proactiveSteps(
-    req: ProactiveWritebackRequest,
-  ): Generator<number[], ProactiveWritebackResult, WalkResult> {
+  proactiveWriteback(
+    memcg: GroupId,
+    maxBytes: number,
+    unit: BudgetUnit,
+    minAgeSeconds: number | undefined,
+  ): ProactiveWritebackResult | Refusal {
     const h = this.#host;
     const P = h.pageSize;
-    const unit: BudgetUnit = req.unit ?? 'original';
-    const none = { pages: 0, originalBytes: 0, compressedBytes: 0 };
-    const minAge = req.minAgeSeconds;
-    if (
-      !(req.maxBytes > 0) ||
-      (minAge !== undefined && !(minAge >= 0)) ||
-      !h.view.writebackEnabled(req.memcg)
-    ) {
-      return { status: 'EINVAL', ...none };
-    }
+    const tree = h.charges.tree;
+    const lru = h.entries.lru;
+    if (!tree.zswapWritebackEnabled(memcg)) return WRITEBACK_REFUSALS.writeback_disabled;
     let cutoff: number | undefined;
-    if (minAge !== undefined) {
+    if (minAgeSeconds !== undefined) {
       // "If age >= uptime, returns success with nothing done."
-      if (minAge * 1000 >= h.clock.now()) return { status: 'ok', ...none };
-      cutoff = Math.ceil((minAge * 1000) / TICK_MS);
+      if (minAgeSeconds * 1000 >= h.clock.now()) {
+        return { pages: 0, originalBytes: 0, compressedBytes: 0 };
+      }
+      cutoff = Math.ceil((minAgeSeconds * 1000) / TICK_MS);
     }
-    let remaining = req.maxBytes;
+    const cursor = tree.cursorOf(memcg);
+    let remaining = maxBytes;
     let pages = 0;
     let compressed = 0;
     let fruitless = 0;
     let progress = false;
     while (remaining > 0) {
-      const m = this.#advanceCursor(req.memcg);
-      if (m === undefined) {
+      const m = cursor.next();
+      if (m === NO_GROUP) {
         if (!progress && ++fruitless >= MAX_RECLAIM_RETRIES) break;
         progress = false;
         continue;
       }
-      if (m >= h.memcgs.size) continue;
-      const len = h.lru.length(m);
-      if (len === 0 || !h.view.writebackEnabled(m)) continue;
+      const len = lru.length(m);
+      if (len === 0 || !tree.zswapWritebackEnabled(m)) continue;
       let remPages: number;
       if (unit === 'original') {
         remPages = Math.ceil(remaining / P);
       } else {
-        const avg = Math.max(1, h.memcgs.zswapB[m]! / len);
+        const avg = Math.max(1, h.charges.local(m).zswap / len);
         remPages = Math.ceil(remaining / avg);
       }
-      const victims = h.lru.select(
+      const victims = lru.select(
         m,
         Math.min(PROACTIVE_WB_BATCH, remPages),
         unit === 'compressed' ? remaining : Number.POSITIVE_INFINITY,
         Math.min(len, PROACTIVE_SCAN_RATIO * remPages),
         cutoff,
-        ticksAt(h.clock.now()),
+        this.#now(),
       );
       if (victims.length === 0) continue;
-      const r: WalkResult = yield victims;
+      const r = this.#writebackVictims(victims, true);
       if (r.pages > 0) progress = true;
       pages += r.pages;
       compressed += r.compressedBytes;
       remaining -= unit === 'original' ? r.pages * P : r.compressedBytes;
     }
-    return {
-      status: pages > 0 || remaining <= 0 ? 'ok' : 'EAGAIN',
-      pages,
-      originalBytes: pages * P,
-      compressedBytes: compressed,
-    };
+    if (pages === 0 && remaining > 0) return WRITEBACK_REFUSALS.no_progress;
+    return { pages, originalBytes: pages * P, compressedBytes: compressed };
   }
 
-  // ================================================================ cursors
+  // ================================================================ helpers
 
-  /** A memcg went offline: reset every cursor that points at it, drop its own. */
-  forgetMemcg(memcg: number): void {
-    for (const [root, pos] of this.#cursors) {
-      if (pos === memcg || root === memcg) this.#cursors.set(root, undefined);
-    }
-    this.#cursors.delete(memcg);
-  }
-
-  /** Next memcg of a cyclic pre-order walk of `root`'s subtree, with `root`'s cursor. */
-  #advanceCursor(root: number): number | undefined {
-    const pos = this.#cursors.get(root);
-    const next = this.#host.view.nextInSubtree(root, pos);
-    this.#cursors.set(root, next);
-    return next;
+  #now(): number {
+    return ticksAt(this.#host.clock.now());
   }
 
   /** A plain second-chance pick (no byte budget, no age) of up to `maxPages`. */
   #select(m: number, maxPages: number, maxScan: number): number[] {
-    const h = this.#host;
-    return h.lru.select(
+    return this.#host.entries.lru.select(
       m,
       maxPages,
       Number.POSITIVE_INFINITY,
       maxScan,
       undefined,
-      ticksAt(h.clock.now()),
+      this.#now(),
     );
   }
 }

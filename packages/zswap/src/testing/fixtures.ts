@@ -1,41 +1,22 @@
 /**
- * Helpers shared by the tests and benchmarks of @tierswap/zswap: a virtual clock, a
- * WritebackTarget that writes to a real preallocated file (slot = offset / pageSize), and
- * pages of this process's own memory. Page corpora come from @tierswap/bench-kit.
- *
- * Why here and not in src/: they are not part of the package's API, but both the
- * tests (src/*.test.ts) and the benchmarks need them, and bench/ is type-checked.
+ * Test helpers of @tierswap/zswap, published as '@tierswap/zswap/testing': a
+ * WritebackTarget that writes to a real preallocated file (slot = offset / pageSize), a
+ * codec that replays precomputed results (the pool's own cost, without compression),
+ * and the pools the tests and benches start from. Page corpora come from
+ * @tierswap/bench-kit.
  */
 
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Codec, createCodec } from '@tierswap/compress';
-import { SimpleMemcgTree } from '../src/simpleMemcgTree.js';
-import type { Clock, WritebackRefusal, WritebackTarget, ZswapPoolOptions } from '../src/types.js';
-import { ZswapPool } from '../src/zswapPool.js';
+import { createVirtualClock, type Refusal, refuse, type VirtualClock } from '@tierswap/base';
+import type { Codec } from '@tierswap/compress';
+import { createMemcg, type GroupId, type Memcg } from '@tierswap/memcg';
+import type { WritebackTarget, ZswapPoolOptions } from '../types.js';
+import { createZswapPool, type ZswapPool } from '../zswapPool.js';
 
-/**
- * The zstd codec the tests of the batch paths use. Every codec of @tierswap/compress is
- * synchronous now (libzstd), so these paths run on it page by page.
- */
-export function asyncZstd(level = 3): Codec {
-  return createCodec('zstd', { level });
-}
-
-/** A clock the test moves by hand. */
-export class VirtualClock implements Clock {
-  #ms: number;
-  constructor(startMs = 1_000_000) {
-    this.#ms = startMs;
-  }
-  now(): number {
-    return this.#ms;
-  }
-  advance(ms: number): void {
-    this.#ms += ms;
-  }
-}
+const HOT = refuse('EEXIST', 'the page is back in memory (hot)');
+const FULL = refuse('ENOSPC', 'the writeback file is full');
 
 /**
  * A real file as writeback target: `slots` page-sized slots in one preallocated file
@@ -63,10 +44,10 @@ export class FileWritebackTarget implements WritebackTarget {
     this.#slots = slots;
   }
 
-  reserve(entryId: number, _memcg: number): number | WritebackRefusal {
-    if (this.hot.has(entryId)) return 'EEXIST';
+  reserve(entryId: number, _memcg: GroupId): number | Refusal {
+    if (this.hot.has(entryId)) return HOT;
     const slot = this.#free.pop() ?? (this.#next < this.#slots ? this.#next++ : -1);
-    if (slot < 0) return 'ENOSPC';
+    if (slot < 0) return FULL;
     this.#reserved.add(slot);
     return slot;
   }
@@ -102,20 +83,52 @@ export class FileWritebackTarget implements WritebackTarget {
   }
 }
 
+/** The groups of the tests' tree: root > /a > {/a/b, /a/c}. */
+export interface TestGroups {
+  readonly root: GroupId;
+  readonly a: GroupId;
+  readonly b: GroupId;
+  readonly c: GroupId;
+}
+
+/** The ids createMemcg() gives root, /a, /a/b and /a/c made in that order. */
+export const TEST_GROUPS: TestGroups = {
+  root: 1 as GroupId,
+  a: 2 as GroupId,
+  b: 3 as GroupId,
+  c: 4 as GroupId,
+};
+
 /**
- * The pool the tests start from: memcg tree 0 > 1 > {2, 3}, a virtual clock, 1 GiB of RAM
- * (max pool 20% of it) and a real file of `slots` pages as writeback target. The caller
- * closes `target` when done.
+ * The pool the tests start from: a memcg tree root > /a > {/a/b, /a/c}, a virtual
+ * clock at 1000 s, 1 GiB of RAM (max pool 20% of it) and a real file of `slots` pages
+ * as writeback target. The caller closes `target` when done.
  */
 export function testPool(
   codec: Codec,
   over: Partial<ZswapPoolOptions> = {},
   slots = 1 << 16,
-): { pool: ZswapPool; tree: SimpleMemcgTree; clock: VirtualClock; target: FileWritebackTarget } {
-  const tree = new SimpleMemcgTree(0).add(1, 0).add(2, 1).add(3, 1);
-  const clock = new VirtualClock();
+): {
+  pool: ZswapPool;
+  memcg: Memcg;
+  groups: TestGroups;
+  clock: VirtualClock;
+  target: FileWritebackTarget;
+} {
+  const memcg = createMemcg();
+  const tree = memcg.tree;
+  const groups = {
+    root: tree.root,
+    a: tree.create('/a'),
+    b: tree.create('/a/b'),
+    c: tree.create('/a/c'),
+  };
+  for (const k of ['root', 'a', 'b', 'c'] as const) {
+    if (groups[k] !== TEST_GROUPS[k]) throw new Error(`testPool: ${k} is ${groups[k]}`);
+  }
+  const clock = createVirtualClock(1_000_000);
   const target = new FileWritebackTarget(4096, slots);
-  const pool = new ZswapPool({
+  const pool = createZswapPool({
     codec,
     memcg: tree,
     clock,
@@ -123,7 +136,7 @@ export function testPool(
     writeback: target,
     ...over,
   });
-  return { pool, tree, clock, target };
+  return { pool, memcg, groups, clock, target };
 }
 
 /** A codec that replays precomputed results: the pool's own cost, without compression. */
@@ -143,13 +156,16 @@ export function replayCodec(base: Codec, outs: readonly Uint8Array[]): Codec & {
   };
 }
 
-/** The benches' pool: memcg 1 under the root, 16 GiB of RAM, a virtual clock. */
-export function newBenchPool(codec: Codec, zsChainSize = 8): ZswapPool {
-  return new ZswapPool({
+/** The benches' pool and its group /bench, 16 GiB of RAM, a virtual clock. */
+export function newBenchPool(codec: Codec, zsChainSize = 8): { pool: ZswapPool; group: GroupId } {
+  const { tree } = createMemcg();
+  const group = tree.create('/bench');
+  const pool = createZswapPool({
     codec,
-    memcg: new SimpleMemcgTree(0).add(1, 0),
-    clock: new VirtualClock(),
+    memcg: tree,
+    clock: createVirtualClock(),
     ramBytes: 2 ** 34,
     zsChainSize,
   });
+  return { pool, group };
 }
