@@ -32,7 +32,7 @@
 import type { GroupId, MemcgTree } from '@tierswap/memcg';
 import { ALL_TIERS_MASK, NO_GROUP, ROOT_GROUP } from '@tierswap/memcg';
 import type { SlotAllocator } from '@tierswap/slot-allocator';
-import { createSlotAllocator, NO_SLOT } from '@tierswap/slot-allocator';
+import { createSlotAllocator } from '@tierswap/slot-allocator';
 import type { BlockDevice } from './blockDevice.js';
 import type { ActiveDeviceView } from './swapTiers.js';
 import { SwapTiers } from './swapTiers.js';
@@ -485,7 +485,7 @@ export class SwapSpace {
           continue;
         }
         const offset = dev.allocator.alloc(0);
-        if (offset === NO_SLOT) {
+        if (typeof offset !== 'number') {
           this.counters.fallthroughs++;
           continue;
         }

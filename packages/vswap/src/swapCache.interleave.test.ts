@@ -28,7 +28,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { createSlotAllocator, NO_SLOT, type SlotAllocator } from '@tierswap/slot-allocator';
+import { createSlotAllocator, type SlotAllocator } from '@tierswap/slot-allocator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BackendTag,
@@ -158,6 +158,7 @@ class World {
       this.install(e, zswapBackend(h));
     } else {
       const slot = this.devices[0]!.alloc();
+      if (typeof slot !== 'number') throw new Error('device 0 full');
       await files[0]!.write(this.page, 0, PAGE, slot * PAGE);
       this.install(e, physBackend(0 as DeviceId, slot as PhysSlot));
     }
@@ -242,7 +243,7 @@ async function* migrate(w: World, from: 'zswap' | 'phys'): Proc {
   yield;
   // Allocate the target slot before doing any work (folio_realloc_swap), then fill the folio.
   const slot = w.devices[1]!.alloc();
-  if (slot === NO_SLOT) throw new Error('device 1 full');
+  if (typeof slot !== 'number') throw new Error('device 1 full');
   w.folio(folio).data = await w.read(old);
   w.folio(folio).uptodate = true;
   yield;

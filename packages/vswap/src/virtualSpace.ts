@@ -20,7 +20,7 @@
  */
 
 import type { SlotAllocator } from '@tierswap/slot-allocator';
-import { createSlotAllocator, NO_SLOT } from '@tierswap/slot-allocator';
+import { createSlotAllocator } from '@tierswap/slot-allocator';
 import { VswapError } from './vswapError.js';
 
 interface Segment {
@@ -89,7 +89,7 @@ export class VirtualSpace {
       if (seg === undefined) seg = this.create(k);
       else if (seg.full) continue;
       const slot = seg.allocator.alloc(0, stream);
-      if (slot === NO_SLOT) {
+      if (typeof slot !== 'number') {
         seg.full = true;
         continue;
       }
