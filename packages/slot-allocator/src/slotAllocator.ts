@@ -179,9 +179,14 @@ export class SlotAllocator {
    * to split it, as the kernel does. Tell the two apart with `typeof x === 'number'`.
    */
   alloc(order = 0, stream = 0): number | AllocRefusal {
-    // `x >>> 0 !== x` rejects negatives, fractions, NaN and non-numbers in one compare.
-    if (order >>> 0 !== order || order > this.maxOrder) badOrder('alloc', order, this.maxOrder);
-    if (stream >>> 0 !== stream || stream >= this.streams) badStream(stream, this.streams);
+    // `x >>> 0 !== x` rejects negatives, fractions, NaN and values ≥ 2^32 in one compare;
+    // the typeof test first keeps a bigint or a symbol from throwing a TypeError in it.
+    if (typeof order !== 'number' || order >>> 0 !== order || order > this.maxOrder) {
+      badOrder('alloc', order, this.maxOrder);
+    }
+    if (typeof stream !== 'number' || stream >>> 0 !== stream || stream >= this.streams) {
+      badStream(stream, this.streams);
+    }
     const nr = 1 << order;
     if (this.#freeSlots < nr) return this.#refuse(order, REFUSED_FULL);
 
@@ -466,14 +471,18 @@ export class SlotAllocator {
    * reference. Checked before anything changes, so a refused free changes nothing.
    */
   free(slot: number, order = 0): void {
-    if (slot >>> 0 !== slot || slot >= this.slots) outOfRange('free', slot, this.slots);
+    if (typeof slot !== 'number' || slot >>> 0 !== slot || slot >= this.slots) {
+      outOfRange('free', slot, this.slots);
+    }
     if (order === 0) {
       if (this.#bytes[slot] !== 1) this.#refuseFree(slot);
       this.#bytes[slot] = COUNT_FREE;
       this.#release(slot, 1);
       return;
     }
-    if (order >>> 0 !== order || order > this.maxOrder) badOrder('free', order, this.maxOrder);
+    if (typeof order !== 'number' || order >>> 0 !== order || order > this.maxOrder) {
+      badOrder('free', order, this.maxOrder);
+    }
     const nr = 1 << order;
     if ((slot & (nr - 1)) !== 0) misaligned(slot, order);
     const bytes = this.#bytes;
@@ -744,11 +753,15 @@ export class SlotAllocator {
   }
 
   #checkRange(slot: number, method: string): void {
-    if (slot >>> 0 !== slot || slot >= this.slots) outOfRange(method, slot, this.slots);
+    if (typeof slot !== 'number' || slot >>> 0 !== slot || slot >= this.slots) {
+      outOfRange(method, slot, this.slots);
+    }
   }
 
   #checkCluster(cluster: number, where: string): void {
-    if (!(cluster >= 0 && cluster < this.clusterCount && (cluster | 0) === cluster)) {
+    if (
+      !(typeof cluster === 'number' && cluster >>> 0 === cluster && cluster < this.clusterCount)
+    ) {
       throw new SlotAllocatorError(
         'INVALID_ARGUMENT',
         where,
