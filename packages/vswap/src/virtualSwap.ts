@@ -105,7 +105,7 @@ export const VSWAP_DEFAULTS = Object.freeze({
   rmapClusterSize: 4096,
 } as const);
 
-const OPTION_NAMES = new Set([
+const OPTION_NAMES: readonly string[] = Object.freeze([
   'maxEntries',
   'segmentSlots',
   'clusterSize',
@@ -154,7 +154,7 @@ export class VirtualSwap {
       invalidArgument(where, `options must be an object, got ${show(options)}`);
     }
     for (const key of Object.keys(options)) {
-      if (!OPTION_NAMES.has(key)) invalidArgument(where, `unknown option ${show(key)}`);
+      if (!OPTION_NAMES.includes(key)) invalidArgument(where, `unknown option ${show(key)}`);
     }
     if (options.onRelease !== undefined && typeof options.onRelease !== 'function') {
       invalidArgument(where, `onRelease must be a function, got ${show(options.onRelease)}`);
@@ -192,12 +192,13 @@ export class VirtualSwap {
    * to one memcg (and every cluster below the 8 memcgs its palette can name without a
    * per-entry table).
    */
-  alloc(
-    memcg: number,
-    stream: number = memcg % this.streams,
-  ): SwapEntry | VswapRefusal<'allocNoSpace'> {
-    if (!(memcg >>> 0 === memcg && memcg <= MAX_MEMCG_ID)) badMemcg('alloc', memcg);
-    if (!(stream >>> 0 === stream && stream < this.streams)) {
+  alloc(memcg: number, stream?: number): SwapEntry | VswapRefusal<'allocNoSpace'> {
+    // typeof first: a bigint or a symbol would throw a TypeError in `>>> 0`.
+    if (!(typeof memcg === 'number' && memcg >>> 0 === memcg && memcg <= MAX_MEMCG_ID)) {
+      badMemcg('alloc', memcg);
+    }
+    if (stream === undefined) stream = memcg % this.streams;
+    else if (!(typeof stream === 'number' && stream >>> 0 === stream && stream < this.streams)) {
       invalidArgument(
         'virtualSwap.alloc',
         `stream must be an integer from 0 to ${this.streams - 1}, got ${show(stream)}`,
@@ -252,7 +253,12 @@ export class VirtualSwap {
 
   /** True while the entry is allocated (never throws). */
   isLive(entry: number): boolean {
-    return entry >>> 0 === entry && entry < this.maxEntries && this.#table.flagsOf(entry) !== 0;
+    return (
+      typeof entry === 'number' &&
+      entry >>> 0 === entry &&
+      entry < this.maxEntries &&
+      this.#table.flagsOf(entry) !== 0
+    );
   }
 
   /** The current backend of a live entry. */
@@ -349,7 +355,7 @@ export class VirtualSwap {
    */
   cacheAdd(entry: SwapEntry, folio: FolioHandle): CacheAddResult {
     const flags = this.#liveFlags(entry, 'cacheAdd');
-    if (!(folio >>> 0 === folio && folio <= U32_MAX)) {
+    if (!(typeof folio === 'number' && folio >>> 0 === folio && folio <= U32_MAX)) {
       invalidArgument(
         'virtualSwap.cacheAdd',
         `entry ${entry}: folio must be an integer from 0 to 2^32-1, got ${show(folio)}`,
@@ -420,7 +426,9 @@ export class VirtualSwap {
 
   /** PHYS-backed entries of memcg: its memory.swap.current, in pages. */
   swapCurrent(memcg: number): number {
-    if (!(memcg >>> 0 === memcg && memcg <= MAX_MEMCG_ID)) badMemcg('swapCurrent', memcg);
+    if (!(typeof memcg === 'number' && memcg >>> 0 === memcg && memcg <= MAX_MEMCG_ID)) {
+      badMemcg('swapCurrent', memcg);
+    }
     return this.#physByMemcg[memcg] ?? 0;
   }
 
@@ -583,7 +591,7 @@ export class VirtualSwap {
    * entry of the space that is not allocated: UNKNOWN_ENTRY. Both name the method.
    */
   #liveFlags(entry: number, method: string): number {
-    if (!(entry >>> 0 === entry && entry < this.maxEntries)) {
+    if (!(typeof entry === 'number' && entry >>> 0 === entry && entry < this.maxEntries)) {
       invalidArgument(
         `virtualSwap.${method}`,
         `entry must be an integer from 0 to ${this.maxEntries - 1}, got ${show(entry)}`,
