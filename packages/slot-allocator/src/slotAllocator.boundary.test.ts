@@ -200,7 +200,7 @@ describe('slot allocator boundary: arbitrary arguments', () => {
             expectNoNegativeCounter(a);
           }
           for (const entry of log) {
-            if (entry instanceof Array && entry[0] === 'discard') {
+            if (Array.isArray(entry) && entry[0] === 'discard') {
               expect(entry[2]).toBeGreaterThanOrEqual(1);
               expect((entry[1] as number) + (entry[2] as number)).toBeLessThanOrEqual(slots);
             }
