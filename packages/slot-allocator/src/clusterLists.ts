@@ -23,39 +23,40 @@ const TAIL = 1;
 const LENGTH = 2;
 
 export class ClusterLists {
-  readonly #link: Int32Array;
-  readonly #ends: Int32Array;
+  // TypeScript `private` rather than `#`: on the allocator's hot path (see slotAllocator.ts).
+  private readonly link: Int32Array;
+  private readonly ends: Int32Array;
 
   constructor(
     readonly clusters: number,
     readonly lists: number,
   ) {
-    this.#link = new Int32Array(clusters * 3).fill(NIL);
-    this.#ends = new Int32Array(lists * 3).fill(NIL);
-    for (let l = 0; l < lists; l++) this.#ends[l * 3 + LENGTH] = 0;
+    this.link = new Int32Array(clusters * 3).fill(NIL);
+    this.ends = new Int32Array(lists * 3).fill(NIL);
+    for (let l = 0; l < lists; l++) this.ends[l * 3 + LENGTH] = 0;
   }
 
   /** The list cluster c is on, or NIL when it is isolated. */
   owner(c: number): number {
-    return this.#link[c * 3 + OWNER]!;
+    return this.link[c * 3 + OWNER]!;
   }
 
   first(list: number): number {
-    return this.#ends[list * 3 + HEAD]!;
+    return this.ends[list * 3 + HEAD]!;
   }
 
   next(c: number): number {
-    return this.#link[c * 3 + NEXT]!;
+    return this.link[c * 3 + NEXT]!;
   }
 
   length(list: number): number {
-    return this.#ends[list * 3 + LENGTH]!;
+    return this.ends[list * 3 + LENGTH]!;
   }
 
   /** Appends an isolated cluster at the tail of `list`. */
   pushTail(list: number, c: number): void {
-    const link = this.#link;
-    const ends = this.#ends;
+    const link = this.link;
+    const ends = this.ends;
     const l = list * 3;
     const t = ends[l + TAIL]!;
     link[c * 3 + NEXT] = NIL;
@@ -69,8 +70,8 @@ export class ClusterLists {
 
   /** Takes a cluster off its list (isolates it); a no-op for an isolated cluster. */
   remove(c: number): void {
-    const link = this.#link;
-    const ends = this.#ends;
+    const link = this.link;
+    const ends = this.ends;
     const list = link[c * 3 + OWNER]!;
     if (list === NIL) return;
     const l = list * 3;
@@ -91,6 +92,6 @@ export class ClusterLists {
   }
 
   byteLength(): number {
-    return this.#link.byteLength + this.#ends.byteLength;
+    return this.link.byteLength + this.ends.byteLength;
   }
 }

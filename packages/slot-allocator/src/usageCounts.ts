@@ -17,9 +17,10 @@ export const COUNT_OVERFLOW = 0xfe;
 export const COUNT_BAD = 0xff;
 
 export class UsageCounts {
+  // TypeScript `private` rather than `#`: on the allocator's hot path (see slotAllocator.ts).
   readonly bytes: Uint8Array;
   /** slot -> count, only for counts above COUNT_MAX_INLINE. */
-  readonly #overflow = new Map<number, number>();
+  private readonly overflow = new Map<number, number>();
 
   constructor(slots: number) {
     this.bytes = new Uint8Array(slots);
@@ -28,7 +29,7 @@ export class UsageCounts {
   /** The usage count of a slot that is neither free nor bad. */
   get(slot: number): number {
     const b = this.bytes[slot]!;
-    return b === COUNT_OVERFLOW ? this.#overflow.get(slot)! : b;
+    return b === COUNT_OVERFLOW ? this.overflow.get(slot)! : b;
   }
 
   /** Adds one reference to an in-use slot and returns the new count. */
@@ -38,8 +39,8 @@ export class UsageCounts {
       this.bytes[slot] = b + 1;
       return b + 1;
     }
-    const next = (b === COUNT_OVERFLOW ? this.#overflow.get(slot)! : b) + 1;
-    this.#overflow.set(slot, next);
+    const next = (b === COUNT_OVERFLOW ? this.overflow.get(slot)! : b) + 1;
+    this.overflow.set(slot, next);
     this.bytes[slot] = COUNT_OVERFLOW;
     return next;
   }
@@ -51,17 +52,17 @@ export class UsageCounts {
       this.bytes[slot] = b - 1;
       return b - 1;
     }
-    const next = this.#overflow.get(slot)! - 1;
+    const next = this.overflow.get(slot)! - 1;
     if (next > COUNT_MAX_INLINE) {
-      this.#overflow.set(slot, next);
+      this.overflow.set(slot, next);
     } else {
-      this.#overflow.delete(slot);
+      this.overflow.delete(slot);
       this.bytes[slot] = next;
     }
     return next;
   }
 
   overflowSize(): number {
-    return this.#overflow.size;
+    return this.overflow.size;
   }
 }
