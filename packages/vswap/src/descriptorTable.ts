@@ -44,6 +44,7 @@ export const MEMCG_INDEX_MASK = 0x70;
 export const PALETTE_SIZE = 8;
 
 export class DescriptorTable {
+  // TypeScript `private` rather than `#` fields: on vswap's hot paths (see virtualSwap.ts).
   readonly clusterSize: number;
   readonly shift: number;
   readonly mask: number;
@@ -52,14 +53,14 @@ export class DescriptorTable {
   /** Flags byte per entry, by cluster (a view on the same buffer as payload). */
   readonly flags: (Uint8Array | undefined)[] = [];
   /** Per-entry memcg ids, only for clusters that met more than PALETTE_SIZE memcgs. */
-  readonly #memcgTable: (Uint16Array | undefined)[] = [];
+  private readonly memcgTable: (Uint16Array | undefined)[] = [];
   /** PALETTE_SIZE memcg ids per cluster (cluster c uses [c*8, c*8 + paletteLength[c])). */
-  #palette = new Uint16Array(8 * PALETTE_SIZE);
-  #paletteLength = new Uint8Array(8);
+  private palette = new Uint16Array(8 * PALETTE_SIZE);
+  private paletteLength = new Uint8Array(8);
   /** Live descriptors per cluster. */
-  readonly #live: number[] = [];
-  #clusters = 0;
-  #mixedClusters = 0;
+  private readonly live: number[] = [];
+  private clusters = 0;
+  private mixedClusters = 0;
 
   constructor(clusterSize: number) {
     if (
@@ -98,19 +99,19 @@ export class DescriptorTable {
         // Grown densely (never with holes) so V8 keeps the arrays in fast elements mode.
         this.flags.push(undefined);
         this.payload.push(undefined);
-        this.#memcgTable.push(undefined);
-        this.#live.push(0);
+        this.memcgTable.push(undefined);
+        this.live.push(0);
       }
-      if (c >= this.#paletteLength.length) this.#growPalettes(c);
+      if (c >= this.paletteLength.length) this.#growPalettes(c);
       const buffer = new ArrayBuffer(this.clusterSize * 5);
       this.payload[c] = new Uint32Array(buffer, 0, this.clusterSize);
       flags = new Uint8Array(buffer, this.clusterSize * 4, this.clusterSize);
       this.flags[c] = flags;
-      this.#palette[c * PALETTE_SIZE] = memcg;
-      this.#paletteLength[c] = 1;
-      this.#clusters++;
+      this.palette[c * PALETTE_SIZE] = memcg;
+      this.paletteLength[c] = 1;
+      this.clusters++;
       flags[i] = FLAG_LIVE;
-      this.#live[c]!++;
+      this.live[c]!++;
       return;
     }
     if (flags[i] !== 0) {
@@ -120,26 +121,26 @@ export class DescriptorTable {
         `entry ${entry} was handed out by the allocator but its descriptor is live`,
       );
     }
-    this.#live[c]!++;
-    const table = this.#memcgTable[c];
+    this.live[c]!++;
+    const table = this.memcgTable[c];
     if (table !== undefined) {
       flags[i] = FLAG_LIVE;
       table[i] = memcg;
       return;
     }
     const base = c * PALETTE_SIZE;
-    const length = this.#paletteLength[c]!;
+    const length = this.paletteLength[c]!;
     let k = 0;
-    while (k < length && this.#palette[base + k] !== memcg) k++;
+    while (k < length && this.palette[base + k] !== memcg) k++;
     if (k === length) {
       if (length === PALETTE_SIZE) {
         this.#spill(c, flags);
         flags[i] = FLAG_LIVE;
-        this.#memcgTable[c]![i] = memcg;
+        this.memcgTable[c]![i] = memcg;
         return;
       }
-      this.#palette[base + k] = memcg;
-      this.#paletteLength[c] = length + 1;
+      this.palette[base + k] = memcg;
+      this.paletteLength[c] = length + 1;
     }
     flags[i] = FLAG_LIVE | (k << MEMCG_INDEX_SHIFT);
   }
@@ -151,22 +152,22 @@ export class DescriptorTable {
     for (let j = 0; j < this.clusterSize; j++) {
       const f = flags[j]!;
       if (f === 0) continue;
-      table[j] = this.#palette[base + ((f & MEMCG_INDEX_MASK) >>> MEMCG_INDEX_SHIFT)]!;
+      table[j] = this.palette[base + ((f & MEMCG_INDEX_MASK) >>> MEMCG_INDEX_SHIFT)]!;
       flags[j] = f & ~MEMCG_INDEX_MASK;
     }
-    this.#memcgTable[c] = table;
-    this.#mixedClusters++;
+    this.memcgTable[c] = table;
+    this.mixedClusters++;
   }
 
   #growPalettes(c: number): void {
-    let size = this.#paletteLength.length;
+    let size = this.paletteLength.length;
     while (size <= c) size *= 2;
     const length = new Uint8Array(size);
-    length.set(this.#paletteLength);
+    length.set(this.paletteLength);
     const palette = new Uint16Array(size * PALETTE_SIZE);
-    palette.set(this.#palette);
-    this.#paletteLength = length;
-    this.#palette = palette;
+    palette.set(this.palette);
+    this.paletteLength = length;
+    this.palette = palette;
   }
 
   /** Returns a live descriptor to all-zero, dropping its cluster's tables if it was the last. */
@@ -175,26 +176,26 @@ export class DescriptorTable {
     const i = entry & this.mask;
     this.flags[c]![i] = 0;
     this.payload[c]![i] = 0;
-    const left = this.#live[c]! - 1;
-    this.#live[c] = left;
+    const left = this.live[c]! - 1;
+    this.live[c] = left;
     if (left !== 0) return;
     this.flags[c] = undefined;
     this.payload[c] = undefined;
-    if (this.#memcgTable[c] !== undefined) {
-      this.#memcgTable[c] = undefined;
-      this.#mixedClusters--;
+    if (this.memcgTable[c] !== undefined) {
+      this.memcgTable[c] = undefined;
+      this.mixedClusters--;
     }
-    this.#paletteLength[c] = 0;
-    this.#clusters--;
+    this.paletteLength[c] = 0;
+    this.clusters--;
   }
 
   memcgOf(entry: number): number {
     const c = entry >>> this.shift;
     const i = entry & this.mask;
-    const table = this.#memcgTable[c];
+    const table = this.memcgTable[c];
     if (table !== undefined) return table[i]!;
     const k = (this.flags[c]![i]! & MEMCG_INDEX_MASK) >>> MEMCG_INDEX_SHIFT;
-    return this.#palette[c * PALETTE_SIZE + k]!;
+    return this.palette[c * PALETTE_SIZE + k]!;
   }
 
   /** True when the entry's memcg index points inside its cluster's palette (for verify). */
@@ -202,30 +203,30 @@ export class DescriptorTable {
     const c = entry >>> this.shift;
     const f = this.flags[c]![entry & this.mask]!;
     const k = (f & MEMCG_INDEX_MASK) >>> MEMCG_INDEX_SHIFT;
-    return this.#memcgTable[c] === undefined ? k < this.#paletteLength[c]! : k === 0;
+    return this.memcgTable[c] === undefined ? k < this.paletteLength[c]! : k === 0;
   }
 
   /** Clusters whose entries name more than one memcg (through the palette or a table). */
   multiMemcgClusterCount(): number {
     let n = 0;
     for (let c = 0; c < this.flags.length; c++) {
-      if (this.flags[c] !== undefined && (this.#paletteLength[c]! > 1 || this.#memcgTable[c])) n++;
+      if (this.flags[c] !== undefined && (this.paletteLength[c]! > 1 || this.memcgTable[c])) n++;
     }
     return n;
   }
 
   /** Clusters currently in memory. */
   clusterCount(): number {
-    return this.#clusters;
+    return this.clusters;
   }
 
   mixedClusterCount(): number {
-    return this.#mixedClusters;
+    return this.mixedClusters;
   }
 
   /** Live descriptors in cluster c (0 when it has no table). */
   liveIn(c: number): number {
-    return this.#live[c] ?? 0;
+    return this.live[c] ?? 0;
   }
 
   /** The highest cluster index the side arrays cover, plus one. */
@@ -235,11 +236,11 @@ export class DescriptorTable {
 
   /** Bytes of the per-entry typed arrays. */
   tableBytes(): number {
-    return this.#clusters * this.clusterSize * 5 + this.#mixedClusters * this.clusterSize * 2;
+    return this.clusters * this.clusterSize * 5 + this.mixedClusters * this.clusterSize * 2;
   }
 
   /** Bytes of the per-cluster side arrays (four JS arrays, 8 bytes a cell at most, and the palettes). */
   sideBytes(): number {
-    return this.flags.length * 4 * 8 + this.#palette.byteLength + this.#paletteLength.byteLength;
+    return this.flags.length * 4 * 8 + this.palette.byteLength + this.paletteLength.byteLength;
   }
 }

@@ -29,11 +29,12 @@ interface DeviceTables {
 }
 
 export class ReverseMap {
+  // TypeScript `private` rather than `#` fields: on vswap's hot paths (see virtualSwap.ts).
   readonly clusterSize: number;
-  readonly #shift: number;
-  readonly #mask: number;
-  readonly #devices: (DeviceTables | undefined)[] = [];
-  #tableCount = 0;
+  private readonly shift: number;
+  private readonly mask: number;
+  private readonly devices: (DeviceTables | undefined)[] = [];
+  private tableCount = 0;
 
   constructor(clusterSize: number) {
     if (
@@ -49,18 +50,18 @@ export class ReverseMap {
       );
     }
     this.clusterSize = clusterSize;
-    this.#shift = Math.log2(clusterSize);
-    this.#mask = clusterSize - 1;
+    this.shift = Math.log2(clusterSize);
+    this.mask = clusterSize - 1;
   }
 
   /** Maps (device, slot) to entry. Returns false, changing nothing, if the slot is already mapped. */
   insert(device: DeviceId, slot: PhysSlot, entry: SwapEntry): boolean {
-    let dev = this.#devices[device];
+    let dev = this.devices[device];
     if (dev === undefined) {
       dev = { tables: [], used: [], count: 0 };
-      this.#devices[device] = dev;
+      this.devices[device] = dev;
     }
-    const c = slot >>> this.#shift;
+    const c = slot >>> this.shift;
     let table = dev.tables[c];
     if (table === undefined) {
       // Grow the per-cluster arrays densely so V8 keeps them as packed elements.
@@ -70,9 +71,9 @@ export class ReverseMap {
       }
       table = new Uint32Array(this.clusterSize);
       dev.tables[c] = table;
-      this.#tableCount++;
+      this.tableCount++;
     }
-    const i = slot & this.#mask;
+    const i = slot & this.mask;
     if (table[i] !== 0) return false;
     table[i] = entry + 1;
     dev.used[c]!++;
@@ -82,10 +83,10 @@ export class ReverseMap {
 
   /** Unmaps (device, slot), which must map `entry` (anything else is a corrupt state). */
   remove(device: DeviceId, slot: PhysSlot, entry: SwapEntry): void {
-    const dev = this.#devices[device];
-    const c = slot >>> this.#shift;
+    const dev = this.devices[device];
+    const c = slot >>> this.shift;
     const table = dev?.tables[c];
-    const i = slot & this.#mask;
+    const i = slot & this.mask;
     if (dev === undefined || table === undefined || table[i] !== entry + 1) {
       const found = table === undefined ? 'nothing' : `entry ${(table[i] ?? 0) - 1}`;
       throw new VswapError(
@@ -100,7 +101,7 @@ export class ReverseMap {
     dev.used[c] = left;
     if (left === 0) {
       dev.tables[c] = undefined;
-      this.#tableCount--;
+      this.tableCount--;
     }
   }
 
@@ -120,14 +121,14 @@ export class ReverseMap {
         `(device, slot) must be integers in 0..${MAX_DEVICES - 1} x 0..2^27-1, got (${show(device)}, ${show(slot)})`,
       );
     }
-    const table = this.#devices[device]?.tables[slot >>> this.#shift];
+    const table = this.devices[device]?.tables[slot >>> this.shift];
     if (table === undefined) return NO_ENTRY;
-    return (table[slot & this.#mask]! - 1) as SwapEntry;
+    return (table[slot & this.mask]! - 1) as SwapEntry;
   }
 
   /** Mapped slots on a device. */
   count(device: DeviceId): number {
-    return this.#devices[device]?.count ?? 0;
+    return this.devices[device]?.count ?? 0;
   }
 
   /**
@@ -135,7 +136,7 @@ export class ReverseMap {
    * (the usual drain loop transfers each entry away): the table is re-read for every slot.
    */
   *entries(device: DeviceId): IterableIterator<SwapEntry> {
-    const dev = this.#devices[device];
+    const dev = this.devices[device];
     if (dev === undefined) return;
     for (let c = 0; c < dev.tables.length; c++) {
       for (let i = 0; i < this.clusterSize; i++) {
@@ -148,18 +149,18 @@ export class ReverseMap {
   }
 
   tables(): number {
-    return this.#tableCount;
+    return this.tableCount;
   }
 
   /** Bytes of the Uint32 tables. */
   tableBytes(): number {
-    return this.#tableCount * this.clusterSize * 4;
+    return this.tableCount * this.clusterSize * 4;
   }
 
   /** Bytes of the per-cluster side arrays (JS arrays of small integers, 8 bytes a cell at most). */
   sideBytes(): number {
     let side = 0;
-    for (const dev of this.#devices) if (dev !== undefined) side += dev.used.length * 16;
+    for (const dev of this.devices) if (dev !== undefined) side += dev.used.length * 16;
     return side;
   }
 }

@@ -39,21 +39,22 @@ export interface VirtualSpaceOptions {
 }
 
 export class VirtualSpace {
+  // TypeScript `private` rather than `#` fields: on vswap's hot paths (see virtualSwap.ts).
   readonly maxEntries: number;
   readonly segmentSlots: number;
   readonly streams: number;
-  readonly #clusterSize: number;
-  readonly #segShift: number;
-  readonly #segMask: number;
-  readonly #segmentLimit: number;
-  readonly #segments: (Segment | undefined)[] = [];
+  private readonly clusterSize: number;
+  private readonly segShift: number;
+  private readonly segMask: number;
+  private readonly segmentLimit: number;
+  private readonly segments: (Segment | undefined)[] = [];
   /** Lowest segment index that may have room (every segment below it is full). */
-  #cursor = 0;
+  private cursor = 0;
   /** An empty segment kept alive, or -1. */
-  #spare = -1;
-  #liveSegments = 0;
-  #created = 0;
-  #dropped = 0;
+  private spare = -1;
+  private liveSegments = 0;
+  private created = 0;
+  private dropped = 0;
 
   constructor(options: VirtualSpaceOptions) {
     const { maxEntries, segmentSlots, clusterSize, streams } = options;
@@ -79,17 +80,17 @@ export class VirtualSpace {
     }
     this.maxEntries = maxEntries;
     this.segmentSlots = segmentSlots;
-    this.#clusterSize = clusterSize;
+    this.clusterSize = clusterSize;
     this.streams = streams;
-    this.#segShift = Math.log2(segmentSlots);
-    this.#segMask = segmentSlots - 1;
-    this.#segmentLimit = Math.ceil(maxEntries / segmentSlots);
+    this.segShift = Math.log2(segmentSlots);
+    this.segMask = segmentSlots - 1;
+    this.segmentLimit = Math.ceil(maxEntries / segmentSlots);
   }
 
   /** An order-0 virtual slot with count 1, or -1 when the whole space is full. */
   alloc(stream: number): number {
-    for (let k = this.#cursor; k < this.#segmentLimit; k++) {
-      let seg = this.#segments[k];
+    for (let k = this.cursor; k < this.segmentLimit; k++) {
+      let seg = this.segments[k];
       if (seg === undefined) seg = this.#create(k);
       else if (seg.full) continue;
       const slot = seg.allocator.alloc(0, stream);
@@ -97,35 +98,35 @@ export class VirtualSpace {
         seg.full = true;
         continue;
       }
-      this.#cursor = k;
-      if (seg.used === 0 && this.#spare === k) this.#spare = -1;
+      this.cursor = k;
+      if (seg.used === 0 && this.spare === k) this.spare = -1;
       seg.used++;
       return k * this.segmentSlots + slot;
     }
-    this.#cursor = this.#segmentLimit;
+    this.cursor = this.segmentLimit;
     return -1;
   }
 
   /** The reference count of a live entry (0 for a free one). */
   count(entry: number): number {
-    const seg = this.#segments[Math.floor(entry / this.segmentSlots)];
-    return seg === undefined ? 0 : seg.allocator.count(entry & this.#segMask);
+    const seg = this.segments[Math.floor(entry / this.segmentSlots)];
+    return seg === undefined ? 0 : seg.allocator.count(entry & this.segMask);
   }
 
   /** Adds a reference to a live entry and returns the new count. */
   dup(entry: number): number {
-    return this.#segmentOf(entry, 'virtualSpace.dup').allocator.dup(entry & this.#segMask);
+    return this.#segmentOf(entry, 'virtualSpace.dup').allocator.dup(entry & this.segMask);
   }
 
   /** Drops a reference and returns the new count; at 0 the slot is free again. */
   put(entry: number): number {
-    const k = entry >>> this.#segShift;
+    const k = entry >>> this.segShift;
     const seg = this.#segmentOf(entry, 'virtualSpace.put');
-    const left = seg.allocator.put(entry & this.#segMask);
+    const left = seg.allocator.put(entry & this.segMask);
     if (left !== 0) return left;
     seg.used--;
     seg.full = false;
-    if (k < this.#cursor) this.#cursor = k;
+    if (k < this.cursor) this.cursor = k;
     if (seg.used === 0) this.#retire(k);
     return 0;
   }
@@ -133,31 +134,31 @@ export class VirtualSpace {
   /** Allocated virtual slots over all segments. */
   liveEntries(): number {
     let n = 0;
-    for (const seg of this.#segments) if (seg !== undefined) n += seg.used;
+    for (const seg of this.segments) if (seg !== undefined) n += seg.used;
     return n;
   }
 
   segmentCount(): number {
-    return this.#liveSegments;
+    return this.liveSegments;
   }
 
   /** Segments created and dropped since construction. */
   churn(): { created: number; dropped: number } {
-    return { created: this.#created, dropped: this.#dropped };
+    return { created: this.created, dropped: this.dropped };
   }
 
   /** Typed-array bytes of the live segments' allocators. */
   allocatorBytes(): number {
     let bytes = 0;
-    for (const seg of this.#segments) if (seg !== undefined) bytes += seg.allocator.metadataBytes();
+    for (const seg of this.segments) if (seg !== undefined) bytes += seg.allocator.metadataBytes();
     return bytes;
   }
 
   /** Runs every live allocator's own invariant check (O(space); for tests). */
   verify(): void {
     let live = 0;
-    for (let k = 0; k < this.#segments.length; k++) {
-      const seg = this.#segments[k];
+    for (let k = 0; k < this.segments.length; k++) {
+      const seg = this.segments[k];
       if (seg === undefined) continue;
       live++;
       seg.allocator.verify();
@@ -169,25 +170,25 @@ export class VirtualSpace {
           `segment ${k} counts ${seg.used} live entries, its allocator ${used}`,
         );
       }
-      if (used === 0 && k !== this.#spare) {
+      if (used === 0 && k !== this.spare) {
         throw new VswapError(
           'CORRUPT',
           'virtualSpace.verify',
-          `segment ${k} is empty but is not the spare (${this.#spare})`,
+          `segment ${k} is empty but is not the spare (${this.spare})`,
         );
       }
     }
-    if (live !== this.#liveSegments) {
+    if (live !== this.liveSegments) {
       throw new VswapError(
         'CORRUPT',
         'virtualSpace.verify',
-        `${live} segments present, ${this.#liveSegments} counted`,
+        `${live} segments present, ${this.liveSegments} counted`,
       );
     }
   }
 
   #segmentOf(entry: number, where: string): Segment {
-    const seg = this.#segments[entry >>> this.#segShift];
+    const seg = this.segments[entry >>> this.segShift];
     if (seg === undefined) {
       throw new VswapError(
         'CORRUPT',
@@ -202,31 +203,31 @@ export class VirtualSpace {
     const slots = Math.min(this.segmentSlots, this.maxEntries - k * this.segmentSlots);
     const allocator = createSlotAllocator({
       slots,
-      clusterSize: this.#clusterSize,
+      clusterSize: this.clusterSize,
       streams: this.streams,
     });
     const seg: Segment = { allocator, used: 0, full: false };
-    while (this.#segments.length <= k) this.#segments.push(undefined);
-    this.#segments[k] = seg;
-    this.#liveSegments++;
-    this.#created++;
+    while (this.segments.length <= k) this.segments.push(undefined);
+    this.segments[k] = seg;
+    this.liveSegments++;
+    this.created++;
     return seg;
   }
 
   /** Segment k just emptied: keep it as the spare, or drop it (or the old spare). */
   #retire(k: number): void {
-    if (this.#spare === -1) {
-      this.#spare = k;
+    if (this.spare === -1) {
+      this.spare = k;
       return;
     }
     // Keep the lower one: allocations fill low segments first, so it is the one reused.
-    const drop = Math.max(k, this.#spare);
-    this.#spare = Math.min(k, this.#spare);
-    this.#segments[drop] = undefined;
-    this.#liveSegments--;
-    this.#dropped++;
-    while (this.#segments.length > 0 && this.#segments[this.#segments.length - 1] === undefined) {
-      this.#segments.pop();
+    const drop = Math.max(k, this.spare);
+    this.spare = Math.min(k, this.spare);
+    this.segments[drop] = undefined;
+    this.liveSegments--;
+    this.dropped++;
+    while (this.segments.length > 0 && this.segments[this.segments.length - 1] === undefined) {
+      this.segments.pop();
     }
   }
 }
