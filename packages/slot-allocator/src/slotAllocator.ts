@@ -96,8 +96,9 @@ export class SlotAllocator {
   // on purpose: with `#` fields, Node 20's V8 ran the order-0 hot path about 25% slower
   // (bench/allocator.bench.ts, cluster against the bitmap baseline in one run, three
   // runs each, 2026-11-30: alloc+free pair 0.118 / 0.145 / 0.115 of the bitmap with `#`
-  // against 0.16 / 0.15 / 0.17 without; FIFO churn 0.077 / 0.077 / 0.108 against 0.10 /
-  // 0.11 / 0.10). Private methods (`#release()`, ...) cost nothing measurable and stay `#`.
+  // against 0.162 / 0.154 / 0.132 without; FIFO churn 0.077 / 0.077 / 0.108 against
+  // 0.110 / 0.101 / 0.103). Private methods (`#release()`, ...) cost nothing measurable
+  // and stay `#`.
   // The class is exported as a type only. ClusterLists and UsageCounts, which the same
   // loop touches, do the same.
 
