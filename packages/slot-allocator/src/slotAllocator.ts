@@ -68,7 +68,7 @@ export type AllocRefusal = Refusal<AllocFailureReason>;
 // Frozen once here, so a refusal allocates nothing and callers may compare by identity.
 const REFUSED_FULL: AllocRefusal = refuse(
   'ENOSPC',
-  'no free slot for the run: every slot is in use or bad',
+  'fewer free slots than the run needs: the device is full (for this order)',
   'full',
 );
 const REFUSED_FRAGMENTED: AllocRefusal = refuse(
