@@ -10,17 +10,17 @@
  *   3. static metadata bytes per slot (goal <= 2 B).
  *
  * Throughput cases are interleaved round by round and the median is reported, so the
- * ratios hold on a shared, noisy machine. Prints tables and writes
- * bench-results/slot-allocator.json.
+ * ratios hold on a shared, noisy machine. Prints tables and saves them with
+ * saveBenchRecord: bench-results/slot-allocator.json and a line in
+ * docs/benchmarks/data/slot-allocator.jsonl (the history; not with --quick).
  *
  * Run: npx -y pnpm@10.34.9 --filter @tierswap/slot-allocator bench
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { median, rng } from '@tierswap/bench-kit';
-import { createSlotAllocator, type SlotAllocator } from '../src/index.js';
+import { median, rng, saveBenchRecord } from '@tierswap/bench-kit';
+import { type AllocRefusal, createSlotAllocator, type SlotAllocator } from '../src/index.js';
 import { type BaselineAllocator, BitmapAllocator, FreeListAllocator, NONE } from './baselines.js';
 
 const quick = process.argv.includes('--quick');
@@ -32,10 +32,18 @@ const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 const PAIR_SLOTS = 1 << 20;
 
+/** A refusal where the bench never expects one (cold: out of the measured loops' way). */
+function refused(r: AllocRefusal): never {
+  throw new Error(`alloc refused: ${r.code} (${r.reason})`);
+}
+
+// The cluster loops check every alloc() result for a Refusal, as every caller must: the
+// check is part of what an allocation costs.
 function pairsCluster(a: SlotAllocator, n: number): number {
   let sink = 0;
   for (let i = 0; i < n; i++) {
     const s = a.alloc(0);
+    if (typeof s !== 'number') refused(s);
     a.free(s);
     sink ^= s;
   }
@@ -80,7 +88,11 @@ const burstSlots = new Int32Array(BURST);
 
 function burstCluster(a: SlotAllocator, n: number): void {
   for (let b = 0; b < n; b += BURST) {
-    for (let i = 0; i < BURST; i++) burstSlots[i] = a.alloc(0);
+    for (let i = 0; i < BURST; i++) {
+      const s = a.alloc(0);
+      if (typeof s !== 'number') refused(s);
+      burstSlots[i] = s;
+    }
     for (let i = 0; i < BURST; i++) a.free(burstSlots[shuffle[i]!]!);
   }
 }
@@ -110,7 +122,9 @@ function churnCluster(a: SlotAllocator, ring: Int32Array, n: number, start: numb
   let h = start;
   for (let i = 0; i < n; i++) {
     a.free(ring[h]!);
-    ring[h] = a.alloc(0);
+    const s = a.alloc(0);
+    if (typeof s !== 'number') refused(s);
+    ring[h] = s;
     h = h + 1 === ring.length ? 0 : h + 1;
   }
   return h;
@@ -150,7 +164,10 @@ function throughputCases(): ThroughputCase[] {
   const bitmapChurn = new BitmapAllocator(PAIR_SLOTS);
   const freeListChurn = new FreeListAllocator(PAIR_SLOTS);
   const rings = {
-    cluster: churnSetup(() => clusterChurn.alloc(0)),
+    cluster: churnSetup(() => {
+      const s = clusterChurn.alloc(0);
+      return typeof s === 'number' ? s : refused(s);
+    }),
     bitmap: churnSetup(() => bitmapChurn.alloc(0)),
     freeList: churnSetup(() => freeListChurn.alloc(0)),
   };
@@ -298,7 +315,10 @@ function clusterAdapter(): BaselineAllocator {
   const a = createSlotAllocator({ slots: FRAG_SLOTS });
   return {
     name: 'cluster (tierswap)',
-    alloc: (order) => a.alloc(order),
+    alloc: (order) => {
+      const s = a.alloc(order);
+      return typeof s === 'number' ? s : NONE;
+    },
     free: (slot, order) => a.free(slot, order),
     metadataBytes: () => a.metadataBytes(),
   };
@@ -408,14 +428,44 @@ function main() {
   console.log('\ngoals (cluster allocator)');
   console.table(goals);
 
-  const dir = join(import.meta.dirname, '..', 'bench-results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'slot-allocator.json');
-  writeFileSync(
-    file,
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, quick, throughput, fallback, metadata: meta.map((m) => ({ ...m, bytesPerSlot: m.bytes / PAIR_SLOTS })), goals }, null, 2)}\n`,
-  );
-  log(`wrote ${file}`);
+  const written = saveBenchRecord(join(import.meta.dirname, '..'), {
+    name: 'slot-allocator',
+    quick,
+    tables: [
+      {
+        title: 'order-0 alloc+free pairs per second (median of interleaved rounds)',
+        rows: throughput.map((t) => ({
+          pattern: t.pattern,
+          allocator: t.allocator,
+          'M pairs/s': +(t.pairsPerSec / 1e6).toFixed(2),
+        })),
+      },
+      {
+        title: `order-4 fallback after ${rounds} fragment-and-refill rounds, ${FRAG_SLOTS} slots`,
+        rows: fallback.map((f) => ({
+          fill: f.fill,
+          allocator: f.allocator,
+          attempts: f.attempts,
+          fallbacks: f.fallbacks,
+          'fallback %': +(f.rate * 100).toFixed(2),
+        })),
+      },
+      {
+        title: `static metadata for ${PAIR_SLOTS} slots`,
+        rows: meta.map((m) => ({
+          allocator: m.allocator,
+          'bytes/slot': +(m.bytes / PAIR_SLOTS).toFixed(3),
+        })),
+      },
+    ],
+    goals,
+    notes: [
+      `load average at the end: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    ],
+  });
+  log(`wrote ${written.join(', ')}`);
 }
 
 main();

@@ -8,7 +8,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSlotAllocator, NO_SLOT } from '@tierswap/slot-allocator';
+import { createSlotAllocator } from '@tierswap/slot-allocator';
 
 const SLOT_SIZE = 4096;
 const SLOTS = 16_384; // a 64 MiB file
@@ -21,11 +21,13 @@ try {
     onFullChange: (full) => console.log(`file full: ${full}`),
   });
 
-  /** Stores a record of 1 or 16 slots and returns where it went (NO_SLOT if no room). */
+  /** Stores a record of 1 or 16 slots and returns where it went. */
   const store = (bytes: Uint8Array): number => {
     const order = bytes.length > SLOT_SIZE ? 4 : 0;
     const slot = slots.alloc(order);
-    if (slot !== NO_SLOT) writeSync(fd, bytes, 0, bytes.length, slot * SLOT_SIZE);
+    // A refusal says why (full, or fragmented for a 16-slot run) and carries ENOSPC.
+    if (typeof slot !== 'number') throw new Error(`no room: ${slot.reason} (${slot.errno})`);
+    writeSync(fd, bytes, 0, bytes.length, slot * SLOT_SIZE);
     return slot;
   };
   const load = (slot: number, length: number): Uint8Array => {

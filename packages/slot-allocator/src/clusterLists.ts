@@ -23,6 +23,7 @@ const TAIL = 1;
 const LENGTH = 2;
 
 export class ClusterLists {
+  // TypeScript `private` rather than `#`: on the allocator's hot path (see slotAllocator.ts).
   private readonly link: Int32Array;
   private readonly ends: Int32Array;
 

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createSlotAllocator, NO_SLOT } from './index.js';
+import { ALLOC_REFUSALS, createSlotAllocator } from './index.js';
 
 type Op =
   | { kind: 'alloc'; order: number; stream: number }
@@ -75,10 +75,14 @@ describe('slot allocator against a model', () => {
               case 'alloc': {
                 const nr = 1 << op.order;
                 const s = a.alloc(op.order, op.stream);
-                if (s === NO_SLOT) {
+                if (typeof s !== 'number') {
                   // Only refused when there is genuinely no room of that size anywhere
                   // aligned, or (order > 0) the allocator declined: never for order 0 with room.
-                  if (op.order === 0) expect(counts.size + bad.size).toBe(slots);
+                  expect(s).toBe(ALLOC_REFUSALS[s.code]);
+                  if (op.order === 0) {
+                    expect(s.code).toBe('full');
+                    expect(counts.size + bad.size).toBe(slots);
+                  }
                   break;
                 }
                 expect(s % nr).toBe(0);
@@ -169,6 +173,13 @@ describe('slot allocator against a model', () => {
             if (held === 0) expect(info.state).toBe('free');
           }
           if (cfg.discard === 'once') expect(discarded.slice(0, 2)).toEqual([0, slots]);
+          // Every discarded range is a real, non-empty range of the device.
+          for (let i = 0; i < discarded.length; i += 2) {
+            const [first, count] = [discarded[i]!, discarded[i + 1]!];
+            expect(Number.isInteger(first) && first >= 0).toBe(true);
+            expect(count).toBeGreaterThanOrEqual(1);
+            expect(first + count).toBeLessThanOrEqual(slots);
+          }
         },
       ),
       { numRuns: 400 },

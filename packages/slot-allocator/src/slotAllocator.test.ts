@@ -1,9 +1,17 @@
+import { isRefusal } from '@tierswap/base';
 import { describe, expect, it } from 'vitest';
-import { createSlotAllocator, NO_SLOT, SlotAllocatorError } from './index.js';
+import type { AllocRefusal } from './index.js';
+import { ALLOC_REFUSALS, createSlotAllocator, SlotAllocatorError } from './index.js';
+
+/** The slot of a successful alloc(); a refusal here is a test failure. */
+function taken(r: number | AllocRefusal): number {
+  if (typeof r !== 'number') throw new Error(`alloc refused: ${r.code} (${r.reason})`);
+  return r;
+}
 
 function allocN(a: ReturnType<typeof createSlotAllocator>, n: number, order = 0, stream = 0) {
   const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(a.alloc(order, stream));
+  for (let i = 0; i < n; i++) out.push(taken(a.alloc(order, stream)));
   return out;
 }
 
@@ -17,7 +25,7 @@ describe('cluster list moves (mm/swapfile.c relocate_cluster / partial_free_clus
 
   it('moves a free cluster to frag[order] after its first allocation, fixing its order', () => {
     const a = createSlotAllocator({ slots: 2048, clusterSize: 512 });
-    const s = a.alloc(4);
+    const s = taken(a.alloc(4));
     expect(s).toBe(0);
     expect(a.clusterInfo(0)).toEqual({ state: 'frag', order: 4, used: 16 });
     a.verify();
@@ -41,7 +49,7 @@ describe('cluster list moves (mm/swapfile.c relocate_cluster / partial_free_clus
 
   it('moves a cluster back to free, order reset, when its last slot is freed', () => {
     const a = createSlotAllocator({ slots: 64, clusterSize: 16 });
-    const s = a.alloc(3);
+    const s = taken(a.alloc(3));
     a.free(s, 3);
     expect(a.clusterInfo(0)).toEqual({ state: 'free', order: 0, used: 0 });
     a.verify();
@@ -68,7 +76,7 @@ describe('cluster list moves (mm/swapfile.c relocate_cluster / partial_free_clus
       discard: 'pages',
       onDiscard: (first, count) => discarded.push([first, count]),
     });
-    const s = a.alloc(0);
+    const s = taken(a.alloc(0));
     a.free(s);
     expect(a.clusterInfo(0).state).toBe('discard');
     expect(a.stats().pendingDiscards).toBe(1);
@@ -86,7 +94,7 @@ describe('cluster list moves (mm/swapfile.c relocate_cluster / partial_free_clus
       discard: 'pages',
       onDiscard: (first) => discarded.push(first),
     });
-    const s = a.alloc(4);
+    const s = taken(a.alloc(4));
     a.free(s, 4);
     expect(a.clusterInfo(0).state).toBe('discard');
     expect(a.alloc(4)).toBe(0);
@@ -109,7 +117,7 @@ describe('cluster list moves (mm/swapfile.c relocate_cluster / partial_free_clus
     expect(a.clusterInfo(1)).toEqual({ state: 'nonfull', order: 0, used: 24 });
     // An order-9 run needs a whole cluster: only cluster 0 qualifies.
     expect(a.alloc(9)).toBe(0);
-    expect(a.alloc(9)).toBe(NO_SLOT);
+    expect(a.alloc(9)).toBe(ALLOC_REFUSALS.full);
     // All 488 real slots of the last cluster are usable by order 0.
     expect(allocN(a, 488).every((s) => s >= 512 && s < 1000)).toBe(true);
     expect(a.isFull()).toBe(true);
@@ -141,8 +149,8 @@ describe('allocation policy', () => {
     const s0: number[] = [];
     const s1: number[] = [];
     for (let i = 0; i < 100; i++) {
-      s0.push(a.alloc(0, 0));
-      s1.push(a.alloc(0, 1));
+      s0.push(taken(a.alloc(0, 0)));
+      s1.push(taken(a.alloc(0, 1)));
     }
     expect(s0).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(s1).toEqual(Array.from({ length: 100 }, (_, i) => 512 + i));
@@ -151,7 +159,7 @@ describe('allocation policy', () => {
   it('keeps writes sequential across streams on a rotational device', () => {
     const a = createSlotAllocator({ slots: 4096, streams: 2, rotational: true });
     const seen: number[] = [];
-    for (let i = 0; i < 50; i++) seen.push(a.alloc(0, i % 2));
+    for (let i = 0; i < 50; i++) seen.push(taken(a.alloc(0, i % 2)));
     expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => i));
     // A freed slot behind the cursor is not reused while the cursor's cluster has room.
     a.free(3);
@@ -170,7 +178,7 @@ describe('allocation policy', () => {
     const a = createSlotAllocator({ slots: 4096, clusterSize: 64 });
     for (let order = 0; order <= 6; order++) {
       for (let i = 0; i < 5; i++) {
-        const s = a.alloc(order);
+        const s = taken(a.alloc(order));
         expect(s % (1 << order)).toBe(0);
         expect(a.clusterOf(s)).toBe(a.clusterOf(s + (1 << order) - 1));
       }
@@ -189,7 +197,11 @@ describe('refusals are values, counted by reason', () => {
     });
     const slots = allocN(a, 8);
     expect(a.isFull()).toBe(true);
-    expect(a.alloc(0)).toBe(NO_SLOT);
+    const refused = a.alloc(0);
+    expect(refused).toBe(ALLOC_REFUSALS.full);
+    expect(isRefusal(refused)).toBe(true);
+    expect(refused).toMatchObject({ errno: 'ENOSPC', code: 'full' });
+    expect(Object.isFrozen(refused)).toBe(true);
     expect(a.stats().failures.full).toBe(1);
     a.put(slots[5]!);
     expect(a.isFull()).toBe(false);
@@ -202,7 +214,8 @@ describe('refusals are values, counted by reason', () => {
     expect(a.alloc(4)).toBe(32); // cluster 1 becomes order 4
     expect(a.alloc(4)).toBe(48);
     // 31 free slots remain, but none in a cluster that may serve order 4.
-    expect(a.alloc(4)).toBe(NO_SLOT);
+    expect(a.alloc(4)).toBe(ALLOC_REFUSALS.fragmented);
+    expect(ALLOC_REFUSALS.fragmented).toMatchObject({ errno: 'ENOSPC', code: 'fragmented' });
     const st = a.stats();
     expect(st.fallbacks[4]).toBe(1);
     expect(st.failures).toEqual({ full: 0, fragmented: 1 });
@@ -213,7 +226,7 @@ describe('refusals are values, counted by reason', () => {
     const a = createSlotAllocator({ slots: 32, clusterSize: 16 });
     a.alloc(0);
     a.alloc(4);
-    expect(a.alloc(4)).toBe(NO_SLOT);
+    expect(a.alloc(4)).toBe(ALLOC_REFUSALS.full);
     expect(a.stats().failures).toEqual({ full: 1, fragmented: 0 });
     expect(a.stats().fallbacks[4]).toBe(1);
   });
@@ -230,7 +243,7 @@ describe('refusals are values, counted by reason', () => {
 describe('usage counts', () => {
   it('dups and puts, freeing at zero', () => {
     const a = createSlotAllocator({ slots: 16, clusterSize: 16 });
-    const s = a.alloc();
+    const s = taken(a.alloc());
     expect(a.dup(s)).toBe(2);
     expect(a.put(s)).toBe(1);
     expect(a.count(s)).toBe(1);
@@ -241,7 +254,7 @@ describe('usage counts', () => {
 
   it('keeps counts past the one-byte map in an overflow map', () => {
     const a = createSlotAllocator({ slots: 16, clusterSize: 16 });
-    const s = a.alloc();
+    const s = taken(a.alloc());
     for (let i = 2; i <= 1000; i++) expect(a.dup(s)).toBe(i);
     expect(a.stats().overflowCounts).toBe(1);
     for (let i = 999; i >= 1; i--) expect(a.put(s)).toBe(i);
@@ -252,7 +265,7 @@ describe('usage counts', () => {
 
   it('iterates used slots in order', () => {
     const a = createSlotAllocator({ slots: 2048, clusterSize: 512, streams: 2 });
-    const got = [a.alloc(0, 0), a.alloc(0, 1), a.alloc(0, 0), a.alloc(2, 0)];
+    const got = [a.alloc(0, 0), a.alloc(0, 1), a.alloc(0, 0), a.alloc(2, 0)].map(taken);
     a.markBad(1000);
     expect([...a.usedSlots()]).toEqual([0, 1, 512, 1024, 1025, 1026, 1027]);
     expect(got).toEqual([0, 512, 1, 1024]);
@@ -274,7 +287,7 @@ describe('bad slots', () => {
 
   it('turns an in-use slot with one reference into a bad slot (failed write)', () => {
     const a = createSlotAllocator({ slots: 16, clusterSize: 16 });
-    const s = a.alloc();
+    const s = taken(a.alloc());
     a.markBad(s);
     expect(a.isBad(s)).toBe(true);
     expect(a.stats()).toMatchObject({ used: 0, bad: 1 });
@@ -287,7 +300,7 @@ describe('bad slots', () => {
     a.markBad(20);
     expect(a.clusterInfo(1)).toEqual({ state: 'nonfull', order: 0, used: 1 });
     expect(a.alloc(4)).toBe(0);
-    expect(a.alloc(4)).toBe(NO_SLOT);
+    expect(a.alloc(4)).toBe(ALLOC_REFUSALS.full);
   });
 });
 
@@ -307,17 +320,17 @@ describe('misuse throws a typed error naming the method and values, and changes 
   it('rejects bad options', () => {
     expectError(
       () => createSlotAllocator({ slots: 0 }),
-      'INVALID_OPTION',
+      'INVALID_ARGUMENT',
       /create: slots .* got 0/,
     );
     expectError(
       () => createSlotAllocator({ slots: 10, clusterSize: 100 }),
-      'INVALID_OPTION',
+      'INVALID_ARGUMENT',
       /clusterSize must be a power of two .* got 100/,
     );
     expectError(
       () => createSlotAllocator({ slots: 10, streams: 0 }),
-      'INVALID_OPTION',
+      'INVALID_ARGUMENT',
       /streams .* got 0/,
     );
   });
@@ -326,18 +339,22 @@ describe('misuse throws a typed error naming the method and values, and changes 
     const a = createSlotAllocator({ slots: 100, clusterSize: 16 });
     expectError(
       () => a.put(100),
-      'OUT_OF_RANGE',
-      /slotAllocator\.put: slot 100 is outside 0\.\.99/,
+      'INVALID_ARGUMENT',
+      /slotAllocator\.put: slot must be an integer from 0 to 99, got 100/,
     );
-    expectError(() => a.dup(-1), 'OUT_OF_RANGE', /slotAllocator\.dup: slot -1/);
-    expectError(() => a.count(1.5), 'OUT_OF_RANGE', /slot 1.5/);
-    expectError(() => a.alloc(5), 'BAD_ORDER', /slotAllocator\.alloc: order .* 0 to 4, got 5/);
-    expectError(() => a.alloc(0, 1), 'BAD_STREAM', /stream .* got 1/);
+    expectError(() => a.dup(-1), 'INVALID_ARGUMENT', /slotAllocator\.dup: slot .* got -1/);
+    expectError(() => a.count(1.5), 'INVALID_ARGUMENT', /got 1.5/);
+    expectError(
+      () => a.alloc(5),
+      'INVALID_ARGUMENT',
+      /slotAllocator\.alloc: order .* 0 to 4, got 5/,
+    );
+    expectError(() => a.alloc(0, 1), 'INVALID_ARGUMENT', /stream .* got 1/);
   });
 
   it('rejects double free, put on a free slot and dup of a free slot', () => {
     const a = createSlotAllocator({ slots: 16, clusterSize: 16 });
-    const s = a.alloc();
+    const s = taken(a.alloc());
     a.free(s);
     expectError(() => a.free(s), 'DOUBLE_FREE', /slotAllocator\.free: slot 0 is already free/);
     expectError(() => a.put(s), 'DOUBLE_FREE', /slotAllocator\.put: slot 0 is free/);
@@ -347,17 +364,21 @@ describe('misuse throws a typed error naming the method and values, and changes 
 
   it('refuses to free a run with a shared slot, leaving every count as it was', () => {
     const a = createSlotAllocator({ slots: 16, clusterSize: 16 });
-    const s = a.alloc(2);
+    const s = taken(a.alloc(2));
     a.dup(s + 2);
     expectError(() => a.free(s, 2), 'SLOT_SHARED', /slot 2 still has 2 references/);
     expect([0, 1, 2, 3].map((i) => a.count(s + i))).toEqual([1, 1, 2, 1]);
-    expectError(() => a.free(s + 1, 2), 'MISALIGNED', /slot 1 is not aligned to an order-2 run/);
+    expectError(
+      () => a.free(s + 1, 2),
+      'INVALID_ARGUMENT',
+      /slot 1 is not aligned to an order-2 run/,
+    );
     a.verify();
   });
 
   it('refuses to mark a shared slot bad', () => {
     const a = createSlotAllocator({ slots: 16, clusterSize: 16 });
-    const s = a.alloc();
+    const s = taken(a.alloc());
     a.dup(s);
     expectError(() => a.markBad(s), 'SLOT_SHARED', /markBad: slot 0 has 2 references/);
     expect(a.count(s)).toBe(2);

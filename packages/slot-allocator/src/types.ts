@@ -1,10 +1,8 @@
 /**
  * Shared types and constants of @tierswap/slot-allocator, laid out like a header:
- * options, the refusal sentinel, cluster states and the statistics shape.
+ * options, cluster states and the statistics shape. (alloc()'s refusals are in
+ * slotAllocator.ts, next to the code that returns them.)
  */
-
-/** Returned by alloc() when the request is refused; the reason is counted in stats(). */
-export const NO_SLOT = -1;
 
 export const DEFAULT_CLUSTER_SIZE = 512;
 
@@ -29,9 +27,16 @@ export interface SlotAllocatorOptions {
   /** Rotational media: one global sequential cursor per order instead of per-stream caches. Default false. */
   rotational?: boolean;
   discard?: DiscardPolicy;
-  /** Called for every range that is discarded. */
+  /**
+   * Called for every range that is discarded (count ≥ 1, first + count ≤ slots). The
+   * cluster is off every list while it runs; if it throws, the cluster stays pending.
+   */
   onDiscard?: (firstSlot: number, count: number) => void;
-  /** Called when the allocator becomes full (true) and when it has room again (false). */
+  /**
+   * Called when the allocator becomes full (true) and when it has room again (false),
+   * after the operation that changed it is complete: it may call back into the allocator,
+   * and an exception it throws propagates to that operation's caller.
+   */
   onFullChange?: (full: boolean) => void;
 }
 
@@ -49,7 +54,7 @@ export interface ClusterInfo {
   used: number;
 }
 
-/** Why an alloc() returned NO_SLOT. */
+/** Why alloc() refused: the code of its Refusal and its counter in stats().failures. */
 export type AllocFailureReason = 'full' | 'fragmented';
 
 export interface SlotAllocatorStats {

@@ -17,6 +17,7 @@ export const COUNT_OVERFLOW = 0xfe;
 export const COUNT_BAD = 0xff;
 
 export class UsageCounts {
+  // TypeScript `private` rather than `#`: on the allocator's hot path (see slotAllocator.ts).
   readonly bytes: Uint8Array;
   /** slot -> count, only for counts above COUNT_MAX_INLINE. */
   private readonly overflow = new Map<number, number>();

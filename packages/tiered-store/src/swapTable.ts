@@ -108,8 +108,8 @@ export class SwapTable {
           continue;
         }
         const offset = dev.allocator.alloc(0);
-        // Full: NO_SLOT (-1) from the allocator, or a Refusal once it returns one.
-        if (typeof offset !== 'number' || offset < 0) {
+        // A Refusal (full / fragmented): fall through to the next device.
+        if (typeof offset !== 'number') {
           counters.fallthroughs++;
           continue;
         }

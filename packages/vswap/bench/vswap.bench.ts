@@ -19,20 +19,22 @@
  *      is a warm-up, and the median is reported, so the ratio holds on a shared machine.
  *
  * Run: npx -y pnpm@10.34.9 --filter @tierswap/vswap bench   (node --expose-gc is in the script)
- * Prints tables and writes bench-results/vswap.json.
+ * Prints tables and saves them with saveBenchRecord: bench-results/vswap.json and a line in
+ * docs/benchmarks/data/vswap.jsonl (the history; not with --quick).
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { median, rng } from '@tierswap/bench-kit';
+import { median, rng, saveBenchRecord } from '@tierswap/bench-kit';
 import {
   type BackendWord,
+  createVirtualSwap,
   type DeviceId,
   type PhysSlot,
   physBackend,
   type SwapEntry,
-  VirtualSwap,
+  type VirtualSwap,
+  type VswapRefusal,
   type ZswapHandle,
   zswapBackend,
 } from '../src/index.js';
@@ -46,6 +48,14 @@ const gc: () => void = maybeGc;
 
 const MEMCGS = 8;
 const noop = () => {};
+
+/** A refusal where the bench never expects one (cold: out of the measured loops' way). */
+function refused(r: VswapRefusal): never {
+  throw new Error(`vswap refused: ${r.code} (${r.reason})`);
+}
+function entryOf(r: SwapEntry | VswapRefusal): SwapEntry {
+  return typeof r === 'number' ? r : refused(r);
+}
 
 const phys = (i: number) => physBackend((i & 3) as DeviceId, (i >>> 2) as PhysSlot);
 const zswap = (i: number) => zswapBackend(i as ZswapHandle);
@@ -66,10 +76,10 @@ function backendFor(kind: Population, i: number): BackendWord {
 
 function buildVswap(n: number, kind: Population): VirtualSwap {
   const shared = kind === 'phys-8memcgs' || kind === 'phys-64memcgs';
-  const vs = new VirtualSwap({ streams: shared ? 1 : MEMCGS, onRelease: noop });
+  const vs = createVirtualSwap({ streams: shared ? 1 : MEMCGS, onRelease: noop });
   const memcgs = memcgsOf(kind);
   for (let i = 0; i < n; i++) {
-    const e = vs.alloc(1 + (i % memcgs));
+    const e = entryOf(vs.alloc(1 + (i % memcgs)));
     vs.transfer(e, backendFor(kind, i));
   }
   return vs;
@@ -142,9 +152,15 @@ interface Subject<T> {
   physNow: boolean;
 }
 
+// The vswap loops check every alloc() result for a Refusal, as every caller must: the
+// check is part of what an operation costs.
 function allocV(x: Subject<VirtualSwap>): number {
   const t0 = performance.now();
-  for (let i = 0; i < BATCH; i++) x.scratch[i] = x.s.alloc(1 + (i % MEMCGS));
+  for (let i = 0; i < BATCH; i++) {
+    const e = x.s.alloc(1 + (i % MEMCGS));
+    if (typeof e !== 'number') refused(e);
+    x.scratch[i] = e;
+  }
   const ms = performance.now() - t0;
   for (let i = 0; i < BATCH; i++) x.s.put(x.scratch[i]! as SwapEntry);
   return ms;
@@ -159,7 +175,7 @@ function allocO(x: Subject<ObjectVirtualSwap>): number {
 
 function putV(x: Subject<VirtualSwap>): number {
   for (let i = 0; i < BATCH; i++) {
-    const e = x.s.alloc(1 + (i % MEMCGS));
+    const e = entryOf(x.s.alloc(1 + (i % MEMCGS)));
     x.s.transfer(e, zswap(i));
     x.scratch[i] = e;
   }
@@ -219,11 +235,14 @@ function transferO(x: Subject<ObjectVirtualSwap>): number {
 }
 
 function subject<
-  T extends { alloc(m: number): SwapEntry; transfer(e: SwapEntry, b: BackendWord): boolean },
+  T extends {
+    alloc(m: number): SwapEntry | VswapRefusal;
+    transfer(e: SwapEntry, b: BackendWord): unknown;
+  },
 >(s: T, order: Int32Array): Subject<T> {
   const pop = new Int32Array(POP);
   for (let i = 0; i < POP; i++) {
-    pop[i] = s.alloc(1 + (i % MEMCGS));
+    pop[i] = entryOf(s.alloc(1 + (i % MEMCGS)));
     s.transfer(pop[i]! as SwapEntry, zswap(i));
   }
   return { s, pop, order, scratch: new Int32Array(BATCH), physNow: false };
@@ -285,7 +304,7 @@ const order = new Int32Array(BATCH);
     order[i] = perm[i]!;
   }
 }
-const v = subject(new VirtualSwap({ streams: MEMCGS, onRelease: noop }), order);
+const v = subject(createVirtualSwap({ streams: MEMCGS, onRelease: noop }), order);
 const o = subject(new ObjectVirtualSwap(noop), order);
 
 const cases = [
@@ -334,25 +353,33 @@ const throughput = cases.map(([name]) => {
 console.table(memory.map(({ 'rss B/entry': _rss, ...row }) => row));
 console.table(throughput);
 
-const out = join(import.meta.dirname, '..', 'bench-results');
-mkdirSync(out, { recursive: true });
-writeFileSync(
-  join(out, 'vswap.json'),
-  `${JSON.stringify(
+const written = saveBenchRecord(join(import.meta.dirname, '..'), {
+  name: 'vswap',
+  quick,
+  tables: [
     {
-      when: new Date().toISOString(),
-      node: process.version,
-      cpu: cpus()[0]?.model,
-      quick,
-      population: POP,
-      batch: BATCH,
-      rounds: ROUNDS,
-      memory,
-      throughput,
-      sink,
+      title: 'bytes per live entry: typed arrays (memoryUsage) and process growth after GC',
+      rows: memory.map((m) => ({ ...m })),
     },
-    null,
-    2,
-  )}\n`,
-);
-log(`wrote ${join(out, 'vswap.json')}`);
+    {
+      title: `operations per second on ${POP} live entries, batches of ${BATCH}, median of ${ROUNDS - 1} rounds`,
+      rows: throughput,
+    },
+  ],
+  goals: [
+    {
+      goal: '<= 12 B per live PHYS entry (typed, 1 M entries, one memcg per stream)',
+      measured: `${memory.find((m) => m.impl === 'vswap' && m.population === 'phys')?.['typed B/entry']} B`,
+      met:
+        (memory.find((m) => m.impl === 'vswap' && m.population === 'phys')?.['typed B/entry'] ??
+          99) <= 12,
+    },
+  ],
+  notes: [
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  ],
+  raw: { sink },
+});
+log(`wrote ${written.join(', ')}`);

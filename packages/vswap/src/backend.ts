@@ -27,18 +27,18 @@
  *
  * Edge cases: NONE is the word 0, so a zero-initialised table reads as NONE; NONE and ZERO
  * carry no payload and a non-zero payload with them is rejected as a corrupt word.
+ *
+ * The exported encoders and decoders check their argument (INVALID_ARGUMENT naming it);
+ * vswap's own code, which only ever holds valid words, uses the unchecked tagOf(),
+ * deviceOf() and slotOf().
  */
 
 import type { BackendWord, DeviceId, FolioHandle, PhysSlot, ZswapHandle } from './types.js';
 import { MAX_DEVICES, MAX_PHYS_SLOTS } from './types.js';
-import { VswapError } from './vswapError.js';
+import { invalidArgument, show } from './vswapError.js';
 
-export const BackendTag = { NONE: 0, ZERO: 1, ZSWAP: 2, PHYS: 3, FOLIO: 4 } as const;
+export const BackendTag = Object.freeze({ NONE: 0, ZERO: 1, ZSWAP: 2, PHYS: 3, FOLIO: 4 } as const);
 export type BackendTag = (typeof BackendTag)[keyof typeof BackendTag];
-
-/** Lower-case names of the tags, indexed by tag (used for stats and messages). */
-export const BACKEND_NAMES = ['none', 'zero', 'zswap', 'phys', 'folio'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
 
 const TAG_UNIT = 2 ** 32;
 const PHYS_DEVICE_SHIFT = 27;
@@ -58,9 +58,19 @@ export type Backend =
 export const NONE_BACKEND = 0 as BackendWord;
 export const ZERO_BACKEND = (BackendTag.ZERO * TAG_UNIT) as BackendWord;
 
-function checkU32(where: string, what: string, n: number): void {
-  if (!Number.isInteger(n) || n < 0 || n > U32_MAX) {
-    throw new VswapError('BAD_BACKEND', `backend.${where}`, `${what} ${n} is not a u32`);
+function checkU32(where: string, what: string, n: unknown): void {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > U32_MAX) {
+    invalidArgument(
+      `backend.${where}`,
+      `${what} must be an integer from 0 to 2^32-1, got ${show(n)}`,
+    );
+  }
+}
+
+/** The word, checked: a decoder handed anything else throws instead of answering nonsense. */
+function checkWord(where: string, word: unknown): void {
+  if (!isValidBackend(word)) {
+    invalidArgument(`backend.${where}`, `${show(word)} is not a backend word`);
   }
 }
 
@@ -76,17 +86,15 @@ export function folioBackend(folio: FolioHandle): BackendWord {
 
 export function physBackend(device: DeviceId, slot: PhysSlot): BackendWord {
   if (!Number.isInteger(device) || device < 0 || device >= MAX_DEVICES) {
-    throw new VswapError(
-      'BAD_BACKEND',
+    invalidArgument(
       'backend.physBackend',
-      `device ${device} is outside 0..${MAX_DEVICES - 1}`,
+      `device must be an integer from 0 to ${MAX_DEVICES - 1}, got ${show(device)}`,
     );
   }
   if (!Number.isInteger(slot) || slot < 0 || slot >= MAX_PHYS_SLOTS) {
-    throw new VswapError(
-      'BAD_BACKEND',
+    invalidArgument(
       'backend.physBackend',
-      `slot ${slot} of device ${device} is outside 0..${MAX_PHYS_SLOTS - 1}`,
+      `slot of device ${device} must be an integer from 0 to 2^27-1, got ${show(slot)}`,
     );
   }
   // `>>> 0`: device 16..31 sets bit 31, which `<<` alone would turn negative.
@@ -101,63 +109,60 @@ export function packBackend(tag: number, payload: number): BackendWord {
 
 // ---------------------------------------------------------------- is
 
-/** True for a word that the helpers above could have produced. */
-export function isValidBackend(word: number): word is BackendWord {
-  if (!Number.isInteger(word) || word < 0) return false;
+/** True for a word that the helpers above could have produced (never throws). */
+export function isValidBackend(word: unknown): word is BackendWord {
+  if (typeof word !== 'number' || !Number.isInteger(word) || word < 0) return false;
   const tag = Math.floor(word / TAG_UNIT);
   if (tag > BackendTag.FOLIO) return false;
   if (tag === BackendTag.NONE || tag === BackendTag.ZERO) return word % TAG_UNIT === 0;
   return true;
 }
 
-export function isNone(word: BackendWord): boolean {
-  return word === NONE_BACKEND;
-}
-export function isZero(word: BackendWord): boolean {
-  return word === ZERO_BACKEND;
-}
-export function isZswap(word: BackendWord): boolean {
-  return backendTag(word) === BackendTag.ZSWAP;
-}
-export function isPhys(word: BackendWord): boolean {
-  return backendTag(word) === BackendTag.PHYS;
-}
-export function isFolio(word: BackendWord): boolean {
-  return backendTag(word) === BackendTag.FOLIO;
-}
-
 // ---------------------------------------------------------------- decode / access
 
-export function backendTag(word: BackendWord): BackendTag {
+/** The tag of a word vswap holds (unchecked: internal). */
+export function tagOf(word: BackendWord): BackendTag {
   return Math.floor(word / TAG_UNIT) as BackendTag;
 }
-
-export function backendPayload(word: BackendWord): number {
-  return word >>> 0;
-}
-
-/** The device of a PHYS word (meaningless for other tags: check isPhys first). */
-export function physDevice(word: BackendWord): DeviceId {
+/** The device of a PHYS word vswap holds (unchecked: internal). */
+export function deviceOf(word: BackendWord): DeviceId {
   return ((word >>> 0) >>> PHYS_DEVICE_SHIFT) as DeviceId;
 }
-
-/** The slot of a PHYS word (meaningless for other tags: check isPhys first). */
-export function physSlot(word: BackendWord): PhysSlot {
+/** The slot of a PHYS word vswap holds (unchecked: internal). */
+export function slotOf(word: BackendWord): PhysSlot {
   return ((word >>> 0) & PHYS_SLOT_MASK) as PhysSlot;
 }
 
-export function zswapHandleOf(word: BackendWord): ZswapHandle {
-  return (word >>> 0) as ZswapHandle;
+export function backendTag(word: BackendWord): BackendTag {
+  checkWord('backendTag', word);
+  return tagOf(word);
 }
 
-export function folioHandleOf(word: BackendWord): FolioHandle {
-  return (word >>> 0) as FolioHandle;
+/** The 32-bit payload: a zswap or folio handle, the packed (device, slot), or 0. */
+export function backendPayload(word: BackendWord): number {
+  checkWord('backendPayload', word);
+  return word >>> 0;
 }
 
-export function backendName(word: BackendWord): BackendName {
-  return BACKEND_NAMES[backendTag(word)] ?? 'none';
+function checkPhys(where: string, word: BackendWord): void {
+  if (!isValidBackend(word) || tagOf(word) !== BackendTag.PHYS) {
+    invalidArgument(`backend.${where}`, `${formatBackend(word)} is not a PHYS backend word`);
+  }
 }
 
+/** The device of a PHYS word. */
+export function physDevice(word: BackendWord): DeviceId {
+  checkPhys('physDevice', word);
+  return deviceOf(word);
+}
+
+/** The slot of a PHYS word. */
+export function physSlot(word: BackendWord): PhysSlot {
+  checkPhys('physSlot', word);
+  return slotOf(word);
+}
+
+/** The word as a tagged object (allocates; for code that prefers a value to bit helpers). */
 export function decodeBackend(word: BackendWord): Backend {
   switch (backendTag(word)) {
     case BackendTag.NONE:
@@ -165,15 +170,19 @@ export function decodeBackend(word: BackendWord): Backend {
     case BackendTag.ZERO:
       return { kind: 'zero' };
     case BackendTag.ZSWAP:
-      return { kind: 'zswap', handle: zswapHandleOf(word) };
+      return { kind: 'zswap', handle: (word >>> 0) as ZswapHandle };
     case BackendTag.PHYS:
-      return { kind: 'phys', device: physDevice(word), slot: physSlot(word) };
+      return { kind: 'phys', device: deviceOf(word), slot: slotOf(word) };
     case BackendTag.FOLIO:
-      return { kind: 'folio', folio: folioHandleOf(word) };
+      return { kind: 'folio', folio: (word >>> 0) as FolioHandle };
   }
 }
 
+/** The inverse of decodeBackend(). */
 export function encodeBackend(backend: Backend): BackendWord {
+  if (typeof backend !== 'object' || backend === null) {
+    invalidArgument('backend.encodeBackend', `${show(backend)} is not a Backend object`);
+  }
   switch (backend.kind) {
     case 'none':
       return NONE_BACKEND;
@@ -185,22 +194,27 @@ export function encodeBackend(backend: Backend): BackendWord {
       return physBackend(backend.device, backend.slot);
     case 'folio':
       return folioBackend(backend.folio);
+    default:
+      return invalidArgument(
+        'backend.encodeBackend',
+        `kind must be 'none', 'zero', 'zswap', 'phys' or 'folio', got ${show((backend as { kind: unknown }).kind)}`,
+      );
   }
 }
 
 /** `NONE`, `ZERO`, `ZSWAP(7)`, `PHYS(2, 1234)`, `FOLIO(9)`: for messages and logs. */
 export function formatBackend(word: BackendWord): string {
-  if (!isValidBackend(word)) return `INVALID(${word})`;
-  switch (backendTag(word)) {
+  if (!isValidBackend(word)) return `INVALID(${show(word)})`;
+  switch (tagOf(word)) {
     case BackendTag.NONE:
       return 'NONE';
     case BackendTag.ZERO:
       return 'ZERO';
     case BackendTag.ZSWAP:
-      return `ZSWAP(${zswapHandleOf(word)})`;
+      return `ZSWAP(${word >>> 0})`;
     case BackendTag.PHYS:
-      return `PHYS(${physDevice(word)}, ${physSlot(word)})`;
+      return `PHYS(${deviceOf(word)}, ${slotOf(word)})`;
     case BackendTag.FOLIO:
-      return `FOLIO(${folioHandleOf(word)})`;
+      return `FOLIO(${word >>> 0})`;
   }
 }

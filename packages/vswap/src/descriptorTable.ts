@@ -33,7 +33,7 @@
  * dropped once every descriptor in it is back to zero.
  */
 
-import { VswapError } from './vswapError.js';
+import { show, VswapError } from './vswapError.js';
 
 export const FLAG_LIVE = 0x80;
 export const FLAG_IN_CACHE = 0x08;
@@ -44,6 +44,7 @@ export const MEMCG_INDEX_MASK = 0x70;
 export const PALETTE_SIZE = 8;
 
 export class DescriptorTable {
+  // TypeScript `private` rather than `#` fields: on vswap's hot paths (see virtualSwap.ts).
   readonly clusterSize: number;
   readonly shift: number;
   readonly mask: number;
@@ -69,9 +70,9 @@ export class DescriptorTable {
       (clusterSize & (clusterSize - 1)) !== 0
     ) {
       throw new VswapError(
-        'INVALID_OPTION',
-        'descriptorTable.constructor',
-        `clusterSize ${clusterSize} is not a power of two in 64..32768`,
+        'INVALID_ARGUMENT',
+        'virtualSwap.create',
+        `clusterSize must be a power of two from 64 to 32768, got ${show(clusterSize)}`,
       );
     }
     this.clusterSize = clusterSize;
@@ -101,7 +102,7 @@ export class DescriptorTable {
         this.memcgTable.push(undefined);
         this.live.push(0);
       }
-      if (c >= this.paletteLength.length) this.growPalettes(c);
+      if (c >= this.paletteLength.length) this.#growPalettes(c);
       const buffer = new ArrayBuffer(this.clusterSize * 5);
       this.payload[c] = new Uint32Array(buffer, 0, this.clusterSize);
       flags = new Uint8Array(buffer, this.clusterSize * 4, this.clusterSize);
@@ -133,7 +134,7 @@ export class DescriptorTable {
     while (k < length && this.palette[base + k] !== memcg) k++;
     if (k === length) {
       if (length === PALETTE_SIZE) {
-        this.spill(c, flags);
+        this.#spill(c, flags);
         flags[i] = FLAG_LIVE;
         this.memcgTable[c]![i] = memcg;
         return;
@@ -145,7 +146,7 @@ export class DescriptorTable {
   }
 
   /** A ninth memcg in cluster c: from now on every entry carries its own id. */
-  private spill(c: number, flags: Uint8Array): void {
+  #spill(c: number, flags: Uint8Array): void {
     const table = new Uint16Array(this.clusterSize);
     const base = c * PALETTE_SIZE;
     for (let j = 0; j < this.clusterSize; j++) {
@@ -158,7 +159,7 @@ export class DescriptorTable {
     this.mixedClusters++;
   }
 
-  private growPalettes(c: number): void {
+  #growPalettes(c: number): void {
     let size = this.paletteLength.length;
     while (size <= c) size *= 2;
     const length = new Uint8Array(size);

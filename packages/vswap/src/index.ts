@@ -1,34 +1,27 @@
 /**
  * @tierswap/vswap: virtual swap entries with compact descriptors, a swap cache and a
- * reverse map. The curated public surface; everything else is internal.
+ * reverse map. The curated public surface: the factory and its type, the refusals and the
+ * error class, the backend word's encoders and decoders, and the branded ids with their
+ * checked converters. Everything else (descriptor tables, the segmented virtual space,
+ * the reverse map's layout) is internal.
  */
 
 export {
-  BACKEND_NAMES,
   type Backend,
-  type BackendName,
   BackendTag,
-  backendName,
   backendPayload,
   backendTag,
   decodeBackend,
   encodeBackend,
   folioBackend,
-  folioHandleOf,
   formatBackend,
-  isFolio,
-  isNone,
-  isPhys,
   isValidBackend,
-  isZero,
-  isZswap,
   NONE_BACKEND,
   physBackend,
   physDevice,
   physSlot,
   ZERO_BACKEND,
   zswapBackend,
-  zswapHandleOf,
 } from './backend.js';
 export {
   type BackendCounts,
@@ -57,7 +50,11 @@ export {
 export {
   type CacheAddResult,
   createVirtualSwap,
-  VirtualSwap,
+  type TransferResult,
+  type VirtualSwap,
   VSWAP_DEFAULTS,
+  VSWAP_REFUSALS,
+  type VswapRefusal,
+  type VswapRefusalCode,
 } from './virtualSwap.js';
 export { VSWAP_ERROR_CODES, VswapError, type VswapErrorCode } from './vswapError.js';

@@ -67,10 +67,14 @@ describe('ReverseMap', () => {
   });
 
   it('rejects bad options and bad coordinates', () => {
-    expect(() => new ReverseMap(100)).toThrow('rmapClusterSize 100');
-    expect(() => new ReverseMap(32)).toThrow('rmapClusterSize 32');
+    expect(() => new ReverseMap(100)).toThrow(
+      'rmapClusterSize must be a power of two from 64 to 65536, got 100',
+    );
+    expect(() => new ReverseMap(32)).toThrow('got 32');
     const rmap = new ReverseMap(64);
-    expect(() => rmap.get(d(32), s(0))).toThrow('reverseMap.get: (device 32, slot 0)');
-    expect(() => rmap.get(d(0), s(-1))).toThrow('(device 0, slot -1)');
+    expect(() => rmap.get(d(32), s(0))).toThrow(
+      'virtualSwap.reverseLookup: (device, slot) must be integers in 0..31 x 0..2^27-1, got (32, 0)',
+    );
+    expect(() => rmap.get(d(0), s(-1))).toThrow('got (0, -1)');
   });
 });

@@ -17,7 +17,7 @@
 
 import type { DeviceId, PhysSlot, SwapEntry } from './types.js';
 import { MAX_DEVICES, MAX_PHYS_SLOTS, NO_ENTRY } from './types.js';
-import { VswapError } from './vswapError.js';
+import { show, VswapError } from './vswapError.js';
 
 interface DeviceTables {
   /** Cluster of physical slots -> table of entry+1 (undefined while the cluster maps nothing). */
@@ -29,6 +29,7 @@ interface DeviceTables {
 }
 
 export class ReverseMap {
+  // TypeScript `private` rather than `#` fields: on vswap's hot paths (see virtualSwap.ts).
   readonly clusterSize: number;
   private readonly shift: number;
   private readonly mask: number;
@@ -43,9 +44,9 @@ export class ReverseMap {
       (clusterSize & (clusterSize - 1)) !== 0
     ) {
       throw new VswapError(
-        'INVALID_OPTION',
-        'reverseMap.constructor',
-        `rmapClusterSize ${clusterSize} is not a power of two in 64..65536`,
+        'INVALID_ARGUMENT',
+        'virtualSwap.create',
+        `rmapClusterSize must be a power of two from 64 to 65536, got ${show(clusterSize)}`,
       );
     }
     this.clusterSize = clusterSize;
@@ -115,9 +116,9 @@ export class ReverseMap {
       slot >= MAX_PHYS_SLOTS
     ) {
       throw new VswapError(
-        'BAD_DEVICE',
-        'reverseMap.get',
-        `(device ${device}, slot ${slot}) is outside 0..${MAX_DEVICES - 1} x 0..${MAX_PHYS_SLOTS - 1}`,
+        'INVALID_ARGUMENT',
+        'virtualSwap.reverseLookup',
+        `(device, slot) must be integers in 0..${MAX_DEVICES - 1} x 0..2^27-1, got (${show(device)}, ${show(slot)})`,
       );
     }
     const table = this.devices[device]?.tables[slot >>> this.shift];

@@ -28,19 +28,18 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { createSlotAllocator, NO_SLOT, type SlotAllocator } from '@tierswap/slot-allocator';
+import { createSlotAllocator, type SlotAllocator } from '@tierswap/slot-allocator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BackendTag,
+  backendPayload,
   backendTag,
   folioBackend,
   formatBackend,
-  isFolio,
   physBackend,
   physDevice,
   physSlot,
   zswapBackend,
-  zswapHandleOf,
 } from './backend.js';
 import type {
   BackendWord,
@@ -50,7 +49,7 @@ import type {
   SwapEntry,
   ZswapHandle,
 } from './types.js';
-import { VirtualSwap } from './virtualSwap.js';
+import { createVirtualSwap, type VirtualSwap } from './virtualSwap.js';
 
 const PAGE = 4096;
 /** A page of real bytes: part of the node executable (code and data, partly compressible). */
@@ -101,7 +100,7 @@ class World {
   constructor(id: number) {
     this.page = Buffer.from(BASE_PAGE);
     this.page.writeUInt32LE(id, 0);
-    this.vs = new VirtualSwap({
+    this.vs = createVirtualSwap({
       maxEntries: 1024,
       segmentSlots: 1024,
       clusterSize: 64,
@@ -114,7 +113,7 @@ class World {
     this.released.push(`${formatBackend(word)}:${reason}`);
     switch (backendTag(word)) {
       case BackendTag.ZSWAP: {
-        const h = zswapHandleOf(word);
+        const h = backendPayload(word) as ZswapHandle;
         if (!this.zswap.delete(h)) throw new Error(`zswap handle ${h} released twice`);
         this.zswapOwner.delete(h);
         break;
@@ -139,7 +138,7 @@ class World {
   }
 
   install(entry: SwapEntry, word: BackendWord, expected?: BackendWord): boolean {
-    const ok = this.vs.transfer(entry, word, expected);
+    const ok = this.vs.transfer(entry, word, expected) === true;
     if (ok) this.installs++;
     return ok;
   }
@@ -147,6 +146,7 @@ class World {
   /** E with swap count `refs` (one per mapping), backed by a zlib copy in "zswap" or by slot 0 of device 0. */
   async setup(start: 'zswap' | 'phys', refs: number): Promise<void> {
     const e = this.vs.alloc(1);
+    if (typeof e !== 'number') throw new Error(`alloc refused: ${e.code}`);
     this.installs++;
     this.entry = e;
     for (let r = 1; r < refs; r++) this.vs.dup(e);
@@ -158,6 +158,7 @@ class World {
       this.install(e, zswapBackend(h));
     } else {
       const slot = this.devices[0]!.alloc();
+      if (typeof slot !== 'number') throw new Error('device 0 full');
       await files[0]!.write(this.page, 0, PAGE, slot * PAGE);
       this.install(e, physBackend(0 as DeviceId, slot as PhysSlot));
     }
@@ -169,7 +170,7 @@ class World {
       case BackendTag.ZERO:
         return Buffer.alloc(PAGE);
       case BackendTag.ZSWAP:
-        return inflateRawSync(this.zswap.get(zswapHandleOf(word))!);
+        return inflateRawSync(this.zswap.get(backendPayload(word) as ZswapHandle)!);
       case BackendTag.PHYS: {
         const buf = Buffer.alloc(PAGE);
         await files[physDevice(word)]!.read(buf, 0, PAGE, physSlot(word) * PAGE);
@@ -187,7 +188,7 @@ async function* load(w: World, me: number): Proc {
   const e = w.entry;
   for (;;) {
     const folio = w.newFolio();
-    if (w.vs.cacheAdd(e, folio) === 'EEXIST') {
+    if (w.vs.cacheAdd(e, folio) !== true) {
       w.folios.delete(folio);
       w.log.push('L:EEXIST');
       const cached = w.vs.cacheFolio(e)!;
@@ -206,7 +207,7 @@ async function* load(w: World, me: number): Proc {
     w.folio(folio).uptodate = true;
     yield;
     // Exclusive load: the folio becomes the backend, the old copy is released.
-    if (!isFolio(word) && !w.install(e, folioBackend(folio), word)) {
+    if (backendTag(word) !== BackendTag.FOLIO && !w.install(e, folioBackend(folio), word)) {
       throw new Error(`L: backend of ${e} changed under the swap cache`);
     }
     w.vs.cacheDelete(e);
@@ -234,7 +235,7 @@ async function* migrate(w: World, from: 'zswap' | 'phys'): Proc {
     old = w.vs.lookup(e);
   }
   const folio = w.newFolio();
-  if (w.vs.cacheAdd(e, folio) === 'EEXIST') {
+  if (w.vs.cacheAdd(e, folio) !== true) {
     w.folios.delete(folio);
     w.log.push('W:EEXIST');
     return 'EEXIST'; // the page is hot: someone is faulting it in
@@ -242,7 +243,7 @@ async function* migrate(w: World, from: 'zswap' | 'phys'): Proc {
   yield;
   // Allocate the target slot before doing any work (folio_realloc_swap), then fill the folio.
   const slot = w.devices[1]!.alloc();
-  if (slot === NO_SLOT) throw new Error('device 1 full');
+  if (typeof slot !== 'number') throw new Error('device 1 full');
   w.folio(folio).data = await w.read(old);
   w.folio(folio).uptodate = true;
   yield;

@@ -12,6 +12,8 @@
  * here: vswap stores them and hands them back, it never dereferences them.
  */
 
+import { invalidArgument, show } from './vswapError.js';
+
 /** A virtual swap entry: an index into the virtual slot space. */
 export type SwapEntry = number & { readonly __brand: 'SwapEntry' };
 /** A swap device (the kernel's swap type, 5 bits: MAX_SWAPFILES_SHIFT). */
@@ -29,7 +31,7 @@ export type FolioHandle = number & { readonly __brand: 'FolioHandle' };
  */
 export type BackendWord = number & { readonly __brand: 'BackendWord' };
 
-/** Returned by alloc() when the virtual space is full, and by reverseLookup() for "no entry". */
+/** What reverseLookup() answers for a physical slot that backs no entry. */
 export const NO_ENTRY = -1 as SwapEntry;
 
 /** Devices are numbered 0..31, as the kernel's 5-bit swap type. */
@@ -44,19 +46,36 @@ export const MAX_MEMCG_ID = 0xffff;
  */
 export const MAX_VIRTUAL_ENTRIES = 2 ** 32 - 2;
 
+function checkId(where: string, what: string, n: unknown, limit: number, limitText: string): void {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= limit) {
+    invalidArgument(
+      `types.${where}`,
+      `${what} must be an integer from 0 to ${limitText}, got ${show(n)}`,
+    );
+  }
+}
+
+// The converters are the only way to brand a number, so they check it: an id that passed
+// one is in range for every method that takes it.
+
 export function toSwapEntry(n: number): SwapEntry {
+  checkId('toSwapEntry', 'a swap entry', n, MAX_VIRTUAL_ENTRIES, '2^32-3');
   return n as SwapEntry;
 }
 export function toDeviceId(n: number): DeviceId {
+  checkId('toDeviceId', 'a device id', n, MAX_DEVICES, String(MAX_DEVICES - 1));
   return n as DeviceId;
 }
 export function toPhysSlot(n: number): PhysSlot {
+  checkId('toPhysSlot', 'a physical slot', n, MAX_PHYS_SLOTS, '2^27-1');
   return n as PhysSlot;
 }
 export function toZswapHandle(n: number): ZswapHandle {
+  checkId('toZswapHandle', 'a zswap handle', n, 2 ** 32, '2^32-1');
   return n as ZswapHandle;
 }
 export function toFolioHandle(n: number): FolioHandle {
+  checkId('toFolioHandle', 'a folio handle', n, 2 ** 32, '2^32-1');
   return n as FolioHandle;
 }
 
@@ -119,7 +138,7 @@ export interface VirtualSwapStats {
   puts: number;
   transfers: number;
   releases: number;
-  /** Expected refusals, by reason (returned as values, never thrown). */
+  /** Expected refusals, by reason (returned as Refusals whose code is the key, never thrown). */
   refused: {
     /** alloc(): the virtual space is full. */
     allocNoSpace: number;

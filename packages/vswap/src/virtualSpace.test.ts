@@ -74,7 +74,9 @@ describe('VirtualSpace', () => {
   });
 
   it('rejects a segment size that is not a power of two or smaller than a cluster', () => {
-    expect(() => space(100, 48)).toThrow('segmentSlots 48');
-    expect(() => space(100, 8)).toThrow('segmentSlots 8');
+    expect(() => space(100, 48)).toThrow(
+      'segmentSlots must be a power of two from clusterSize (16) to 2^30, got 48',
+    );
+    expect(() => space(100, 8)).toThrow('got 8');
   });
 });

@@ -20,8 +20,8 @@
  */
 
 import type { SlotAllocator } from '@tierswap/slot-allocator';
-import { createSlotAllocator, NO_SLOT } from '@tierswap/slot-allocator';
-import { VswapError } from './vswapError.js';
+import { createSlotAllocator } from '@tierswap/slot-allocator';
+import { show, VswapError } from './vswapError.js';
 
 interface Segment {
   readonly allocator: SlotAllocator;
@@ -39,6 +39,7 @@ export interface VirtualSpaceOptions {
 }
 
 export class VirtualSpace {
+  // TypeScript `private` rather than `#` fields: on vswap's hot paths (see virtualSwap.ts).
   readonly maxEntries: number;
   readonly segmentSlots: number;
   readonly streams: number;
@@ -57,7 +58,7 @@ export class VirtualSpace {
 
   constructor(options: VirtualSpaceOptions) {
     const { maxEntries, segmentSlots, clusterSize, streams } = options;
-    const where = 'virtualSpace.constructor';
+    const where = 'virtualSwap.create';
     if (
       !Number.isInteger(segmentSlots) ||
       segmentSlots < clusterSize ||
@@ -65,13 +66,17 @@ export class VirtualSpace {
       (segmentSlots & (segmentSlots - 1)) !== 0
     ) {
       throw new VswapError(
-        'INVALID_OPTION',
+        'INVALID_ARGUMENT',
         where,
-        `segmentSlots ${segmentSlots} is not a power of two from clusterSize ${clusterSize} to 2^30`,
+        `segmentSlots must be a power of two from clusterSize (${clusterSize}) to 2^30, got ${show(segmentSlots)}`,
       );
     }
     if (!Number.isInteger(streams) || streams < 1 || streams > 1024) {
-      throw new VswapError('INVALID_OPTION', where, `streams ${streams} is not in 1..1024`);
+      throw new VswapError(
+        'INVALID_ARGUMENT',
+        where,
+        `streams must be an integer from 1 to 1024, got ${show(streams)}`,
+      );
     }
     this.maxEntries = maxEntries;
     this.segmentSlots = segmentSlots;
@@ -86,10 +91,10 @@ export class VirtualSpace {
   alloc(stream: number): number {
     for (let k = this.cursor; k < this.segmentLimit; k++) {
       let seg = this.segments[k];
-      if (seg === undefined) seg = this.create(k);
+      if (seg === undefined) seg = this.#create(k);
       else if (seg.full) continue;
       const slot = seg.allocator.alloc(0, stream);
-      if (slot === NO_SLOT) {
+      if (typeof slot !== 'number') {
         seg.full = true;
         continue;
       }
@@ -110,19 +115,19 @@ export class VirtualSpace {
 
   /** Adds a reference to a live entry and returns the new count. */
   dup(entry: number): number {
-    return this.segmentOf(entry, 'virtualSpace.dup').allocator.dup(entry & this.segMask);
+    return this.#segmentOf(entry, 'virtualSpace.dup').allocator.dup(entry & this.segMask);
   }
 
   /** Drops a reference and returns the new count; at 0 the slot is free again. */
   put(entry: number): number {
     const k = entry >>> this.segShift;
-    const seg = this.segmentOf(entry, 'virtualSpace.put');
+    const seg = this.#segmentOf(entry, 'virtualSpace.put');
     const left = seg.allocator.put(entry & this.segMask);
     if (left !== 0) return left;
     seg.used--;
     seg.full = false;
     if (k < this.cursor) this.cursor = k;
-    if (seg.used === 0) this.retire(k);
+    if (seg.used === 0) this.#retire(k);
     return 0;
   }
 
@@ -182,7 +187,7 @@ export class VirtualSpace {
     }
   }
 
-  private segmentOf(entry: number, where: string): Segment {
+  #segmentOf(entry: number, where: string): Segment {
     const seg = this.segments[entry >>> this.segShift];
     if (seg === undefined) {
       throw new VswapError(
@@ -194,7 +199,7 @@ export class VirtualSpace {
     return seg;
   }
 
-  private create(k: number): Segment {
+  #create(k: number): Segment {
     const slots = Math.min(this.segmentSlots, this.maxEntries - k * this.segmentSlots);
     const allocator = createSlotAllocator({
       slots,
@@ -210,7 +215,7 @@ export class VirtualSpace {
   }
 
   /** Segment k just emptied: keep it as the spare, or drop it (or the old spare). */
-  private retire(k: number): void {
+  #retire(k: number): void {
     if (this.spare === -1) {
       this.spare = k;
       return;

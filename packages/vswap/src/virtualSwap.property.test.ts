@@ -14,10 +14,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Backend,
+  BackendTag,
+  backendTag,
   decodeBackend,
   encodeBackend,
   formatBackend,
-  isPhys,
   physDevice,
   physSlot,
 } from './backend.js';
@@ -29,8 +30,7 @@ import type {
   ReleaseReason,
   SwapEntry,
 } from './types.js';
-import { NO_ENTRY } from './types.js';
-import { VirtualSwap } from './virtualSwap.js';
+import { createVirtualSwap, type VirtualSwap, VSWAP_REFUSALS } from './virtualSwap.js';
 import { VswapError } from './vswapError.js';
 
 interface ModelEntry {
@@ -182,7 +182,7 @@ class Harness {
     readonly maxEntries: number,
     segmentSlots: number,
   ) {
-    this.vs = new VirtualSwap({
+    this.vs = createVirtualSwap({
       maxEntries,
       segmentSlots,
       clusterSize: 64,
@@ -204,7 +204,7 @@ class Harness {
 
   private dropModel(entry: number): void {
     const m = this.model.get(entry)!;
-    if (isPhys(m.backend)) this.physOwner.delete(physKey(m.backend));
+    if (backendTag(m.backend) === BackendTag.PHYS) this.physOwner.delete(physKey(m.backend));
     this.expected.push({ entry, backend: formatBackend(m.backend), reason: 'free' });
     this.model.delete(entry);
     this.freed.add(entry);
@@ -213,11 +213,12 @@ class Harness {
   alloc(memcg: number): void {
     const e = this.vs.alloc(memcg);
     if (this.model.size === this.maxEntries) {
-      eq(e, NO_ENTRY);
+      eq(e, VSWAP_REFUSALS.allocNoSpace);
+      expect(e).toMatchObject({ errno: 'ENOSPC', code: 'allocNoSpace' });
       seen.allocFull++;
       return;
     }
-    if (e === NO_ENTRY) expect(e).not.toBe(NO_ENTRY);
+    if (typeof e !== 'number') throw new Error(`alloc refused with room left: ${e.code}`);
     eq(this.model.has(e), false);
     this.model.set(e, {
       count: 1,
@@ -240,7 +241,7 @@ class Harness {
       );
     }
     if (mode === 'stale') {
-      eq(this.vs.transfer(entry, next, expectedWord), false);
+      eq(this.vs.transfer(entry, next, expectedWord), VSWAP_REFUSALS.transferStale);
       seen.stale++;
       return;
     }
@@ -252,7 +253,7 @@ class Harness {
       seen.sameBackend++;
       return;
     }
-    if (isPhys(next) && this.physOwner.has(physKey(next))) {
+    if (backendTag(next) === BackendTag.PHYS && this.physOwner.has(physKey(next))) {
       eq(
         codeOf(() => this.vs.transfer(entry, next, expectedWord)),
         'SLOT_IN_USE',
@@ -262,8 +263,8 @@ class Harness {
     }
     eq(this.vs.transfer(entry, next, expectedWord), true);
     this.expected.push({ entry, backend: formatBackend(m.backend), reason: 'transfer' });
-    if (isPhys(m.backend)) this.physOwner.delete(physKey(m.backend));
-    if (isPhys(next)) this.physOwner.set(physKey(next), entry);
+    if (backendTag(m.backend) === BackendTag.PHYS) this.physOwner.delete(physKey(m.backend));
+    if (backendTag(next) === BackendTag.PHYS) this.physOwner.set(physKey(next), entry);
     m.backend = next;
     this.installs++;
   }
@@ -309,10 +310,10 @@ class Harness {
         const m = this.model.get(e)!;
         const result = this.vs.cacheAdd(e, op.folio as FolioHandle);
         if (m.cache !== undefined) {
-          eq(result, 'EEXIST');
+          eq(result, VSWAP_REFUSALS.cacheExists);
           seen.cacheExists++;
         } else {
-          eq(result, 'ok');
+          eq(result, true);
           m.cache = op.folio as FolioHandle;
         }
         break;
@@ -378,10 +379,18 @@ class Harness {
           call[op.method]();
         } catch (error) {
           expect(error).toBeInstanceOf(VswapError);
-          eq((error as VswapError).code, 'UNKNOWN_ENTRY');
+          // Outside the space it is a bad argument; inside, an entry that is not allocated.
+          eq(
+            (error as VswapError).code,
+            e >= this.maxEntries ? 'INVALID_ARGUMENT' : 'UNKNOWN_ENTRY',
+          );
           message = (error as Error).message;
         }
-        expect(message).toContain(`@tierswap/vswap/virtualSwap.${op.method}: entry ${e} `);
+        expect(message).toContain(
+          e >= this.maxEntries
+            ? `@tierswap/vswap/virtualSwap.${op.method}: entry must be an integer from 0 to ${this.maxEntries - 1}, got ${e}`
+            : `@tierswap/vswap/virtualSwap.${op.method}: entry ${e} `,
+        );
         eq(this.vs.isLive(e), false);
         countSeen('misuse', 1);
         break;
@@ -430,7 +439,7 @@ class Harness {
           cache: m.cache,
         });
       }
-      if (isPhys(m.backend)) {
+      if (backendTag(m.backend) === BackendTag.PHYS) {
         eq(vs.reverseLookup(physDevice(m.backend), physSlot(m.backend)), e);
         phys.set(m.memcg, (phys.get(m.memcg) ?? 0) + 1);
       }

@@ -25,8 +25,15 @@ import type {
   ZswapHandle,
 } from './types.js';
 import { NO_ENTRY } from './types.js';
-import { createVirtualSwap, VirtualSwap } from './virtualSwap.js';
+import type { VirtualSwap, VswapRefusal } from './virtualSwap.js';
+import { createVirtualSwap, VSWAP_REFUSALS } from './virtualSwap.js';
 import { VswapError } from './vswapError.js';
+
+/** The entry of a successful alloc(); a refusal here is a test failure. */
+function entry(r: SwapEntry | VswapRefusal): SwapEntry {
+  if (typeof r !== 'number') throw new Error(`alloc refused: ${r.code}`);
+  return r;
+}
 
 const phys = (device: number, slot: number) => physBackend(device as DeviceId, slot as PhysSlot);
 const zswap = (h: number) => zswapBackend(h as ZswapHandle);
@@ -41,7 +48,7 @@ function thrown(fn: () => unknown): VswapError {
   throw new Error('did not throw');
 }
 
-function withLog(options: ConstructorParameters<typeof VirtualSwap>[0] = {}) {
+function withLog(options: Parameters<typeof createVirtualSwap>[0] = {}) {
   const log: string[] = [];
   const vs = createVirtualSwap({
     ...options,
@@ -54,7 +61,7 @@ function withLog(options: ConstructorParameters<typeof VirtualSwap>[0] = {}) {
 describe('VirtualSwap: entry lifetime', () => {
   it('allocates NONE entries with count 1 and frees them at the last put', () => {
     const { vs, log } = withLog();
-    const a = vs.alloc(7);
+    const a = entry(vs.alloc(7));
     expect(vs.lookup(a)).toBe(NONE_BACKEND);
     expect(vs.swapCount(a)).toBe(1);
     expect(vs.memcgOf(a)).toBe(7);
@@ -68,8 +75,8 @@ describe('VirtualSwap: entry lifetime', () => {
   });
 
   it('keeps rare large swap counts exact (the allocator overflow map)', () => {
-    const vs = new VirtualSwap();
-    const a = vs.alloc(1);
+    const vs = createVirtualSwap();
+    const a = entry(vs.alloc(1));
     for (let i = 2; i <= 1000; i++) expect(vs.dup(a)).toBe(i);
     vs.cacheAdd(a, 1 as FolioHandle);
     expect(vs.swapCount(a)).toBe(1000);
@@ -81,11 +88,14 @@ describe('VirtualSwap: entry lifetime', () => {
   });
 
   it('refuses allocation when the virtual space is full, counting the reason', () => {
-    const vs = new VirtualSwap({ maxEntries: 100, segmentSlots: 64, clusterSize: 64 });
-    const entries = Array.from({ length: 100 }, () => vs.alloc(0));
+    const vs = createVirtualSwap({ maxEntries: 100, segmentSlots: 64, clusterSize: 64 });
+    const entries = Array.from({ length: 100 }, () => entry(vs.alloc(0)));
     expect(new Set(entries).size).toBe(100);
     expect(Math.max(...entries)).toBe(99);
-    expect(vs.alloc(0)).toBe(NO_ENTRY);
+    const refused = vs.alloc(0);
+    expect(refused).toBe(VSWAP_REFUSALS.allocNoSpace);
+    expect(refused).toMatchObject({ errno: 'ENOSPC', code: 'allocNoSpace' });
+    expect(Object.isFrozen(refused)).toBe(true);
     expect(vs.stats().refused.allocNoSpace).toBe(1);
     vs.put(entries[42]!);
     expect(vs.alloc(0)).toBe(42);
@@ -93,9 +103,9 @@ describe('VirtualSwap: entry lifetime', () => {
   });
 
   it('grows and shrinks its descriptor clusters and allocator segments with use', () => {
-    const vs = new VirtualSwap({ segmentSlots: 1024, clusterSize: 256 });
+    const vs = createVirtualSwap({ segmentSlots: 1024, clusterSize: 256 });
     expect(vs.memoryUsage().total).toBeLessThan(1024);
-    const entries = Array.from({ length: 3000 }, () => vs.alloc(1));
+    const entries = Array.from({ length: 3000 }, () => entry(vs.alloc(1)));
     const full = vs.stats();
     expect(full.descriptorClusters).toBe(12);
     expect(full.segments).toBe(3);
@@ -109,7 +119,7 @@ describe('VirtualSwap: entry lifetime', () => {
   });
 
   it('keeps each cluster to one memcg when memcgs use their own stream', () => {
-    const separate = new VirtualSwap({ clusterSize: 64, streams: 4 });
+    const separate = createVirtualSwap({ clusterSize: 64, streams: 4 });
     for (let i = 0; i < 1000; i++) separate.alloc((i % 4) + 1);
     expect(separate.stats().multiMemcgClusters).toBe(0);
     expect(separate.stats().mixedMemcgClusters).toBe(0);
@@ -117,8 +127,8 @@ describe('VirtualSwap: entry lifetime', () => {
   });
 
   it('names up to 8 memcgs per cluster through the flags byte, and spills to a table at the 9th', () => {
-    const palette = new VirtualSwap({ clusterSize: 64, streams: 1 });
-    const spilled = new VirtualSwap({ clusterSize: 64, streams: 1 });
+    const palette = createVirtualSwap({ clusterSize: 64, streams: 1 });
+    const spilled = createVirtualSwap({ clusterSize: 64, streams: 1 });
     for (let i = 0; i < 1000; i++) {
       palette.alloc((i % 8) + 1);
       spilled.alloc((i % 9) + 1);
@@ -146,7 +156,7 @@ describe('VirtualSwap: entry lifetime', () => {
 describe('VirtualSwap: transfer', () => {
   it('installs the new backend before releasing the old one', () => {
     const seen: { old: string; now: string; reason: ReleaseReason }[] = [];
-    const vs: VirtualSwap = new VirtualSwap({
+    const vs: VirtualSwap = createVirtualSwap({
       onRelease: (entry, backend, _memcg, reason) => {
         if (reason === 'transfer') {
           seen.push({
@@ -157,7 +167,7 @@ describe('VirtualSwap: transfer', () => {
         }
       },
     });
-    const e = vs.alloc(3);
+    const e = entry(vs.alloc(3));
     vs.transfer(e, zswap(11));
     vs.transfer(e, phys(2, 40));
     vs.transfer(e, phys(1, 0));
@@ -169,10 +179,10 @@ describe('VirtualSwap: transfer', () => {
   });
 
   it('charges only PHYS backends to memory.swap.current, and keeps the reverse map exact', () => {
-    const vs = new VirtualSwap();
-    const a = vs.alloc(5);
-    const b = vs.alloc(5);
-    const c = vs.alloc(6);
+    const vs = createVirtualSwap();
+    const a = entry(vs.alloc(5));
+    const b = entry(vs.alloc(5));
+    const c = entry(vs.alloc(6));
     vs.transfer(a, zswap(1));
     vs.transfer(b, ZERO_BACKEND);
     vs.transfer(c, folioBackend(3 as FolioHandle));
@@ -195,9 +205,10 @@ describe('VirtualSwap: transfer', () => {
 
   it('refuses a stale compare-and-transfer without changing anything', () => {
     const { vs, log } = withLog();
-    const e = vs.alloc(1);
+    const e = entry(vs.alloc(1));
     vs.transfer(e, zswap(4));
-    expect(vs.transfer(e, phys(0, 1), zswap(5))).toBe(false);
+    expect(vs.transfer(e, phys(0, 1), zswap(5))).toBe(VSWAP_REFUSALS.transferStale);
+    expect(VSWAP_REFUSALS.transferStale).toMatchObject({ errno: 'EAGAIN', code: 'transferStale' });
     expect(vs.lookup(e)).toBe(zswap(4));
     expect(vs.stats().refused.transferStale).toBe(1);
     expect(vs.transfer(e, phys(0, 1), zswap(4))).toBe(true);
@@ -205,9 +216,9 @@ describe('VirtualSwap: transfer', () => {
   });
 
   it('drains a device through the reverse map while moving its entries', () => {
-    const vs = new VirtualSwap();
+    const vs = createVirtualSwap();
     const entries = Array.from({ length: 50 }, (_, i) => {
-      const e = vs.alloc(1);
+      const e = entry(vs.alloc(1));
       vs.transfer(e, phys(i % 2, 1000 - i));
       return e;
     });
@@ -221,16 +232,16 @@ describe('VirtualSwap: transfer', () => {
   });
 
   it('lets the release callback call back into vswap', () => {
-    const vs: VirtualSwap = new VirtualSwap({
+    const vs: VirtualSwap = createVirtualSwap({
       clusterSize: 64,
       segmentSlots: 64,
       maxEntries: 64,
       onRelease: (_entry, _backend, memcg, reason) => {
         // A freed entry's owner immediately swaps out another page.
-        if (reason === 'free' && memcg === 1) vs.alloc(2);
+        if (reason === 'free' && memcg === 1) entry(vs.alloc(2));
       },
     });
-    const e = vs.alloc(1);
+    const e = entry(vs.alloc(1));
     vs.put(e);
     expect(vs.live).toBe(1);
     vs.verify();
@@ -240,10 +251,11 @@ describe('VirtualSwap: transfer', () => {
 describe('VirtualSwap: swap cache', () => {
   it('refuses a second cacheAdd with EEXIST and keeps the entry alive until the cache lets go', () => {
     const { vs, log } = withLog();
-    const e = vs.alloc(1);
+    const e = entry(vs.alloc(1));
     vs.transfer(e, zswap(9));
-    expect(vs.cacheAdd(e, 100 as FolioHandle)).toBe('ok');
-    expect(vs.cacheAdd(e, 200 as FolioHandle)).toBe('EEXIST');
+    expect(vs.cacheAdd(e, 100 as FolioHandle)).toBe(true);
+    expect(vs.cacheAdd(e, 200 as FolioHandle)).toBe(VSWAP_REFUSALS.cacheExists);
+    expect(VSWAP_REFUSALS.cacheExists).toMatchObject({ errno: 'EEXIST', code: 'cacheExists' });
     expect(vs.cacheFolio(e)).toBe(100);
     expect(vs.stats().refused.cacheExists).toBe(1);
     expect(vs.put(e)).toBe(0);
@@ -257,13 +269,13 @@ describe('VirtualSwap: swap cache', () => {
 });
 
 describe('VirtualSwap: misuse throws a typed error naming the method and values', () => {
-  const vs = new VirtualSwap({ maxEntries: 1000 });
-  const live = vs.alloc(1);
-  const freed = vs.alloc(1);
+  const vs = createVirtualSwap({ maxEntries: 1000 });
+  const live = entry(vs.alloc(1));
+  const freed = entry(vs.alloc(1));
   vs.put(freed);
-  const other = vs.alloc(2);
+  const other = entry(vs.alloc(2));
   vs.transfer(other, phys(4, 8));
-  const cacheOnly = vs.alloc(3);
+  const cacheOnly = entry(vs.alloc(3));
   vs.cacheAdd(cacheOnly, 1 as FolioHandle);
   vs.put(cacheOnly);
 
@@ -283,14 +295,14 @@ describe('VirtualSwap: misuse throws a typed error naming the method and values'
     [
       'lookup outside the space',
       () => vs.lookup(5000 as SwapEntry),
-      'UNKNOWN_ENTRY',
-      '@tierswap/vswap/virtualSwap.lookup: entry 5000 is outside the virtual space 0..999',
+      'INVALID_ARGUMENT',
+      '@tierswap/vswap/virtualSwap.lookup: entry must be an integer from 0 to 999, got 5000',
     ],
     [
       'dup of a non-integer',
       () => vs.dup(1.5 as SwapEntry),
-      'UNKNOWN_ENTRY',
-      'virtualSwap.dup: entry 1.5 is outside',
+      'INVALID_ARGUMENT',
+      'virtualSwap.dup: entry must be an integer from 0 to 999, got 1.5',
     ],
     [
       'put below zero',
@@ -313,7 +325,7 @@ describe('VirtualSwap: misuse throws a typed error naming the method and values'
     [
       'transfer to a corrupt word',
       () => vs.transfer(live, (7 * 2 ** 32) as BackendWord),
-      'BAD_BACKEND',
+      'INVALID_ARGUMENT',
       `entry ${live}: ${7 * 2 ** 32} is not a backend word`,
     ],
     [
@@ -325,21 +337,26 @@ describe('VirtualSwap: misuse throws a typed error naming the method and values'
     [
       'memcg out of range',
       () => vs.alloc(70000),
-      'BAD_MEMCG',
-      'virtualSwap.alloc: memcg 70000 is not an id in 0..65535',
+      'INVALID_ARGUMENT',
+      'virtualSwap.alloc: memcg must be an id from 0 to 65535, got 70000',
     ],
-    ['stream out of range', () => vs.alloc(1, 3), 'BAD_STREAM', 'stream 3 is not in 0..0'],
+    [
+      'stream out of range',
+      () => vs.alloc(1, 3),
+      'INVALID_ARGUMENT',
+      'stream must be an integer from 0 to 0, got 3',
+    ],
     [
       'a space too large',
-      () => new VirtualSwap({ maxEntries: 2 ** 32 }),
-      'INVALID_OPTION',
-      'maxEntries 4294967296',
+      () => createVirtualSwap({ maxEntries: 2 ** 32 }),
+      'INVALID_ARGUMENT',
+      'virtualSwap.create: maxEntries must be an integer from 1 to 4294967294, got 4294967296',
     ],
     [
       'a cluster size that is not a power of two',
-      () => new VirtualSwap({ clusterSize: 1000 }),
-      'INVALID_OPTION',
-      'clusterSize 1000',
+      () => createVirtualSwap({ clusterSize: 1000 }),
+      'INVALID_ARGUMENT',
+      'virtualSwap.create: clusterSize must be a power of two from 64 to 32768, got 1000',
     ],
   ];
   for (const [name, fn, code, text] of cases) {
