@@ -10,6 +10,13 @@ export function packageProject(dir: string) {
   return defineProject({
     resolve: { conditions },
     ssr: { resolve: { conditions } },
-    test: { name: pkg.name, root: dir, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+    test: {
+      name: pkg.name,
+      root: dir,
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      // Generous: CI machines are shared, and a test is judged by what it asserts, never by
+      // how fast it ran (speed is the benchmarks' job).
+      testTimeout: 60_000,
+    },
   });
 }

@@ -6,8 +6,8 @@
 // packages ship their own types, so no @types package is looked up (the check runs offline).
 // It also reads the tarball's file list: a package that builds an addon at install must
 // ship what the build needs (binding.gyp and its sources), and test files should not
-// ship (reported as a warning: npm packs every file named README*, so a
-// `src/readme.test.ts` slips past `"!src/**/*.test.ts"`).
+// ship (npm packs every file named README*, so a `src/readme.test.ts` slips past
+// `"!src/**/*.test.ts"` unless "files" lists `src/**/*.ts`).
 // Exits non-zero if any package fails a check, printing each problem.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,8 +46,8 @@ try {
     }
     const tests = files.filter((f) => /\.test\.[cm]?[jt]s$/.test(f));
     if (tests.length) {
-      console.log(
-        `⚠ ${pkg.name} ships test files: ${tests.join(', ')} (with "files": ["dist", "src/**/*.ts", "!src/**/*.test.ts"] it would not)`,
+      problems.push(
+        `ships test files: ${tests.join(', ')} (with "files": ["dist", "src/**/*.ts", "!src/**/*.test.ts"] it would not)`,
       );
     }
     if (!publint.ok) problems.push(`publint --strict:\n${publint.output}`);

@@ -125,8 +125,8 @@ try {
     const readme = join(pkg.dir, 'README.md');
     const code = existsSync(readme) ? firstTsBlock(readFileSync(readme, 'utf8')) : undefined;
     if (code === undefined) {
-      // Reported, not failed: a package may exist before its README does.
-      console.log(`  ${pkg.name}: no README with a \`\`\`ts block, import checked only`);
+      // Every public package's README shows how to use it, in a block users can run.
+      failures.push(`${pkg.name}: no README.md with a \`\`\`ts example`);
     } else {
       const file = join('examples', `${basename(pkg.dir)}.ts`);
       writeFileSync(join(project, file), code);
