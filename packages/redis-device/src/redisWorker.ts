@@ -112,9 +112,14 @@ function connect(): Client {
 
 const client = connect();
 let readyCount = 0;
+let opened = false;
 client.on('ready', () => {
   readyCount++;
-  if (readyCount > 1) Atomics.add(control, RECONNECTS, 1);
+  if (readyCount === 1) return;
+  Atomics.add(control, RECONNECTS, 1);
+  // Back after an outage: the server may have restarted empty; take the lock again now
+  // rather than at the next renewal.
+  if (opened) renewLock();
 });
 // Errors surface through the commands that fail; the event only must not go unhandled.
 client.on('error', () => {});
@@ -146,18 +151,18 @@ async function open(): Promise<void> {
       if (doomed.length > 0) await node.unlink(...doomed);
     } while (cursor !== '0');
   }
-  const renew = setInterval(
-    () => {
-      client
-        .eval(RENEW_LOCK, 1, config.lockKey, config.token, config.lockTtlMs)
-        .then((r) => {
-          if (r === 0) Atomics.store(control, OWNERSHIP_LOST, 1);
-        })
-        .catch(() => {}); // unreachable now: the next renewal tries again
-    },
-    Math.max(10, Math.floor(config.lockTtlMs / 3)),
-  );
-  renew.unref();
+  opened = true;
+  setInterval(renewLock, Math.max(10, Math.floor(config.lockTtlMs / 3))).unref();
+}
+
+/** Keeps the lock: renews it, takes it again after a server lost it, or notes it is gone. */
+function renewLock(): void {
+  client
+    .eval(RENEW_LOCK, 1, config.lockKey, config.token, config.lockTtlMs)
+    .then((r) => {
+      if (r === 0) Atomics.store(control, OWNERSHIP_LOST, 1);
+    })
+    .catch(() => {}); // unreachable now: the next renewal tries again
 }
 
 async function write(count: number): Promise<void> {
