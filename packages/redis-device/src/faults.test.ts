@@ -70,7 +70,12 @@ describe('values changed behind the device', () => {
     const key = (s: number) => `tierswap:{tamper}:${s}`;
     server.cli(['setrange', key(0), '2000', 'X']); // one byte in the payload
     server.cli(['setrange', key(1), '0', 'ABCD']); // the stored checksum
-    server.cli(['eval', `redis.call('SET', KEYS[1], string.sub(redis.call('GET', KEYS[1]), 1, 1000))`, '1', key(2)]);
+    server.cli([
+      'eval',
+      `redis.call('SET', KEYS[1], string.sub(redis.call('GET', KEYS[1]), 1, 1000))`,
+      '1',
+      key(2),
+    ]);
     server.cli(['append', key(3), 'more']);
     server.cli(['copy', key(5), key(4), 'replace']); // slot 5's value under slot 4's key
     server.cli(['del', key(5)]);

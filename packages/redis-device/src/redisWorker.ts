@@ -87,17 +87,21 @@ class Failure extends Error {
 }
 
 function connect(): Client {
-  const base = {
-    ...(config.redisOptions as PassedThrough),
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    lazyConnect: true,
-    retryStrategy: (times: number) => Math.min(50 * times, 500),
-  } satisfies RedisOptions;
+  const passed = config.redisOptions as PassedThrough;
   if (!config.cluster) {
     const node = config.nodes[0]!;
-    return new Redis({ ...base, host: node.host, port: node.port });
+    return new Redis({
+      ...passed,
+      host: node.host,
+      port: node.port,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      lazyConnect: true,
+      retryStrategy: (times: number) => Math.min(50 * times, 500),
+    });
   }
+  // A Cluster's node connections keep ioredis's defaults (no reconnection to a lost node:
+  // the slot map is fetched again instead, which is how a failover is followed).
   return new Cluster(
     config.nodes.map((n) => ({ host: n.host, port: n.port })),
     {
@@ -105,7 +109,7 @@ function connect(): Client {
       lazyConnect: true,
       clusterRetryStrategy: (times: number) => Math.min(100 * times, 1000),
       slotsRefreshTimeout: 2000,
-      redisOptions: base,
+      redisOptions: { ...passed, maxRetriesPerRequest: 0 },
     },
   );
 }
@@ -203,10 +207,11 @@ async function flush(): Promise<void> {
     return;
   }
   // WAIT counts the replicas that have this connection's writes; with the hash tag they
-  // all went to one master, and WAIT on the others returns at once.
+  // all went to the one master that owns the device's slot.
   for (const node of await masters()) {
+    if (!(await owns(node))) continue;
     const acked = await node.wait(config.waitReplicas, config.waitTimeoutMs);
-    if (node.status === 'ready' && acked < config.waitReplicas && (await owns(node))) {
+    if (acked < config.waitReplicas) {
       throw new Failure(
         STATUS_IO,
         `WAIT ${config.waitReplicas} ${config.waitTimeoutMs}: only ${acked} replicas acknowledged the writes`,

@@ -124,6 +124,9 @@ export class RedisServer {
       'no',
       '--loglevel',
       'warning',
+      // A replica's first sync starts at once (the default waits 5 s for more replicas).
+      '--repl-diskless-sync-delay',
+      '0',
       ...(o.password ? ['--requirepass', o.password] : []),
       ...(o.cluster
         ? [
@@ -189,6 +192,8 @@ export interface RedisCluster {
   readonly urls: string[];
   /** The node whose master holds a key now. */
   masterOf(key: string): RedisServer;
+  /** Starts one more node and makes it a replica of `master` (its link up on return). */
+  addReplica(master: RedisServer): Promise<RedisServer>;
   stop(): void;
 }
 
@@ -225,6 +230,26 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
         if (line?.includes('master') && ownsSlot(line, slot)) return n;
       }
       throw new Error(`no master owns the slot of ${key}`);
+    },
+    async addReplica(master: RedisServer): Promise<RedisServer> {
+      const replica = await startRedisServer({ cluster: true });
+      nodes.push(replica);
+      const id = master.cli(['cluster', 'myid']);
+      // What `redis-cli --cluster add-node --cluster-slave` does, without its 1 s sleeps.
+      replica.cli(['cluster', 'meet', '127.0.0.1', String(master.port)]);
+      for (let i = 0; i < 400 && !replica.cli(['cluster', 'nodes']).includes(id); i++) {
+        await sleep(10);
+      }
+      replica.cli(['cluster', 'replicate', id]);
+      for (let i = 0; i < 400; i++) {
+        if (
+          replica.cli(['info', 'replication']).includes('master_link_status:up') &&
+          master.cli(['info', 'replication']).includes('state=online')
+        )
+          return replica;
+        await sleep(25);
+      }
+      throw new Error(`replica ${replica.port} of ${master.port} did not come up`);
     },
     stop(): void {
       for (const n of nodes) n.stop();
