@@ -9,8 +9,8 @@
 import { TieredStoreError } from '@tierswap/tiered-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisDevice, type RedisDevice } from './index.js';
-import type { RedisCluster } from './testing/redisServers.js';
-import { startRedisCluster } from './testing/redisServers.js';
+import type { RedisCluster } from './redisServers.js';
+import { startRedisCluster } from './redisServers.js';
 
 let cluster: RedisCluster;
 const open: RedisDevice[] = [];

@@ -7,8 +7,8 @@
 import { TieredStoreError } from '@tierswap/tiered-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisDevice, type RedisDevice } from './index.js';
-import type { RedisServer } from './testing/redisServers.js';
-import { startRedisServer } from './testing/redisServers.js';
+import type { RedisServer } from './redisServers.js';
+import { startRedisServer } from './redisServers.js';
 
 let server: RedisServer;
 const open: RedisDevice[] = [];

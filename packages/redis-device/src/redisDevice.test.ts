@@ -2,8 +2,8 @@ import { inspect } from 'node:util';
 import { TieredStoreError } from '@tierswap/tiered-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisDevice, type RedisDevice } from './index.js';
-import type { RedisServer } from './testing/redisServers.js';
-import { requireRedisServer, startRedisServer } from './testing/redisServers.js';
+import type { RedisServer } from './redisServers.js';
+import { requireRedisServer, startRedisServer } from './redisServers.js';
 
 const PASSWORD = 'pw-s3cret-Zq9';
 let server: RedisServer;

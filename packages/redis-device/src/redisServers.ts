@@ -1,5 +1,6 @@
 /**
- * Real redis-server processes for the tests, the README example and the bench: one
+ * Real redis-server processes for the tests, the README example and the bench (published
+ * under the ./testing subpath export): one
  * server or a 3-master Cluster, on free loopback ports, in temp directories, without
  * persistence. Every process started here is killed when the test file's afterAll calls
  * stop(), and in any case when the process exits (an 'exit' handler sends SIGKILL), so
