@@ -83,7 +83,7 @@ describe('a Redis tier in a SwapSpace', () => {
     });
     slots = slots.map((s) => moved.get(s)!);
     expect(slots.every((s) => swapType(s) === tFile)).toBe(true);
-    slots.forEach((s, i) => expect(load(space, s)).toEqual(data[i]));
+    for (const [i, s] of slots.entries()) expect(load(space, s)).toEqual(data[i]);
     expect(redis.stats()).toMatchObject({ reads: 100, checksumErrors: 0, lostPages: 0 });
     expect(file.stats().writes).toBe(100);
     redis.close();
