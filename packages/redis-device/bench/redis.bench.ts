@@ -13,6 +13,7 @@
  * `--quick` runs a smoke test (fewer operations, saved to bench-results only).
  */
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { BenchGoal } from '@tierswap/bench-kit';
@@ -27,6 +28,7 @@ const DEPTH = 16;
 const N = quick ? 8_000 : 100_000;
 const LAT_N = quick ? 2_000 : 20_000;
 
+const startLoad = loadavg().map((l) => l.toFixed(2)).join(' ');
 const server = await startRedisServer();
 const port = server.port;
 
@@ -238,6 +240,7 @@ try {
     notes: [
       `redis-server ${execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).split(' ')[2]}, loopback, no persistence; ${N} operations per redis-benchmark run and per device throughput run`,
       'the device is one synchronous client: a batch waits for its reply before the next is sent',
+      `load average at the start: ${startLoad}`,
     ],
   });
   console.log(`\nsaved ${written.join(', ')}`);
