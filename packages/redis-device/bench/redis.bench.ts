@@ -28,7 +28,9 @@ const DEPTH = 16;
 const N = quick ? 8_000 : 100_000;
 const LAT_N = quick ? 2_000 : 20_000;
 
-const startLoad = loadavg().map((l) => l.toFixed(2)).join(' ');
+const startLoad = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 const server = await startRedisServer();
 const port = server.port;
 

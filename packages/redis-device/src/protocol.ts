@@ -9,8 +9,8 @@
  *   socket), the operation, its page count, the outcome and the length of an error text.
  * - `data`: the slot numbers of a batch (a Uint32Array), the length of each value (a
  *   Uint32Array: what was written, or what a GET returned, MISSING for no key) and the
- *   values themselves, one fixed stride of VALUE_HEADER + pageSize bytes each, then a
- *   text area for error messages.
+ *   values themselves, one fixed stride of a little more than VALUE_HEADER + pageSize
+ *   bytes each (each payload 8-byte aligned), then a text area for error messages.
  * Pages go through this memory, never through postMessage's structured clone: the caller
  * copies a page in (the worker hands ioredis a Buffer view of it, no copy) and a read
  * reply is copied once from ioredis's Buffer into it.
@@ -54,6 +54,12 @@ export const STATUS_BUSY = 2;
 export const MISSING = 0xffffffff;
 /** Bytes before the payload in a stored value: its crc32c, little-endian. */
 export const VALUE_HEADER = 4;
+/**
+ * Where value i sits in the data buffer: at `valuesOffset + i * stride + VALUE_AT`, so
+ * that its payload starts 8-byte aligned (see ./sharedCopy.ts); `stride` is a multiple
+ * of 8.
+ */
+export const VALUE_AT = 4;
 /** Bytes of the error text area. */
 export const TEXT_BYTES = 2048;
 
@@ -69,7 +75,7 @@ export interface DataLayout {
 }
 
 export function dataLayout(maxBatch: number, pageSize: number): DataLayout {
-  const stride = VALUE_HEADER + pageSize;
+  const stride = (VALUE_AT + VALUE_HEADER + pageSize + 7) & ~7;
   const slotsOffset = 0;
   const lengthsOffset = maxBatch * 4;
   const valuesOffset = lengthsOffset + maxBatch * 4;

@@ -44,8 +44,10 @@ import {
   OP_WRITE,
   STATUS_BUSY,
   STATUS_OK,
+  VALUE_AT,
   VALUE_HEADER,
 } from './protocol.js';
+import { copyFromShared } from './sharedCopy.js';
 import { SyncBridge } from './syncBridge.js';
 
 export interface RedisDeviceStats extends DeviceStats {
@@ -263,7 +265,7 @@ export class RedisDevice implements BlockDevice {
   /** Lays out value i (crc32c seeded with the slot, then the payload); returns the crc. */
   #stage(i: number, slot: number, data: Uint8Array): number {
     const crc = crc32c(data, 0, data.length, slot);
-    const at = i * this.#layout.stride;
+    const at = i * this.#layout.stride + VALUE_AT;
     this.#view.setUint32(at, crc, true);
     this.#values.set(data, at + VALUE_HEADER);
     this.#slotsIn[i] = slot;
@@ -275,7 +277,7 @@ export class RedisDevice implements BlockDevice {
   #take(i: number, slot: number, len: number, out: Uint8Array, at: number, where: string): void {
     const got = this.#lengths[i]!;
     const want = this.#sums.crcOf(slot);
-    const v = i * this.#layout.stride;
+    const v = i * this.#layout.stride + VALUE_AT;
     if (got === MISSING) {
       out.fill(0, at, at + this.pageSize);
       this.#counters.lostPages++;
@@ -302,7 +304,7 @@ export class RedisDevice implements BlockDevice {
         `slot ${slot} of ${this.name}: ${why}`,
       );
     }
-    out.set(this.#values.subarray(v + VALUE_HEADER, v + VALUE_HEADER + len), at);
+    copyFromShared(this.#values, v + VALUE_HEADER, out, at, len);
     this.#counters.reads++;
     this.#counters.bytesRead += len;
   }

@@ -43,7 +43,9 @@ import {
   STATUS_OK,
   TEXT_BYTES,
   TEXT_LENGTH,
+  VALUE_AT,
 } from './protocol.js';
+import { copyFromShared } from './sharedCopy.js';
 
 /** Renews the lock if it is ours (1), takes it again if it vanished (2), else 0. */
 const RENEW_LOCK = `local v = redis.call('GET', KEYS[1])
@@ -67,6 +69,8 @@ const layout = dataLayout(config.maxBatch, config.pageSize);
 const slots = new Uint32Array(config.data, layout.slotsOffset, config.maxBatch);
 const lengths = new Uint32Array(config.data, layout.lengthsOffset, config.maxBatch);
 const bytes = Buffer.from(config.data);
+/** An ordinary (not shared) copy of the values of the write in flight. */
+const scratch = Buffer.allocUnsafeSlow(config.maxBatch * layout.stride);
 const waitAsync = (
   Atomics as unknown as {
     waitAsync(
@@ -170,10 +174,13 @@ function renewLock(): void {
 }
 
 async function write(count: number): Promise<void> {
+  // The values go to ioredis from an ordinary buffer: it may copy them again (a
+  // concat for the socket), and copies out of shared memory are slow (./sharedCopy.ts).
+  copyFromShared(bytes, layout.valuesOffset, scratch, 0, count * layout.stride);
   const args: (string | Buffer)[] = [];
   for (let i = 0; i < count; i++) {
-    const start = layout.valuesOffset + i * layout.stride;
-    args.push(keyOf(slots[i]!), bytes.subarray(start, start + lengths[i]!));
+    const start = i * layout.stride + VALUE_AT;
+    args.push(keyOf(slots[i]!), scratch.subarray(start, start + lengths[i]!));
   }
   await client.mset(...args);
 }
@@ -191,7 +198,8 @@ async function read(count: number): Promise<void> {
     // The true length is reported even when the value does not fit (the device then
     // refuses it); only what fits is copied.
     lengths[i] = v.length;
-    v.copy(bytes, layout.valuesOffset + i * layout.stride, 0, Math.min(v.length, layout.stride));
+    const at = layout.valuesOffset + i * layout.stride + VALUE_AT;
+    v.copy(bytes, at, 0, Math.min(v.length, layout.stride - VALUE_AT));
   }
 }
 
