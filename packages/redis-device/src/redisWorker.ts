@@ -129,9 +129,17 @@ client.on('ready', () => {
   // rather than at the next renewal.
   if (opened) renewLock();
 });
-// Errors surface through the commands that fail; the event only must not go unhandled.
-client.on('error', () => {});
-client.on('node error', () => {});
+// Errors surface through the commands that fail; the last connection error is kept to
+// say why a command found no connection ("Connection is closed" alone says little).
+let lastConnectionError = '';
+const remember = (e: unknown) => {
+  lastConnectionError = e instanceof Error ? e.message : String(e);
+};
+client.on('error', remember);
+client.on('node error', remember);
+client.on('ready', () => {
+  lastConnectionError = '';
+});
 
 const keyOf = (slot: number) => `${config.prefix}${slot}`;
 
@@ -304,7 +312,11 @@ async function loop(): Promise<void> {
       answer(seq, STATUS_OK, '');
     } catch (e) {
       const status = e instanceof Failure ? e.status : STATUS_IO;
-      answer(seq, status, e instanceof Error ? e.message : String(e));
+      let text = e instanceof Error ? e.message : String(e);
+      if (lastConnectionError !== '' && !text.includes(lastConnectionError)) {
+        text += ` (connection: ${lastConnectionError})`;
+      }
+      answer(seq, status, text);
     }
     if (op === OP_CLOSE) {
       parentPort?.close();
