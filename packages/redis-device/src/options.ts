@@ -39,7 +39,7 @@ export interface RedisDeviceOptions {
   waitReplicas?: number;
   /** How long flush() waits for them, in ms (default 1000). */
   waitTimeoutMs?: number;
-  /** Pages per request to the worker (default 256); larger batches are split. */
+  /** Pages per request to the worker (default 256, fewer for pages over 32 KiB); larger batches are split. */
   maxBatch?: number;
 }
 
@@ -139,7 +139,15 @@ export function resolveOptions(options: RedisDeviceOptions): ResolvedOptions {
   const lockTtlMs = intIn('lockTtlMs', options.lockTtlMs, 100, 86_400_000, 15_000);
   const waitReplicas = intIn('waitReplicas', options.waitReplicas, 0, 64, 0);
   const waitTimeoutMs = intIn('waitTimeoutMs', options.waitTimeoutMs, 0, 600_000, 1000);
-  const maxBatch = intIn('maxBatch', options.maxBatch, 1, 4096, 256);
+  // The shared data buffer holds maxBatch pages: 256 of 4 KiB (1 MiB), fewer of larger
+  // pages so that it stays within 8 MiB unless asked for.
+  const maxBatch = intIn(
+    'maxBatch',
+    options.maxBatch,
+    1,
+    4096,
+    Math.max(1, Math.min(256, Math.floor((8 << 20) / pageSize))),
+  );
 
   const { url, cluster } = options;
   if ((url === undefined) === (cluster === undefined)) {

@@ -89,6 +89,18 @@ describe('RedisDevice on one server', () => {
     expect(server.cli(['exists', ...slots.map((s) => `tierswap:{chunks}:${s}`)])).toBe('7');
   });
 
+  it('takes pages of up to 1 MiB (a smaller batch buffer by default)', () => {
+    const d = device('bigpages', { pageSize: 1 << 20, slots: 4 });
+    const big = page(5, 1 << 20);
+    d.writeBatch([0, 3], [big, page(6, 3)]);
+    const out = new Uint8Array(2 << 20);
+    const lengths = new Uint32Array(2);
+    d.readBatch([3, 0], out, lengths);
+    expect(Array.from(lengths)).toEqual([3, 1 << 20]);
+    expect(Buffer.from(out.subarray(1 << 20)).equals(big)).toBe(true); // toEqual on 1 MiB is slow
+    expect(Array.from(out.subarray(0, 3))).toEqual(Array.from(page(6, 3)));
+  });
+
   it('keeps its keys under tierswap:{<device>}:<slot>, a crc32c header before the payload', () => {
     const d = device('layout');
     d.write(7, new Uint8Array([1, 2, 3]));

@@ -78,6 +78,7 @@ export class RedisDevice implements BlockDevice {
   readonly #sums: PageChecksums;
   readonly #counters: RedisDeviceStats = { ...emptyDeviceStats(), lostPages: 0, reconnects: 0 };
   #closed = false;
+  readonly #closeTimeoutMs: number;
 
   private constructor(o: ResolvedOptions, bridge: SyncBridge, config: WorkerConfig) {
     this.name = o.displayName;
@@ -91,6 +92,7 @@ export class RedisDevice implements BlockDevice {
     this.#values = new Uint8Array(config.data, l.valuesOffset, l.maxBatch * l.stride);
     this.#view = new DataView(config.data, l.valuesOffset, l.maxBatch * l.stride);
     this.#sums = new PageChecksums(o.slots, o.pageSize);
+    this.#closeTimeoutMs = o.commandTimeoutMs * 10 + 30_000;
   }
 
   /** Same as createRedisDevice(). */
@@ -233,7 +235,8 @@ export class RedisDevice implements BlockDevice {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#bridge.call(OP_CLOSE, 0);
+    // Deleting a large namespace takes many round trips: more than one command's time.
+    this.#bridge.call(OP_CLOSE, 0, this.#closeTimeoutMs);
     this.#bridge.stop();
   }
 

@@ -13,9 +13,11 @@
  * unref'd, so a device that is never closed does not keep the process alive (its lock
  * then expires after its TTL).
  *
- * Why not synckit: it sends each call's arguments and result through a MessagePort
- * (structured clone) and wakes on that; pages here are 4 KiB buffers already laid out
- * in shared memory, so a bare Atomics handshake is both smaller and faster.
+ * What it costs (bench/redis.bench.ts, p50 on the project's 2-core machine): 13 us a
+ * call through the bridge alone; a PING 44 us through it against 23 us awaited on an
+ * in-process ioredis client. Why not synckit: it sends each call's arguments and
+ * result through a MessagePort (structured clone); the same handshake passing pages
+ * that way took 19 us for one page and 48 us for 16, so pages stay in shared memory.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
