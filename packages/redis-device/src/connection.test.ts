@@ -107,6 +107,17 @@ describe('connection options', () => {
     expect(e.message).not.toContain('tls-pw');
   });
 
+  it('fails to open with IO_ERROR when nothing listens, saying why', async () => {
+    const port = await freePort();
+    const e = failure(() =>
+      createRedisDevice({ device: 'nobody', slots: 8, url: `redis://:secret-x@127.0.0.1:${port}` }),
+    );
+    expect(e.code).toBe('IO_ERROR');
+    expect(e.message).toMatch(/ECONNREFUSED/);
+    expect(e.message).toContain(`cannot open redis://127.0.0.1:${port}/nobody`);
+    expect(e.message).not.toContain('secret-x');
+  });
+
   it('connects as an ACL user limited to its device’s keys', () => {
     tlsServer.cli([
       'acl',
