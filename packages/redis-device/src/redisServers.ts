@@ -172,8 +172,10 @@ export class RedisServer {
     return cli(this.port, args, this.#options.password);
   }
 
+  /** Kills the server for good and removes its directory. */
   stop(): void {
     this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -254,7 +256,6 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
     },
     stop(): void {
       for (const n of nodes) n.stop();
-      for (const n of nodes) rmSync(n.dir, { recursive: true, force: true });
     },
   };
 }
