@@ -23,6 +23,9 @@ const LAYER: Readonly<Record<string, number>> = {
   '@tierswap/vswap': 2,
   '@tierswap/zswap': 2,
   '@tierswap/tiered-store': 2,
+  // Beside tiered-store (a device like its file and SQLite ones), but built on its
+  // BlockDevice and error class, so just above it and below the stack, which can offer it.
+  '@tierswap/redis-device': 2.5,
   '@tierswap/stack': 3,
   '@tierswap/workload': 4,
 };

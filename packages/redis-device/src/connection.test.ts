@@ -1,0 +1,160 @@
+/**
+ * Connection options against real servers: TLS (a self-signed certificate made with
+ * openssl, its CA passed through `tls`) and an ACL user limited to its device's keys.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TieredStoreError } from '@tierswap/tiered-store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisDevice, type RedisDevice } from './index.js';
+import type { RedisServer } from './redisServers.js';
+import { freePort, startRedisServer } from './redisServers.js';
+
+let dir: string;
+let tlsServer: RedisServer;
+let tlsPort: number;
+let ca: string;
+const open: RedisDevice[] = [];
+
+function failure(fn: () => unknown): TieredStoreError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(TieredStoreError);
+    return e as TieredStoreError;
+  }
+  throw new Error('expected the call to throw');
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tierswap-redis-tls-'));
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  ca = readFileSync(cert, 'utf8');
+  tlsPort = await freePort();
+  // The plain port stays open for the harness's redis-cli; the device uses the TLS one.
+  tlsServer = await startRedisServer({
+    password: 'tls-pw',
+    args: [
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      cert,
+      '--tls-key-file',
+      key,
+      '--tls-ca-cert-file',
+      cert,
+      '--tls-auth-clients',
+      'no',
+    ],
+  });
+}, 30_000);
+afterAll(() => {
+  for (const d of open) d.close();
+  tlsServer?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('connection options', () => {
+  it('speaks TLS with the options passed through (rediss://, a CA)', () => {
+    const d = createRedisDevice({
+      device: 'tls',
+      slots: 8,
+      url: `rediss://:tls-pw@127.0.0.1:${tlsPort}`,
+      tls: { ca },
+    });
+    open.push(d);
+    expect(d.name).toBe(`rediss://127.0.0.1:${tlsPort}/tls`);
+    d.write(1, new Uint8Array([5, 6, 7]));
+    const out = new Uint8Array(4096);
+    expect(d.read(1, out)).toBe(3);
+    expect(Array.from(out.subarray(0, 3))).toEqual([5, 6, 7]);
+    expect(tlsServer.cli(['strlen', 'tierswap:{tls}:1'])).toBe('7');
+    // Without the CA the certificate cannot be verified: refused, password not shown.
+    const e = failure(() =>
+      createRedisDevice({
+        device: 'tls2',
+        slots: 8,
+        url: `rediss://:tls-pw@127.0.0.1:${tlsPort}`,
+        connectTimeoutMs: 1000,
+      }),
+    );
+    expect(e.code).toBe('IO_ERROR');
+    expect(e.message).toMatch(/certificate/i);
+    expect(e.message).not.toContain('tls-pw');
+  });
+
+  it('fails to open with IO_ERROR when nothing listens, saying why', async () => {
+    const port = await freePort();
+    const e = failure(() =>
+      createRedisDevice({ device: 'nobody', slots: 8, url: `redis://:secret-x@127.0.0.1:${port}` }),
+    );
+    expect(e.code).toBe('IO_ERROR');
+    expect(e.message).toMatch(/ECONNREFUSED/);
+    expect(e.message).toContain(`cannot open redis://127.0.0.1:${port}/nobody`);
+    expect(e.message).not.toContain('secret-x');
+  });
+
+  it('connects as an ACL user limited to its device’s keys', () => {
+    tlsServer.cli([
+      'acl',
+      'setuser',
+      'swapper',
+      'on',
+      '>swapper-pw',
+      'resetkeys',
+      '~tierswap:{acl}:*',
+      '+@all',
+    ]);
+    const url = `redis://swapper:swapper-pw@127.0.0.1:${tlsServer.port}`;
+    const d = createRedisDevice({ device: 'acl', slots: 8, url });
+    open.push(d);
+    d.writeBatch([0, 1], [new Uint8Array(100).fill(1), new Uint8Array(4096).fill(2)]);
+    const out = new Uint8Array(2 * 4096);
+    const lengths = new Uint32Array(2);
+    d.readBatch([0, 1], out, lengths);
+    expect(Array.from(lengths)).toEqual([100, 4096]);
+    expect(tlsServer.cli(['client', 'list'])).toMatch(
+      /user=swapper .*name=tierswap:acl|name=tierswap:acl .*user=swapper/,
+    );
+    // Another device's keys are outside the user's pattern: refused by the server.
+    const e = failure(() => createRedisDevice({ device: 'other', slots: 8, url }));
+    expect(e.code).toBe('IO_ERROR');
+    expect(e.message).toMatch(/NOPERM/);
+    expect(e.message).not.toContain('swapper-pw');
+    // The user name may come as an option too, with the password.
+    const e2 = failure(() =>
+      createRedisDevice({
+        device: 'acl',
+        slots: 8,
+        url: `redis://127.0.0.1:${tlsServer.port}`,
+        username: 'swapper',
+        password: 'swapper-pw',
+      }),
+    );
+    expect(e2.code).toBe('BUSY'); // authenticated, and the device is taken
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { copyFromShared } from './sharedCopy.js';
+
+describe('copyFromShared', () => {
+  it('copies every byte, aligned (64-bit path plus a tail) or not (byte path)', () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(256));
+    for (let i = 0; i < shared.length; i++) shared[i] = (i * 37 + 11) & 0xff;
+    for (const [srcStart, dstStart, len] of [
+      [8, 0, 100], // aligned, 12 words and 4 tail bytes
+      [16, 8, 64], // aligned, no tail
+      [8, 0, 7], // shorter than a word
+      [3, 0, 50], // source unaligned
+      [8, 5, 50], // destination unaligned
+      [0, 0, 0],
+    ] as const) {
+      const dst = new Uint8Array(200).fill(0xee);
+      copyFromShared(shared, srcStart, dst, dstStart, len);
+      expect(dst.subarray(dstStart, dstStart + len)).toEqual(
+        new Uint8Array(shared.subarray(srcStart, srcStart + len)),
+      );
+      expect(dst.subarray(0, dstStart).every((b) => b === 0xee)).toBe(true);
+      expect(dst.subarray(dstStart + len).every((b) => b === 0xee)).toBe(true);
+    }
+  });
+
+  it('honours the views’ own offsets into their buffers', () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(64), 8, 40);
+    shared.forEach((_, i) => {
+      shared[i] = i + 1;
+    });
+    const backing = new Uint8Array(80).fill(0);
+    const dst = new Uint8Array(backing.buffer, 16, 40);
+    copyFromShared(shared, 0, dst, 0, 40);
+    expect(Array.from(dst)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(backing.subarray(0, 16).every((b) => b === 0)).toBe(true);
+  });
+});
