@@ -1,7 +1,7 @@
 /**
  * @tierswap/base: what every layer shares. The kernel's errno table, the Refusal every
- * expected failure is returned as, the base of each package's error class, and the
- * Clock. Depends on nothing.
+ * expected failure is returned as, the base of each package's error class, how a
+ * message shows a value, and the Clock. Depends on nothing.
  */
 
 export type { Clock, VirtualClock } from './clock.js';
@@ -10,4 +10,5 @@ export type { Errno } from './errno.js';
 export { ERRNO, ERRNO_TEXT, isErrno } from './errno.js';
 export type { Refusal } from './refusal.js';
 export { isRefusal, refuse } from './refusal.js';
+export { showValue } from './showValue.js';
 export { TierswapError } from './tierswapError.js';

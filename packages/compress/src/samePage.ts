@@ -12,7 +12,8 @@
  * entry point's (codecChecks.ts): anything but a Uint8Array is INVALID_ARGUMENT.
  */
 
-import { checkBytes, describeValue } from './codecChecks.js';
+import { showValue } from '@tierswap/base';
+import { checkBytes } from './codecChecks.js';
 import { CompressError } from './compressError.js';
 
 /**
@@ -69,7 +70,7 @@ export function fillWithWord(page: Uint8Array, word: number): void {
     throw new CompressError(
       'INVALID_ARGUMENT',
       where,
-      `word ${describeValue(word)} is not an integer in [0, 2^32)`,
+      `word ${showValue(word)} is not an integer in [0, 2^32)`,
     );
   }
   if ((page.byteOffset & 3) === 0 && (page.byteLength & 3) === 0) {

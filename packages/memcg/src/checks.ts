@@ -5,18 +5,16 @@
  * integers (a NaN or a fraction would spread up the tree and make a file unreadable).
  */
 
+import { showValue } from '@tierswap/base';
 import { MemcgError } from './memcgError.js';
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v == null) return String(v);
-  if (typeof v === 'bigint') return `${v}n`;
-  return Object.prototype.toString.call(v);
-}
 
 export function checkString(v: unknown, where: string, what: string): asserts v is string {
   if (typeof v !== 'string') {
-    throw new MemcgError('INVALID_ARGUMENT', where, `${what} must be a string, got ${show(v)}`);
+    throw new MemcgError(
+      'INVALID_ARGUMENT',
+      where,
+      `${what} must be a string, got ${showValue(v)}`,
+    );
   }
 }
 
@@ -26,7 +24,7 @@ export function checkCount(v: unknown, where: string, what: string): asserts v i
     throw new MemcgError(
       'INVALID_ARGUMENT',
       where,
-      `${what} must be an integer >= 0, got ${show(v)}`,
+      `${what} must be an integer >= 0, got ${showValue(v)}`,
     );
   }
 }
@@ -43,15 +41,17 @@ export function checkInt(
     throw new MemcgError(
       'INVALID_ARGUMENT',
       where,
-      `${what} must be an integer in ${min}..${max}, got ${show(v)}`,
+      `${what} must be an integer in ${min}..${max}, got ${showValue(v)}`,
     );
   }
 }
 
 export function checkBoolean(v: unknown, where: string, what: string): asserts v is boolean {
   if (typeof v !== 'boolean') {
-    throw new MemcgError('INVALID_ARGUMENT', where, `${what} must be a boolean, got ${show(v)}`);
+    throw new MemcgError(
+      'INVALID_ARGUMENT',
+      where,
+      `${what} must be a boolean, got ${showValue(v)}`,
+    );
   }
 }
-
-export { show as showValue };

@@ -18,7 +18,9 @@
  *
  * Everything per group lives in typed arrays indexed by id (structure of arrays).
  */
-import { checkBoolean, checkCount, checkInt, showValue } from './checks.js';
+
+import { showValue } from '@tierswap/base';
+import { checkBoolean, checkCount, checkInt } from './checks.js';
 import {
   assertKnown,
   assertOnline,

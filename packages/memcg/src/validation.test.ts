@@ -7,10 +7,9 @@
  * Refusal) having changed nothing.
  */
 
-import { isRefusal } from '@tierswap/base';
+import { isRefusal, showValue } from '@tierswap/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { showValue as show } from './checks.js';
 import { createMemcg, type Memcg } from './createMemcg.js';
 import { MemcgError } from './memcgError.js';
 import { STANDARD_STATS } from './statCounters.js';
@@ -214,7 +213,7 @@ describe('every entry point, arbitrary values', () => {
             result = fn.apply(target, args);
             if (name === 'subtree') result = [...(result as Iterable<unknown>)];
           } catch (e) {
-            expect(e, `${name}(${args.map(show).join(', ')})`).toBeInstanceOf(MemcgError);
+            expect(e, `${name}(${args.map(showValue).join(', ')})`).toBeInstanceOf(MemcgError);
             expect(snapshot(m)).toEqual(before);
             continue;
           }

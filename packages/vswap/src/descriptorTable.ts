@@ -33,7 +33,8 @@
  * dropped once every descriptor in it is back to zero.
  */
 
-import { show, VswapError } from './vswapError.js';
+import { showValue } from '@tierswap/base';
+import { VswapError } from './vswapError.js';
 
 export const FLAG_LIVE = 0x80;
 export const FLAG_IN_CACHE = 0x08;
@@ -72,7 +73,7 @@ export class DescriptorTable {
       throw new VswapError(
         'INVALID_ARGUMENT',
         'virtualSwap.create',
-        `clusterSize must be a power of two from 64 to 32768, got ${show(clusterSize)}`,
+        `clusterSize must be a power of two from 64 to 32768, got ${showValue(clusterSize)}`,
       );
     }
     this.clusterSize = clusterSize;

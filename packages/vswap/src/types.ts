@@ -12,7 +12,8 @@
  * here: vswap stores them and hands them back, it never dereferences them.
  */
 
-import { invalidArgument, show } from './vswapError.js';
+import { showValue } from '@tierswap/base';
+import { invalidArgument } from './vswapError.js';
 
 /** A virtual swap entry: an index into the virtual slot space. */
 export type SwapEntry = number & { readonly __brand: 'SwapEntry' };
@@ -50,7 +51,7 @@ function checkId(where: string, what: string, n: unknown, limit: number, limitTe
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= limit) {
     invalidArgument(
       `types.${where}`,
-      `${what} must be an integer from 0 to ${limitText}, got ${show(n)}`,
+      `${what} must be an integer from 0 to ${limitText}, got ${showValue(n)}`,
     );
   }
 }

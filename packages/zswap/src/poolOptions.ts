@@ -7,6 +7,7 @@
  */
 
 import type { Clock } from '@tierswap/base';
+import { showValue } from '@tierswap/base';
 import type { Codec } from '@tierswap/compress';
 import { type GroupId, GroupState, MemcgTree } from '@tierswap/memcg';
 import type {
@@ -16,7 +17,7 @@ import type {
   ZswapPoolOptions,
   ZswapTunables,
 } from './types.js';
-import { showValue, ZswapError } from './zswapError.js';
+import { ZswapError } from './zswapError.js';
 
 /** Most entries a pool may size its tables for at start. */
 const MAX_INITIAL_CAPACITY = 1 << 24;

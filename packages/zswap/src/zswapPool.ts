@@ -22,6 +22,7 @@
  */
 
 import type { Clock, Refusal } from '@tierswap/base';
+import { showValue } from '@tierswap/base';
 import type { Codec } from '@tierswap/compress';
 import { type GroupId, type MemcgTree, NO_GROUP } from '@tierswap/memcg';
 import { CodecSlots } from './codecSlots.js';
@@ -52,7 +53,7 @@ import type {
 } from './types.js';
 import { ZsArena, type ZsArenaStats } from './zsArena.js';
 import { ZswapCharges } from './zswapCharges.js';
-import { showValue, ZswapError } from './zswapError.js';
+import { ZswapError } from './zswapError.js';
 import { type PoolCounters, ZswapReclaim } from './zswapReclaim.js';
 
 export class ZswapPool {

@@ -8,17 +8,16 @@
  * returns a valid result or throws ZswapError having changed nothing.
  */
 
-import { createVirtualClock, isRefusal } from '@tierswap/base';
+import { createVirtualClock, isRefusal, showValue } from '@tierswap/base';
 import { textPages } from '@tierswap/bench-kit';
 import { createCodec } from '@tierswap/compress';
 import { createMemcg, type GroupId } from '@tierswap/memcg';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FileWritebackTarget, testPool } from './testing/fixtures.js';
-import { showValue, ZswapError } from './zswapError.js';
+import { ZswapError } from './zswapError.js';
 import { createZswapPool, type ZswapPool } from './zswapPool.js';
 
-const show = (v: unknown): string => showValue(v);
 const targets: FileWritebackTarget[] = [];
 afterEach(() => {
   for (const t of targets.splice(0)) t.close();
@@ -217,7 +216,7 @@ describe('every entry point, arbitrary values', () => {
               args,
             );
           } catch (e) {
-            expect(e, `${name}(${args.map(show).join(', ')})`).toBeInstanceOf(ZswapError);
+            expect(e, `${name}(${args.map(showValue).join(', ')})`).toBeInstanceOf(ZswapError);
             expect(snapshot(pool, all)).toEqual(before);
             expect(target.written.length).toBe(written);
             continue;
