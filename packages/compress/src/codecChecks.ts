@@ -13,7 +13,7 @@
  * `badPage`, `badDecodeArgs`) when it fails.
  */
 
-import { showValue } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import { CompressError } from './compressError.js';
 import { DEFAULT_PAGE_SIZE } from './types.js';
 
@@ -38,13 +38,7 @@ export function checkAbsent(where: string, options: object, key: string, why: st
 
 export function checkPageSize(where: string, pageSize: unknown): number {
   const p = pageSize ?? DEFAULT_PAGE_SIZE;
-  if (
-    typeof p !== 'number' ||
-    !Number.isInteger(p) ||
-    p < 256 ||
-    p > 65536 ||
-    (p & (p - 1)) !== 0
-  ) {
+  if (!isIntInRange(p, 256, 65536) || (p & (p - 1)) !== 0) {
     throw invalid(where, `pageSize ${showValue(p)} is not a power of two in [256, 65536]`);
   }
   return p;
@@ -56,7 +50,7 @@ export const ZSTD_MAX_LEVEL = 19;
 
 export function checkLevel(where: string, level: unknown, fallback: number): number {
   const l = level ?? fallback;
-  if (typeof l !== 'number' || !Number.isInteger(l) || l < ZSTD_MIN_LEVEL || l > ZSTD_MAX_LEVEL) {
+  if (!isIntInRange(l, ZSTD_MIN_LEVEL, ZSTD_MAX_LEVEL)) {
     throw invalid(
       where,
       `level ${showValue(l)} is not an integer in ${ZSTD_MIN_LEVEL}..${ZSTD_MAX_LEVEL}`,

@@ -12,7 +12,7 @@
  * entry point's (codecChecks.ts): anything but a Uint8Array is INVALID_ARGUMENT.
  */
 
-import { showValue } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import { checkBytes } from './codecChecks.js';
 import { CompressError } from './compressError.js';
 
@@ -66,7 +66,7 @@ export function fillWithWord(page: Uint8Array, word: number): void {
       `page of ${page.byteLength} bytes is not a whole number of 32-bit words`,
     );
   }
-  if (typeof word !== 'number' || !Number.isInteger(word) || word < 0 || word > 0xffffffff) {
+  if (!isIntInRange(word, 0, 0xffffffff)) {
     throw new CompressError(
       'INVALID_ARGUMENT',
       where,

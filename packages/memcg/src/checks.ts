@@ -5,7 +5,7 @@
  * integers (a NaN or a fraction would spread up the tree and make a file unreadable).
  */
 
-import { showValue } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import { MemcgError } from './memcgError.js';
 
 export function checkString(v: unknown, where: string, what: string): asserts v is string {
@@ -20,7 +20,7 @@ export function checkString(v: unknown, where: string, what: string): asserts v 
 
 /** A non-negative safe integer (a page or byte count). */
 export function checkCount(v: unknown, where: string, what: string): asserts v is number {
-  if (!Number.isSafeInteger(v) || (v as number) < 0) {
+  if (!isIntInRange(v, 0, Number.MAX_SAFE_INTEGER)) {
     throw new MemcgError(
       'INVALID_ARGUMENT',
       where,
@@ -37,7 +37,7 @@ export function checkInt(
   where: string,
   what: string,
 ): asserts v is number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+  if (!isIntInRange(v, min, max)) {
     throw new MemcgError(
       'INVALID_ARGUMENT',
       where,

@@ -5,7 +5,7 @@
  * of them pass.
  */
 
-import { showValue } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import { SlotAllocatorError } from './slotAllocatorError.js';
 import type { DiscardPolicy, SlotAllocatorOptions } from './types.js';
 import { DEFAULT_CLUSTER_SIZE } from './types.js';
@@ -49,20 +49,15 @@ export function checkOptions(options: SlotAllocatorOptions): CheckedOptions {
     rotational = false,
     discard = 'none',
   } = options;
-  if (!Number.isSafeInteger(slots) || slots < 1 || slots > MAX_SLOTS) {
+  if (!isIntInRange(slots, 1, MAX_SLOTS)) {
     invalid(`slots must be an integer from 1 to 2^31-1, got ${showValue(slots)}`);
   }
-  if (
-    !Number.isInteger(clusterSize) ||
-    clusterSize < 1 ||
-    clusterSize > MAX_CLUSTER_SIZE ||
-    (clusterSize & (clusterSize - 1)) !== 0
-  ) {
+  if (!isIntInRange(clusterSize, 1, MAX_CLUSTER_SIZE) || (clusterSize & (clusterSize - 1)) !== 0) {
     invalid(
       `clusterSize must be a power of two from 1 to ${MAX_CLUSTER_SIZE}, got ${showValue(clusterSize)}`,
     );
   }
-  if (!Number.isInteger(streams) || streams < 1 || streams > MAX_STREAMS) {
+  if (!isIntInRange(streams, 1, MAX_STREAMS)) {
     invalid(`streams must be an integer from 1 to ${MAX_STREAMS}, got ${showValue(streams)}`);
   }
   if (typeof rotational !== 'boolean') {

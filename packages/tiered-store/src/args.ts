@@ -5,14 +5,9 @@
  * cheap enough for the page hot paths (a SwapSlot is checked with one `>>>`).
  */
 
-import { showValue } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import type { BlockDevice } from './blockDevice.js';
 import { TieredStoreError } from './tieredStoreError.js';
-
-/** Is `v` an integer in 0..end-1? (false for NaN, fractions, strings, null.) */
-export function isIndex(v: unknown, end: number): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < end;
-}
 
 export function invalid(where: string, detail: string): TieredStoreError {
   return new TieredStoreError('INVALID_ARGUMENT', where, detail);
@@ -86,7 +81,7 @@ export function checkDevice(
   ) {
     throw invalid(where, `device must be a BlockDevice, got ${showValue(device)}`);
   }
-  if (!Number.isInteger(d.slots) || d.slots < 1 || d.slots > maxSlots) {
+  if (!isIntInRange(d.slots, 1, maxSlots)) {
     throw invalid(where, `${d.name} has ${showValue(d.slots)} slots; must be 1..${maxSlots}`);
   }
   if (d.pageSize !== pageSize) {

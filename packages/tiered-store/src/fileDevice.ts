@@ -24,7 +24,7 @@
 import { closeSync, fdatasyncSync, ftruncateSync, statfsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { dirname } from 'node:path';
-import { showValue } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import type { BlockDevice, DeviceStats } from './blockDevice.js';
 import { emptyDeviceStats } from './blockDevice.js';
 import type { DeviceFile } from './deviceFile.js';
@@ -65,7 +65,7 @@ function checkOptions(options: FileDeviceOptions): number {
   }
   checkPath(options.path, WHERE_CREATE);
   const pageSize = options.pageSize ?? 4096;
-  if (!(Number.isInteger(pageSize) && pageSize >= 512 && pageSize <= 1 << 20)) {
+  if (!isIntInRange(pageSize, 512, 1 << 20)) {
     throw new TieredStoreError(
       'INVALID_ARGUMENT',
       WHERE_CREATE,

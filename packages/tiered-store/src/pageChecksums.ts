@@ -10,7 +10,7 @@
  * is why a payload must be at least 1 byte.
  */
 
-import { showValue } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import { pageIo } from './pageIo.js';
 import { TieredStoreError } from './tieredStoreError.js';
 
@@ -21,14 +21,14 @@ export class PageChecksums {
   readonly #length: Uint32Array;
 
   constructor(slots: number, pageSize: number) {
-    if (!(Number.isInteger(slots) && slots >= 1 && slots <= 0xffffffff)) {
+    if (!isIntInRange(slots, 1, 0xffffffff)) {
       throw new TieredStoreError(
         'INVALID_ARGUMENT',
         'pageChecksums',
         `slots ${String(slots)} not in 1..2^32-1`,
       );
     }
-    if (!(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= 1 << 20)) {
+    if (!isIntInRange(pageSize, 1, 1 << 20)) {
       throw new TieredStoreError(
         'INVALID_ARGUMENT',
         'pageChecksums',
@@ -129,7 +129,7 @@ export class PageChecksums {
   /** Checks a discard's range: first a slot, count an integer with first + count <= slots. */
   checkRange(first: number, count: number, where: string): void {
     this.checkSlot(first, where);
-    if (!(Number.isInteger(count) && count >= 1 && first + count <= this.slots)) {
+    if (!isIntInRange(count, 1, this.slots - first)) {
       throw new TieredStoreError(
         'INVALID_ARGUMENT',
         where,
@@ -185,11 +185,7 @@ export class PageChecksums {
 
 function checkList(list: ArrayLike<number>, name: string, where: string): void {
   const n = (list as { length?: unknown } | null | undefined)?.length;
-  if (
-    typeof list !== 'object' ||
-    list === null ||
-    !(Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffffffff)
-  ) {
+  if (typeof list !== 'object' || list === null || !isIntInRange(n, 0, 0xffffffff)) {
     throw new TieredStoreError(
       'INVALID_ARGUMENT',
       where,

@@ -4,7 +4,7 @@
  * must never reach it), and the read-back of what SQLite really uses.
  */
 
-import { showValue } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import type Database from 'better-sqlite3';
 import { checkPath } from './deviceFile.js';
 import { TieredStoreError } from './tieredStoreError.js';
@@ -101,10 +101,10 @@ function bad(where: string, detail: string): TieredStoreError {
 }
 
 function intIn(v: unknown, min: number, max: number, name: string, where: string): number {
-  if (!(Number.isInteger(v) && (v as number) >= min && (v as number) <= max)) {
+  if (!isIntInRange(v, min, max)) {
     throw bad(where, `${name} ${showValue(v)} is not an integer in ${min}..${max}`);
   }
-  return v as number;
+  return v;
 }
 
 function oneOf<T extends string>(

@@ -16,20 +16,12 @@
  * free, swapon, swapoff) are refused with BAD_STATE; reads are allowed.
  */
 import type { Clock } from '@tierswap/base';
-import { createSystemClock, showValue } from '@tierswap/base';
+import { createSystemClock, isIntInRange, showValue } from '@tierswap/base';
 import type { GroupId } from '@tierswap/memcg';
 import { GroupState, MAX_GROUP_ID, MemcgTree, NO_GROUP, ROOT_GROUP } from '@tierswap/memcg';
 import type { SlotAllocator } from '@tierswap/slot-allocator';
 import { createSlotAllocator } from '@tierswap/slot-allocator';
-import {
-  checkDevice,
-  checkOptions,
-  checkOut,
-  checkPage,
-  checkSwapSlot,
-  invalid,
-  isIndex,
-} from './args.js';
+import { checkDevice, checkOptions, checkOut, checkPage, checkSwapSlot, invalid } from './args.js';
 import type { BlockDevice } from './blockDevice.js';
 import { Placement } from './placement.js';
 import type { SwapoffResult } from './swapoff.js';
@@ -94,7 +86,7 @@ export class SwapSpace {
     ) {
       throw invalid(where, `clock must be a Clock from @tierswap/base, got ${showValue(clock)}`);
     }
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+    if (!isIntInRange(pageSize, 1, MAX_PAGE_SIZE)) {
       throw invalid(
         where,
         `pageSize ${showValue(pageSize)} must be an integer in 1..${MAX_PAGE_SIZE}`,
@@ -143,7 +135,7 @@ export class SwapSpace {
     checkDevice(device, this.#pageSize, MAX_DEVICE_SLOTS, where);
     checkOptions(options, where);
     const { priority = DEFAULT_PRIORITY, discard = 'none', clusterSize } = options;
-    if (!(Number.isInteger(priority) && priority >= -1 && priority <= PRIO_MAX)) {
+    if (!isIntInRange(priority, -1, PRIO_MAX)) {
       throw invalid(where, `priority ${showValue(priority)} must be an integer in -1..${PRIO_MAX}`);
     }
     if (!DISCARD_FLAGS.includes(discard)) {
@@ -199,7 +191,7 @@ export class SwapSpace {
   swapoff(type: number, onMove?: (from: SwapSlot, to: SwapSlot) => void): SwapoffResult {
     const where = 'swapSpace.swapoff';
     this.#notInCallback(where);
-    if (!isIndex(type, MAX_SWAP_DEVICES)) {
+    if (!isIntInRange(type, 0, MAX_SWAP_DEVICES - 1)) {
       throw invalid(
         where,
         `type ${showValue(type)} must be an integer in 0..${MAX_SWAP_DEVICES - 1}`,
@@ -395,7 +387,7 @@ export class SwapSpace {
     if (group === NO_GROUP) return ROOT_GROUP;
     const tree = this.#memcg;
     if (
-      !isIndex(group, MAX_GROUP_ID + 1) ||
+      !isIntInRange(group, 0, MAX_GROUP_ID) ||
       (tree !== undefined && tree.stateOf(group) === GroupState.FREE)
     ) {
       throw invalid(where, `group ${showValue(group)} is not a memcg id in use`);

@@ -31,9 +31,9 @@
  * CALLBACK_FAILED is thrown, so the file and the caller never disagree half-way.
  */
 import type { Refusal } from '@tierswap/base';
-import { refuse, showValue } from '@tierswap/base';
+import { isIntInRange, refuse, showValue } from '@tierswap/base';
 import { parseKernelInt, tokenize } from '@tierswap/memcg';
-import { checkOptions, invalid, isIndex } from './args.js';
+import { checkOptions, invalid } from './args.js';
 import { TieredStoreError } from './tieredStoreError.js';
 import { DEFAULT_MAX_TIERS, PRIO_MAX, TIER_DEFAULT_IDX } from './types.js';
 
@@ -86,7 +86,7 @@ export class SwapTiers {
     const where = 'createSwapTiers';
     checkOptions(options, where);
     const { maxTiers = DEFAULT_MAX_TIERS, activeDevices, onRemoved } = options;
-    if (!(Number.isInteger(maxTiers) && maxTiers >= 1 && maxTiers <= 31)) {
+    if (!isIntInRange(maxTiers, 1, 31)) {
       throw invalid(where, `maxTiers ${showValue(maxTiers)} must be an integer in 1..31`);
     }
     for (const [name, fn] of [
@@ -124,14 +124,14 @@ export class SwapTiers {
 
   /** The name of the tier with index `idx` (0..31), if there is one. */
   nameOf(idx: number): string | undefined {
-    if (!isIndex(idx, 32))
+    if (!isIntInRange(idx, 0, 31))
       throw invalid('swapTiers.nameOf', `idx ${showValue(idx)} must be an integer in 0..31`);
     return this.#tiers.find((t) => t.idx === idx)?.name;
   }
 
   /** The tier index a device of this priority belongs to (TIER_DEFAULT_IDX when there are no tiers). */
   tierOfPriority(priority: number): number {
-    if (!(Number.isInteger(priority) && priority >= -1 && priority <= PRIO_MAX)) {
+    if (!isIntInRange(priority, -1, PRIO_MAX)) {
       throw invalid(
         'swapTiers.tierOfPriority',
         `priority ${showValue(priority)} must be an integer in -1..${PRIO_MAX}`,

@@ -33,7 +33,7 @@
  * deviceOf() and slotOf().
  */
 
-import { showValue } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import type { BackendWord, DeviceId, FolioHandle, PhysSlot, ZswapHandle } from './types.js';
 import { MAX_DEVICES, MAX_PHYS_SLOTS } from './types.js';
 import { invalidArgument } from './vswapError.js';
@@ -60,7 +60,7 @@ export const NONE_BACKEND = 0 as BackendWord;
 export const ZERO_BACKEND = (BackendTag.ZERO * TAG_UNIT) as BackendWord;
 
 function checkU32(where: string, what: string, n: unknown): void {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > U32_MAX) {
+  if (!isIntInRange(n, 0, U32_MAX)) {
     invalidArgument(
       `backend.${where}`,
       `${what} must be an integer from 0 to 2^32-1, got ${showValue(n)}`,
@@ -86,13 +86,13 @@ export function folioBackend(folio: FolioHandle): BackendWord {
 }
 
 export function physBackend(device: DeviceId, slot: PhysSlot): BackendWord {
-  if (!Number.isInteger(device) || device < 0 || device >= MAX_DEVICES) {
+  if (!isIntInRange(device, 0, MAX_DEVICES - 1)) {
     invalidArgument(
       'backend.physBackend',
       `device must be an integer from 0 to ${MAX_DEVICES - 1}, got ${showValue(device)}`,
     );
   }
-  if (!Number.isInteger(slot) || slot < 0 || slot >= MAX_PHYS_SLOTS) {
+  if (!isIntInRange(slot, 0, MAX_PHYS_SLOTS - 1)) {
     invalidArgument(
       'backend.physBackend',
       `slot of device ${device} must be an integer from 0 to 2^27-1, got ${showValue(slot)}`,

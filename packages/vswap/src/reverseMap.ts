@@ -15,7 +15,7 @@
  * and no fill is needed; hence entries must stay below 2^32 - 1.
  */
 
-import { showValue } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import type { DeviceId, PhysSlot, SwapEntry } from './types.js';
 import { MAX_DEVICES, MAX_PHYS_SLOTS, NO_ENTRY } from './types.js';
 import { VswapError } from './vswapError.js';
@@ -38,12 +38,7 @@ export class ReverseMap {
   private tableCount = 0;
 
   constructor(clusterSize: number) {
-    if (
-      !Number.isInteger(clusterSize) ||
-      clusterSize < 64 ||
-      clusterSize > 65536 ||
-      (clusterSize & (clusterSize - 1)) !== 0
-    ) {
+    if (!isIntInRange(clusterSize, 64, 65536) || (clusterSize & (clusterSize - 1)) !== 0) {
       throw new VswapError(
         'INVALID_ARGUMENT',
         'virtualSwap.create',

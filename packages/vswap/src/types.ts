@@ -12,7 +12,7 @@
  * here: vswap stores them and hands them back, it never dereferences them.
  */
 
-import { showValue } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import { invalidArgument } from './vswapError.js';
 
 /** A virtual swap entry: an index into the virtual slot space. */
@@ -48,7 +48,7 @@ export const MAX_MEMCG_ID = 0xffff;
 export const MAX_VIRTUAL_ENTRIES = 2 ** 32 - 2;
 
 function checkId(where: string, what: string, n: unknown, limit: number, limitText: string): void {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= limit) {
+  if (!isIntInRange(n, 0, limit - 1)) {
     invalidArgument(
       `types.${where}`,
       `${what} must be an integer from 0 to ${limitText}, got ${showValue(n)}`,

@@ -19,7 +19,7 @@
  * swap cache, see virtualSwap.ts): the slot is free exactly when the entry is.
  */
 
-import { showValue } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import type { SlotAllocator } from '@tierswap/slot-allocator';
 import { createSlotAllocator } from '@tierswap/slot-allocator';
 import { VswapError } from './vswapError.js';
@@ -61,9 +61,7 @@ export class VirtualSpace {
     const { maxEntries, segmentSlots, clusterSize, streams } = options;
     const where = 'virtualSwap.create';
     if (
-      !Number.isInteger(segmentSlots) ||
-      segmentSlots < clusterSize ||
-      segmentSlots > 2 ** 30 ||
+      !isIntInRange(segmentSlots, clusterSize, 2 ** 30) ||
       (segmentSlots & (segmentSlots - 1)) !== 0
     ) {
       throw new VswapError(
@@ -72,7 +70,7 @@ export class VirtualSpace {
         `segmentSlots must be a power of two from clusterSize (${clusterSize}) to 2^30, got ${showValue(segmentSlots)}`,
       );
     }
-    if (!Number.isInteger(streams) || streams < 1 || streams > 1024) {
+    if (!isIntInRange(streams, 1, 1024)) {
       throw new VswapError(
         'INVALID_ARGUMENT',
         where,

@@ -35,7 +35,7 @@
  */
 
 import type { Refusal } from '@tierswap/base';
-import { refuse, showValue } from '@tierswap/base';
+import { isIntInRange, refuse, showValue } from '@tierswap/base';
 import {
   BackendTag,
   deviceOf,
@@ -174,7 +174,7 @@ export class VirtualSwap {
       streams = VSWAP_DEFAULTS.streams,
       rmapClusterSize = VSWAP_DEFAULTS.rmapClusterSize,
     } = options;
-    if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > MAX_VIRTUAL_ENTRIES) {
+    if (!isIntInRange(maxEntries, 1, MAX_VIRTUAL_ENTRIES)) {
       invalidArgument(
         where,
         `maxEntries must be an integer from 1 to ${MAX_VIRTUAL_ENTRIES}, got ${showValue(maxEntries)}`,

@@ -22,7 +22,7 @@
  */
 
 import type { Clock, Refusal } from '@tierswap/base';
-import { showValue } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import type { Codec } from '@tierswap/compress';
 import { type GroupId, type MemcgTree, NO_GROUP } from '@tierswap/memcg';
 import { CodecSlots } from './codecSlots.js';
@@ -36,7 +36,6 @@ import {
   checkProactiveRequest,
   checkTunables,
   DEFAULT_TUNABLES,
-  isInt,
   type Tunables,
 } from './poolOptions.js';
 import { LOAD_REFUSALS, STORE_REFUSALS, WRITEBACK_REFUSALS } from './refusals.js';
@@ -429,7 +428,7 @@ export class ZswapPool {
   /** zswap_shrinker_scan(): second-chance walk of up to `nrToScan` entries. */
   shrinkerScan(memcg: GroupId, nrToScan: number): { written: number; stop: boolean } {
     checkGroup(this.#tree, 'pool.shrinkerScan', memcg);
-    if (!isInt(nrToScan, 0, Number.MAX_SAFE_INTEGER)) {
+    if (!isIntInRange(nrToScan, 0, Number.MAX_SAFE_INTEGER)) {
       throw new ZswapError(
         'INVALID_ARGUMENT',
         'pool.shrinkerScan',
