@@ -12,3 +12,14 @@
 export function isIntInRange(v: unknown, lo: number, hi: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 }
+
+/**
+ * Is `v` a power of two in [lo, hi]? Exact for every double (the `x & (x - 1)` test
+ * alone works on 32 bits, so it took 3 * 2^32 for a power of two).
+ */
+export function isPowerOfTwoInRange(v: unknown, lo: number, hi: number): v is number {
+  if (!isIntInRange(v, lo, hi) || v < 1) return false;
+  let x = v;
+  while (x > 0x40000000) x /= 2; // halving a double is exact
+  return Number.isInteger(x) && (x & (x - 1)) === 0;
+}

@@ -1,10 +1,10 @@
 /**
  * @tierswap/base: what every layer shares. The kernel's errno table, the Refusal every
  * expected failure is returned as, the base of each package's error class, how a
- * message shows a value, the integer range check, and the Clock. Depends on nothing.
+ * message shows a value, the integer range checks, and the Clock. Depends on nothing.
  */
 
-export { isIntInRange } from './checks.js';
+export { isIntInRange, isPowerOfTwoInRange } from './checks.js';
 export type { Clock, VirtualClock } from './clock.js';
 export { createSystemClock, createVirtualClock } from './clock.js';
 export type { Errno } from './errno.js';

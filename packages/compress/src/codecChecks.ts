@@ -13,7 +13,7 @@
  * `badPage`, `badDecodeArgs`) when it fails.
  */
 
-import { isIntInRange, showValue } from '@tierswap/base';
+import { isIntInRange, isPowerOfTwoInRange, showValue } from '@tierswap/base';
 import { CompressError } from './compressError.js';
 import { DEFAULT_PAGE_SIZE } from './types.js';
 
@@ -38,7 +38,7 @@ export function checkAbsent(where: string, options: object, key: string, why: st
 
 export function checkPageSize(where: string, pageSize: unknown): number {
   const p = pageSize ?? DEFAULT_PAGE_SIZE;
-  if (!isIntInRange(p, 256, 65536) || (p & (p - 1)) !== 0) {
+  if (!isPowerOfTwoInRange(p, 256, 65536)) {
     throw invalid(where, `pageSize ${showValue(p)} is not a power of two in [256, 65536]`);
   }
   return p;

@@ -5,7 +5,7 @@
  * of them pass.
  */
 
-import { isIntInRange, showValue } from '@tierswap/base';
+import { isIntInRange, isPowerOfTwoInRange, showValue } from '@tierswap/base';
 import { SlotAllocatorError } from './slotAllocatorError.js';
 import type { DiscardPolicy, SlotAllocatorOptions } from './types.js';
 import { DEFAULT_CLUSTER_SIZE } from './types.js';
@@ -52,7 +52,7 @@ export function checkOptions(options: SlotAllocatorOptions): CheckedOptions {
   if (!isIntInRange(slots, 1, MAX_SLOTS)) {
     invalid(`slots must be an integer from 1 to 2^31-1, got ${showValue(slots)}`);
   }
-  if (!isIntInRange(clusterSize, 1, MAX_CLUSTER_SIZE) || (clusterSize & (clusterSize - 1)) !== 0) {
+  if (!isPowerOfTwoInRange(clusterSize, 1, MAX_CLUSTER_SIZE)) {
     invalid(
       `clusterSize must be a power of two from 1 to ${MAX_CLUSTER_SIZE}, got ${showValue(clusterSize)}`,
     );

@@ -4,7 +4,7 @@
  * must never reach it), and the read-back of what SQLite really uses.
  */
 
-import { isIntInRange, showValue } from '@tierswap/base';
+import { isIntInRange, isPowerOfTwoInRange, showValue } from '@tierswap/base';
 import type Database from 'better-sqlite3';
 import { checkPath } from './deviceFile.js';
 import { TieredStoreError } from './tieredStoreError.js';
@@ -129,15 +129,12 @@ export function checkSqliteOptions(
   }
   const d = SQLITE_DEVICE_DEFAULTS;
   const pageSize = intIn(options.pageSize ?? 4096, 1, 1 << 20, 'pageSize', where);
-  const sqlitePageSize = intIn(
-    options.sqlitePageSize ?? d.sqlitePageSize,
-    512,
-    65536,
-    'sqlitePageSize',
-    where,
-  );
-  if ((sqlitePageSize & (sqlitePageSize - 1)) !== 0) {
-    throw bad(where, `sqlitePageSize ${sqlitePageSize} is not a power of two in 512..65536`);
+  const sqlitePageSize = options.sqlitePageSize ?? d.sqlitePageSize;
+  if (!isPowerOfTwoInRange(sqlitePageSize, 512, 65536)) {
+    throw bad(
+      where,
+      `sqlitePageSize ${showValue(sqlitePageSize)} is not a power of two in 512..65536`,
+    );
   }
   if (options.onBusyRetry !== undefined && typeof options.onBusyRetry !== 'function') {
     throw bad(where, `onBusyRetry ${showValue(options.onBusyRetry)} must be a function`);

@@ -33,7 +33,7 @@
  * dropped once every descriptor in it is back to zero.
  */
 
-import { isIntInRange, showValue } from '@tierswap/base';
+import { isPowerOfTwoInRange, showValue } from '@tierswap/base';
 import { VswapError } from './vswapError.js';
 
 export const FLAG_LIVE = 0x80;
@@ -64,7 +64,7 @@ export class DescriptorTable {
   private mixedClusters = 0;
 
   constructor(clusterSize: number) {
-    if (!isIntInRange(clusterSize, 64, 32768) || (clusterSize & (clusterSize - 1)) !== 0) {
+    if (!isPowerOfTwoInRange(clusterSize, 64, 32768)) {
       throw new VswapError(
         'INVALID_ARGUMENT',
         'virtualSwap.create',

@@ -15,7 +15,7 @@
  * and no fill is needed; hence entries must stay below 2^32 - 1.
  */
 
-import { isIntInRange, showValue } from '@tierswap/base';
+import { isPowerOfTwoInRange, showValue } from '@tierswap/base';
 import type { DeviceId, PhysSlot, SwapEntry } from './types.js';
 import { MAX_DEVICES, MAX_PHYS_SLOTS, NO_ENTRY } from './types.js';
 import { VswapError } from './vswapError.js';
@@ -38,7 +38,7 @@ export class ReverseMap {
   private tableCount = 0;
 
   constructor(clusterSize: number) {
-    if (!isIntInRange(clusterSize, 64, 65536) || (clusterSize & (clusterSize - 1)) !== 0) {
+    if (!isPowerOfTwoInRange(clusterSize, 64, 65536)) {
       throw new VswapError(
         'INVALID_ARGUMENT',
         'virtualSwap.create',

@@ -19,7 +19,7 @@
  * swap cache, see virtualSwap.ts): the slot is free exactly when the entry is.
  */
 
-import { isIntInRange, showValue } from '@tierswap/base';
+import { isIntInRange, isPowerOfTwoInRange, showValue } from '@tierswap/base';
 import type { SlotAllocator } from '@tierswap/slot-allocator';
 import { createSlotAllocator } from '@tierswap/slot-allocator';
 import { VswapError } from './vswapError.js';
@@ -60,10 +60,7 @@ export class VirtualSpace {
   constructor(options: VirtualSpaceOptions) {
     const { maxEntries, segmentSlots, clusterSize, streams } = options;
     const where = 'virtualSwap.create';
-    if (
-      !isIntInRange(segmentSlots, clusterSize, 2 ** 30) ||
-      (segmentSlots & (segmentSlots - 1)) !== 0
-    ) {
+    if (!isPowerOfTwoInRange(segmentSlots, clusterSize, 2 ** 30)) {
       throw new VswapError(
         'INVALID_ARGUMENT',
         where,

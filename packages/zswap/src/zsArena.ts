@@ -33,7 +33,7 @@
  *   the fullest and release the emptied ones.
  */
 
-import { isIntInRange } from '@tierswap/base';
+import { isIntInRange, isPowerOfTwoInRange } from '@tierswap/base';
 import { ZswapError } from './zswapError.js';
 
 /** CONFIG_ZSMALLOC_CHAIN_SIZE: default 8, range 4..16. */
@@ -145,10 +145,7 @@ export class ZsArena {
       );
     }
     this.chainSize = chain;
-    if (
-      !isIntInRange(pageSize, 256, Number.POSITIVE_INFINITY) ||
-      (pageSize & (pageSize - 1)) !== 0
-    ) {
+    if (!isPowerOfTwoInRange(pageSize, 256, Number.POSITIVE_INFINITY)) {
       throw new ZswapError(
         'INVALID_ARGUMENT',
         'zsArena.constructor',
