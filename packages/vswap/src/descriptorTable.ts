@@ -33,7 +33,7 @@
  * dropped once every descriptor in it is back to zero.
  */
 
-import { isPowerOfTwoInRange, showValue } from '@tierswap/base';
+import { checkClusterSize } from './types.js';
 import { VswapError } from './vswapError.js';
 
 export const FLAG_LIVE = 0x80;
@@ -64,14 +64,7 @@ export class DescriptorTable {
   private mixedClusters = 0;
 
   constructor(clusterSize: number) {
-    if (!isPowerOfTwoInRange(clusterSize, 64, 32768)) {
-      throw new VswapError(
-        'INVALID_ARGUMENT',
-        'virtualSwap.create',
-        `clusterSize must be a power of two from 64 to 32768, got ${showValue(clusterSize)}`,
-      );
-    }
-    this.clusterSize = clusterSize;
+    this.clusterSize = checkClusterSize('clusterSize', clusterSize, 32768);
     this.shift = Math.log2(clusterSize);
     this.mask = clusterSize - 1;
   }

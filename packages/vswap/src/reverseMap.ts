@@ -15,9 +15,9 @@
  * and no fill is needed; hence entries must stay below 2^32 - 1.
  */
 
-import { isPowerOfTwoInRange, showValue } from '@tierswap/base';
+import { showValue } from '@tierswap/base';
 import type { DeviceId, PhysSlot, SwapEntry } from './types.js';
-import { MAX_DEVICES, MAX_PHYS_SLOTS, NO_ENTRY } from './types.js';
+import { checkClusterSize, MAX_DEVICES, MAX_PHYS_SLOTS, NO_ENTRY } from './types.js';
 import { VswapError } from './vswapError.js';
 
 interface DeviceTables {
@@ -38,14 +38,7 @@ export class ReverseMap {
   private tableCount = 0;
 
   constructor(clusterSize: number) {
-    if (!isPowerOfTwoInRange(clusterSize, 64, 65536)) {
-      throw new VswapError(
-        'INVALID_ARGUMENT',
-        'virtualSwap.create',
-        `rmapClusterSize must be a power of two from 64 to 65536, got ${showValue(clusterSize)}`,
-      );
-    }
-    this.clusterSize = clusterSize;
+    this.clusterSize = checkClusterSize('rmapClusterSize', clusterSize, 65536);
     this.shift = Math.log2(clusterSize);
     this.mask = clusterSize - 1;
   }

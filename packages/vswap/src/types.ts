@@ -12,7 +12,7 @@
  * here: vswap stores them and hands them back, it never dereferences them.
  */
 
-import { isIntInRange, showValue } from '@tierswap/base';
+import { isIntInRange, isPowerOfTwoInRange, showValue } from '@tierswap/base';
 import { invalidArgument } from './vswapError.js';
 
 /** A virtual swap entry: an index into the virtual slot space. */
@@ -170,4 +170,18 @@ export interface VirtualSwapMemory {
   /** Per-cluster and per-memcg side arrays. */
   sideBytes: number;
   total: number;
+}
+
+/**
+ * A cluster size option (`what`) checked at virtualSwap.create: a power of two from 64
+ * to `max`, so a table finds an entry's cluster and offset with one shift and one mask.
+ */
+export function checkClusterSize(what: string, clusterSize: number, max: number): number {
+  if (!isPowerOfTwoInRange(clusterSize, 64, max)) {
+    invalidArgument(
+      'virtualSwap.create',
+      `${what} must be a power of two from 64 to ${max}, got ${showValue(clusterSize)}`,
+    );
+  }
+  return clusterSize;
 }
