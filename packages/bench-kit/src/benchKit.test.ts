@@ -1,11 +1,18 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   best,
+  EDGE_NUMBERS,
   entropyPage,
   filePages,
+  HOSTILE_NON_NUMBERS,
+  HOSTILE_NUMBERS,
+  HOSTILE_VALUES,
+  hostileBuffers,
+  hostileValue,
   median,
   NODE_BINARY,
   rng,
@@ -23,6 +30,33 @@ describe('rng', () => {
     expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
     expect(new Set(xs).size).toBe(1000);
     expect(rng(8)()).not.toBe(rng(7)());
+  });
+});
+
+describe('hostile values', () => {
+  it('the fixed lists hold no u32 and no Uint8Array page', () => {
+    const isU32 = (v: unknown) => typeof v === 'number' && v >>> 0 === v;
+    expect(HOSTILE_VALUES).toEqual([...HOSTILE_NUMBERS, ...HOSTILE_NON_NUMBERS]);
+    expect(HOSTILE_VALUES.filter(isU32)).toEqual([]);
+    expect(EDGE_NUMBERS.every(isU32)).toBe(true);
+    for (const t of ['bigint', 'symbol', 'function', 'string', 'undefined']) {
+      expect(HOSTILE_VALUES.some((v) => typeof v === t)).toBe(true);
+    }
+    const buffers = hostileBuffers(4096);
+    expect(buffers.some((b) => b instanceof Uint8Array && b.length === 4096)).toBe(false);
+    expect(buffers.some((b) => b instanceof DataView)).toBe(true);
+  });
+  it('the arbitrary draws in-range integers, every hostile value, and the extras', () => {
+    const seen = fc.sample(hostileValue({ min: 5, max: 6, edges: [2 ** 27], extra: ['memory'] }), {
+      numRuns: 5000,
+      seed: 1,
+    });
+    expect(seen).toContain(5);
+    expect(seen).toContain(2 ** 27);
+    expect(seen).toContain('memory');
+    for (const v of [...HOSTILE_VALUES, ...EDGE_NUMBERS]) {
+      expect(seen.some((s) => Object.is(s, v))).toBe(true);
+    }
   });
 });
 

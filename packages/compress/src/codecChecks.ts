@@ -13,38 +13,9 @@
  * `badPage`, `badDecodeArgs`) when it fails.
  */
 
+import { isIntInRange, isPowerOfTwoInRange, showValue } from '@tierswap/base';
 import { CompressError } from './compressError.js';
 import { DEFAULT_PAGE_SIZE } from './types.js';
-
-/** A short description of any value for a message (never throws, even on a symbol). */
-export function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  switch (typeof v) {
-    case 'undefined':
-      return 'undefined';
-    case 'string':
-      return v.length > 40
-        ? `the string ${JSON.stringify(v.slice(0, 40))}...`
-        : `the string ${JSON.stringify(v)}`;
-    case 'number':
-      return Object.is(v, -0) ? '-0' : String(v);
-    case 'bigint':
-      return `${v}n`;
-    case 'boolean':
-      return String(v);
-    case 'symbol':
-      return v.toString();
-    case 'function':
-      return 'a function';
-  }
-  if (ArrayBuffer.isView(v)) {
-    const name = v.constructor?.name ?? 'view';
-    return v instanceof Uint8Array ? `${name}(${v.length})` : `a ${name} of ${v.byteLength} bytes`;
-  }
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (v instanceof ArrayBuffer) return `an ArrayBuffer of ${v.byteLength} bytes`;
-  return 'an object';
-}
 
 function invalid(where: string, detail: string): CompressError {
   return new CompressError('INVALID_ARGUMENT', where, detail);
@@ -54,7 +25,7 @@ function invalid(where: string, detail: string): CompressError {
 export function checkOptions<T extends object>(where: string, options: T | undefined): T {
   if (options === undefined) return {} as T;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalid(where, `options must be an object, got ${describeValue(options)}`);
+    throw invalid(where, `options must be an object, got ${showValue(options)}`);
   }
   return options;
 }
@@ -62,19 +33,13 @@ export function checkOptions<T extends object>(where: string, options: T | undef
 /** Throws unless option `key` is absent: it does not apply to this codec. */
 export function checkAbsent(where: string, options: object, key: string, why: string): void {
   const v = (options as Record<string, unknown>)[key];
-  if (v !== undefined) throw invalid(where, `${key} ${describeValue(v)} given, but ${why}`);
+  if (v !== undefined) throw invalid(where, `${key} ${showValue(v)} given, but ${why}`);
 }
 
 export function checkPageSize(where: string, pageSize: unknown): number {
   const p = pageSize ?? DEFAULT_PAGE_SIZE;
-  if (
-    typeof p !== 'number' ||
-    !Number.isInteger(p) ||
-    p < 256 ||
-    p > 65536 ||
-    (p & (p - 1)) !== 0
-  ) {
-    throw invalid(where, `pageSize ${describeValue(p)} is not a power of two in [256, 65536]`);
+  if (!isPowerOfTwoInRange(p, 256, 65536)) {
+    throw invalid(where, `pageSize ${showValue(p)} is not a power of two in [256, 65536]`);
   }
   return p;
 }
@@ -85,10 +50,10 @@ export const ZSTD_MAX_LEVEL = 19;
 
 export function checkLevel(where: string, level: unknown, fallback: number): number {
   const l = level ?? fallback;
-  if (typeof l !== 'number' || !Number.isInteger(l) || l < ZSTD_MIN_LEVEL || l > ZSTD_MAX_LEVEL) {
+  if (!isIntInRange(l, ZSTD_MIN_LEVEL, ZSTD_MAX_LEVEL)) {
     throw invalid(
       where,
-      `level ${describeValue(l)} is not an integer in ${ZSTD_MIN_LEVEL}..${ZSTD_MAX_LEVEL}`,
+      `level ${showValue(l)} is not an integer in ${ZSTD_MIN_LEVEL}..${ZSTD_MAX_LEVEL}`,
     );
   }
   return l;
@@ -103,7 +68,7 @@ export function pick<T extends string>(
 ): T {
   if (value === undefined) return allowed[0]!;
   if (!(allowed as readonly unknown[]).includes(value)) {
-    throw invalid(where, `${option} ${describeValue(value)} is not one of ${allowed.join(', ')}`);
+    throw invalid(where, `${option} ${showValue(value)} is not one of ${allowed.join(', ')}`);
   }
   return value as T;
 }
@@ -111,7 +76,7 @@ export function pick<T extends string>(
 /** Throws unless `buf` is a Uint8Array (a Buffer is one). */
 export function checkBytes(where: string, name: string, buf: unknown): asserts buf is Uint8Array {
   if (!(buf instanceof Uint8Array)) {
-    throw invalid(where, `${name} must be a Uint8Array, got ${describeValue(buf)}`);
+    throw invalid(where, `${name} must be a Uint8Array, got ${showValue(buf)}`);
   }
 }
 
@@ -135,14 +100,14 @@ export function badPage(
 ): CompressError {
   return invalid(
     where,
-    `${name} must be a Uint8Array of one ${pageSize}-byte page, got ${describeValue(buf)}`,
+    `${name} must be a Uint8Array of one ${pageSize}-byte page, got ${showValue(buf)}`,
   );
 }
 
 /** Throws unless `list` is an array; `what` names it. */
 export function checkArray(where: string, name: string, list: unknown): asserts list is unknown[] {
   if (!Array.isArray(list))
-    throw invalid(where, `${name} must be an array, got ${describeValue(list)}`);
+    throw invalid(where, `${name} must be an array, got ${showValue(list)}`);
 }
 
 /**
@@ -183,16 +148,15 @@ export function badDecodeArgs(
   pageSize: number,
 ): CompressError {
   if (!(src instanceof Uint8Array))
-    return invalid(where, `src must be a Uint8Array, got ${describeValue(src)}`);
+    return invalid(where, `src must be a Uint8Array, got ${showValue(src)}`);
   if (!(dst instanceof Uint8Array))
-    return invalid(where, `dst must be a Uint8Array, got ${describeValue(dst)}`);
+    return invalid(where, `dst must be a Uint8Array, got ${showValue(dst)}`);
   for (const [name, v] of [
     ['srcStart', srcStart],
     ['srcEnd', srcEnd],
     ['dstStart', dstStart],
   ] as const) {
-    if (!Number.isInteger(v))
-      return invalid(where, `${name} ${describeValue(v)} is not an integer`);
+    if (!Number.isInteger(v)) return invalid(where, `${name} ${showValue(v)} is not an integer`);
   }
   if (
     !(
@@ -203,12 +167,12 @@ export function badDecodeArgs(
   ) {
     return invalid(
       where,
-      `source range [${describeValue(srcStart)}, ${describeValue(srcEnd)}) is not inside src of ${src.length} bytes`,
+      `source range [${showValue(srcStart)}, ${showValue(srcEnd)}) is not inside src of ${src.length} bytes`,
     );
   }
   return invalid(
     where,
-    `destination page [${describeValue(dstStart)}, +${pageSize}) is not inside dst of ${dst.length} bytes`,
+    `destination page [${showValue(dstStart)}, +${pageSize}) is not inside dst of ${dst.length} bytes`,
   );
 }
 

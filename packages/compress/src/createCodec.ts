@@ -7,7 +7,7 @@
  * first page.
  */
 
-import { describeValue } from './codecChecks.js';
+import { showValue } from '@tierswap/base';
 import { CompressError } from './compressError.js';
 import { Lz4Codec } from './lz4Codec.js';
 import { NoneCodec } from './noneCodec.js';
@@ -25,7 +25,7 @@ export function createCodec(name: string, options?: CodecOptions): Codec {
     throw new CompressError(
       'INVALID_ARGUMENT',
       'createCodec',
-      `name must be a string, got ${describeValue(name)}`,
+      `name must be a string, got ${showValue(name)}`,
     );
   }
   switch (name) {

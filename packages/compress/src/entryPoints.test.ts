@@ -11,7 +11,13 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { isRefusal } from '@tierswap/base';
-import { filePages, NODE_BINARY, textPages } from '@tierswap/bench-kit';
+import {
+  filePages,
+  hostileBuffers,
+  hostileValue,
+  NODE_BINARY,
+  textPages,
+} from '@tierswap/bench-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CompressError } from './compressError.js';
@@ -38,19 +44,9 @@ function outcome<T>(f: () => T): T | CompressError {
 
 /** Anything a caller might pass where a number, a page or an option is expected. */
 const anyValue = fc.oneof(
-  fc.constantFrom(undefined, null, true, '', '4096', 'lz4', [], {}, Symbol('x'), 10n),
-  fc.double(), // NaN, ±Infinity, -0, fractions
+  hostileValue({ min: 0, max: PAGE + 8, extra: ['4096', 'lz4', 10n] }),
   fc.integer({ min: -(2 ** 33), max: 2 ** 33 }),
-  fc.nat(PAGE + 8),
-  fc.constantFrom(
-    new DataView(new ArrayBuffer(PAGE)),
-    new Uint16Array(PAGE / 2),
-    new Uint8ClampedArray(PAGE),
-    new ArrayBuffer(PAGE),
-    Buffer.alloc(PAGE),
-    new Uint8Array(0),
-    new Uint8Array(PAGE + 1),
-  ),
+  fc.constantFrom(...hostileBuffers(PAGE), Buffer.alloc(PAGE)),
 );
 
 function codecs(): Codec[] {
@@ -66,8 +62,8 @@ describe('bad arguments are refused with a typed error naming the value', () => 
   it('pages that are not Uint8Arrays of one page, at every codec entry point', () => {
     const bad: [unknown, RegExp][] = [
       [new DataView(new ArrayBuffer(PAGE)), /got a DataView of 4096 bytes/],
-      ['abc', /got the string "abc"/],
-      [new Uint16Array(PAGE / 2), /got a Uint16Array of 4096 bytes/],
+      ['abc', /got "abc"/],
+      [new Uint16Array(PAGE / 2), /got Uint16Array\(2048\)/],
       [new Uint8Array(PAGE - 1), /got Uint8Array\(4095\)/],
       [undefined, /got undefined/],
     ];
@@ -120,15 +116,12 @@ describe('bad arguments are refused with a typed error naming the value', () => 
       [() => createCodec(42 as unknown as string), /name must be a string, got 42/],
       [() => createCodec('zstd', { level: Number.NaN }), /level NaN is not an integer in 1..19/],
       [() => createCodec('zstd', { level: 2.5 }), /level 2.5/],
-      [() => createCodec('zstd', { level: '3' as unknown as number }), /level the string "3"/],
+      [() => createCodec('zstd', { level: '3' as unknown as number }), /level "3"/],
       [() => createCodec('lz4', { pageSize: 4095 }), /pageSize 4095 is not a power of two/],
       [() => createCodec('none', { pageSize: 2 ** 17 }), /pageSize 131072/],
       [() => createCodec('lz4', { level: 3 }), /level 3 given, but lz4 has no level/],
       [() => createCodec('none', { level: 1 }), /none has no level/],
-      [
-        () => createCodec('zstd', { lz4Library: 'lz4-napi' }),
-        /lz4Library the string "lz4-napi" given/,
-      ],
+      [() => createCodec('zstd', { lz4Library: 'lz4-napi' }), /lz4Library "lz4-napi" given/],
       [() => createCodec('lz4', null as unknown as object), /options must be an object, got null/],
       [() => createZstdBatchCodec({ pageSize: Number.NaN }), /pageSize NaN/],
       [() => fillWithWord(new Uint8Array(6), 1), /6 bytes is not a whole number of 32-bit words/],
@@ -136,7 +129,7 @@ describe('bad arguments are refused with a typed error naming the value', () => 
       [() => fillWithWord(new Uint8Array(8), 2 ** 32), /word 4294967296/],
       [
         () => sameFilledWord('abcd' as unknown as Uint8Array),
-        /page must be a Uint8Array, got the string "abcd"/,
+        /page must be a Uint8Array, got "abcd"/,
       ],
       [() => isZeroPage(new DataView(new ArrayBuffer(8)) as unknown as Uint8Array), /DataView/],
     ];
@@ -153,7 +146,7 @@ describe('bad arguments are refused with a typed error naming the value', () => 
   it('the batch codec checks its lists, pages and destinations before it reads anything', async () => {
     const codec = createZstdBatchCodec();
     await expect(codec.compressBatch('x' as unknown as Uint8Array[])).rejects.toThrow(
-      /pages must be an array, got the string "x"/,
+      /pages must be an array, got "x"/,
     );
     await expect(codec.compressBatch([page, new Uint8Array(10)])).rejects.toThrow(
       /pages\[1\] must be a Uint8Array of one 4096-byte page, got Uint8Array\(10\)/,

@@ -17,21 +17,18 @@
 
 import { type Refusal, refuse } from '@tierswap/base';
 import {
-  badDecodeArgs,
   badPage,
   checkAbsent,
-  checkBytes,
   checkOptions,
-  checkPage,
   checkPageSize,
   isBlockRange,
-  isDecodeArgs,
   pick,
 } from './codecChecks.js';
 import { CompressError } from './compressError.js';
 import { type Lz4Binding, loadLz4Napi } from './loadBinding.js';
 import { addonDecode, addonEncode, type LoadedAddon, loadAddon } from './nativeAddon.js';
-import type { BindingInfo, Codec, CodecOptions, DecodeResult, Lz4Library } from './types.js';
+import { PageCodec } from './pageCodec.js';
+import type { BindingInfo, CodecOptions, DecodeResult, Lz4Library } from './types.js';
 
 const LIBRARIES: readonly Lz4Library[] = Object.freeze(['liblz4', 'lz4-napi']);
 
@@ -50,7 +47,7 @@ export function loadLiblz4(): LoadedAddon {
   });
 }
 
-export class Lz4Codec implements Codec {
+export class Lz4Codec extends PageCodec {
   readonly name = 'lz4' as const;
   readonly level = 0;
   readonly pageSize: number;
@@ -67,6 +64,7 @@ export class Lz4Codec implements Codec {
   readonly #corrupt: Refusal<'decompress_fail'>;
 
   constructor(options?: CodecOptions) {
+    super();
     const where = 'lz4Codec.constructor';
     const o = checkOptions(where, options);
     this.pageSize = checkPageSize(where, o.pageSize);
@@ -92,7 +90,7 @@ export class Lz4Codec implements Codec {
     );
   }
 
-  compress(page: Uint8Array): Uint8Array {
+  override compress(page: Uint8Array): Uint8Array {
     if (!(page instanceof Uint8Array && page.length === this.pageSize)) {
       throw badPage('lz4Codec.compress', 'page', page, this.pageSize);
     }
@@ -116,27 +114,7 @@ export class Lz4Codec implements Codec {
     return out.subarray(NAPI_SIZE_BYTES);
   }
 
-  decompress(src: Uint8Array, dst: Uint8Array): DecodeResult {
-    checkBytes('lz4Codec.decompress', 'src', src);
-    checkPage('lz4Codec.decompress', 'dst', dst, this.pageSize);
-    return this.#decode(src, 0, src.length, dst, 0, false);
-  }
-
-  decodeInto(
-    src: Uint8Array,
-    srcStart: number,
-    srcEnd: number,
-    dst: Uint8Array,
-    dstStart: number,
-  ): DecodeResult {
-    const P = this.pageSize;
-    if (!isDecodeArgs(src, srcStart, srcEnd, dst, dstStart, P)) {
-      throw badDecodeArgs('lz4Codec.decodeInto', src, srcStart, srcEnd, dst, dstStart, P);
-    }
-    return this.#decode(src, srcStart, srcEnd, dst, dstStart, true);
-  }
-
-  #decode(
+  protected override decodePage(
     src: Uint8Array,
     srcStart: number,
     srcEnd: number,

@@ -7,19 +7,11 @@
  */
 
 import { type Refusal, refuse } from '@tierswap/base';
-import {
-  badDecodeArgs,
-  badPage,
-  checkAbsent,
-  checkBytes,
-  checkOptions,
-  checkPage,
-  checkPageSize,
-  isDecodeArgs,
-} from './codecChecks.js';
-import type { BindingInfo, Codec, CodecOptions, DecodeResult } from './types.js';
+import { badPage, checkAbsent, checkOptions, checkPageSize } from './codecChecks.js';
+import { PageCodec } from './pageCodec.js';
+import type { BindingInfo, CodecOptions, DecodeResult } from './types.js';
 
-export class NoneCodec implements Codec {
+export class NoneCodec extends PageCodec {
   readonly name = 'none' as const;
   readonly level = 0;
   readonly pageSize: number;
@@ -27,6 +19,7 @@ export class NoneCodec implements Codec {
   readonly #corrupt: Refusal<'decompress_fail'>;
 
   constructor(options?: CodecOptions) {
+    super();
     const where = 'noneCodec.constructor';
     const o = checkOptions(where, options);
     this.pageSize = checkPageSize(where, o.pageSize);
@@ -40,34 +33,14 @@ export class NoneCodec implements Codec {
   }
 
   /** Returns `page` itself: the caller copies it into its own storage. */
-  compress(page: Uint8Array): Uint8Array {
+  override compress(page: Uint8Array): Uint8Array {
     if (!(page instanceof Uint8Array && page.length === this.pageSize)) {
       throw badPage('noneCodec.compress', 'page', page, this.pageSize);
     }
     return page;
   }
 
-  decompress(src: Uint8Array, dst: Uint8Array): DecodeResult {
-    checkBytes('noneCodec.decompress', 'src', src);
-    checkPage('noneCodec.decompress', 'dst', dst, this.pageSize);
-    return this.#copy(src, 0, src.length, dst, 0);
-  }
-
-  decodeInto(
-    src: Uint8Array,
-    srcStart: number,
-    srcEnd: number,
-    dst: Uint8Array,
-    dstStart: number,
-  ): DecodeResult {
-    const P = this.pageSize;
-    if (!isDecodeArgs(src, srcStart, srcEnd, dst, dstStart, P)) {
-      throw badDecodeArgs('noneCodec.decodeInto', src, srcStart, srcEnd, dst, dstStart, P);
-    }
-    return this.#copy(src, srcStart, srcEnd, dst, dstStart);
-  }
-
-  #copy(
+  protected override decodePage(
     src: Uint8Array,
     srcStart: number,
     srcEnd: number,

@@ -12,7 +12,8 @@
  * entry point's (codecChecks.ts): anything but a Uint8Array is INVALID_ARGUMENT.
  */
 
-import { checkBytes, describeValue } from './codecChecks.js';
+import { isIntInRange, showValue } from '@tierswap/base';
+import { checkBytes } from './codecChecks.js';
 import { CompressError } from './compressError.js';
 
 /**
@@ -65,11 +66,11 @@ export function fillWithWord(page: Uint8Array, word: number): void {
       `page of ${page.byteLength} bytes is not a whole number of 32-bit words`,
     );
   }
-  if (typeof word !== 'number' || !Number.isInteger(word) || word < 0 || word > 0xffffffff) {
+  if (!isIntInRange(word, 0, 0xffffffff)) {
     throw new CompressError(
       'INVALID_ARGUMENT',
       where,
-      `word ${describeValue(word)} is not an integer in [0, 2^32)`,
+      `word ${showValue(word)} is not an integer in [0, 2^32)`,
     );
   }
   if ((page.byteOffset & 3) === 0 && (page.byteLength & 3) === 0) {

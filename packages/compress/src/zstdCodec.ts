@@ -10,20 +10,11 @@
  */
 
 import { type Refusal, refuse } from '@tierswap/base';
-import {
-  badDecodeArgs,
-  badPage,
-  checkAbsent,
-  checkBytes,
-  checkLevel,
-  checkOptions,
-  checkPage,
-  checkPageSize,
-  isDecodeArgs,
-} from './codecChecks.js';
+import { badPage, checkAbsent, checkLevel, checkOptions, checkPageSize } from './codecChecks.js';
 import { CompressError } from './compressError.js';
 import { addonDecode, addonEncode, type LoadedAddon, loadAddon } from './nativeAddon.js';
-import type { BindingInfo, Codec, CodecOptions, DecodeResult } from './types.js';
+import { PageCodec } from './pageCodec.js';
+import type { BindingInfo, CodecOptions, DecodeResult } from './types.js';
 
 /** The default level, as the zstd CLI's. */
 export const ZSTD_DEFAULT_LEVEL = 3;
@@ -41,7 +32,7 @@ export function loadLibzstd(): LoadedAddon {
   });
 }
 
-export class ZstdCodec implements Codec {
+export class ZstdCodec extends PageCodec {
   readonly name = 'zstd' as const;
   readonly level: number;
   readonly pageSize: number;
@@ -53,6 +44,7 @@ export class ZstdCodec implements Codec {
   readonly #corrupt: Refusal<'decompress_fail'>;
 
   constructor(options?: CodecOptions) {
+    super();
     const where = 'zstdCodec.constructor';
     const o = checkOptions(where, options);
     this.pageSize = checkPageSize(where, o.pageSize);
@@ -72,7 +64,7 @@ export class ZstdCodec implements Codec {
   }
 
   /** One frame of `page`, a view of scratch memory valid until the next call. */
-  compress(page: Uint8Array): Uint8Array {
+  override compress(page: Uint8Array): Uint8Array {
     if (!(page instanceof Uint8Array && page.length === this.pageSize)) {
       throw badPage('zstdCodec.compress', 'page', page, this.pageSize);
     }
@@ -87,25 +79,16 @@ export class ZstdCodec implements Codec {
     return this.#scratch.subarray(0, n);
   }
 
-  decompress(src: Uint8Array, dst: Uint8Array): DecodeResult {
-    checkBytes('zstdCodec.decompress', 'src', src);
-    checkPage('zstdCodec.decompress', 'dst', dst, this.pageSize);
-    const P = this.pageSize;
-    return addonDecode(this.#addon, src, 0, src.length, dst, 0, P) === P ? true : this.#corrupt;
-  }
-
-  decodeInto(
+  protected override decodePage(
     src: Uint8Array,
     srcStart: number,
     srcEnd: number,
     dst: Uint8Array,
     dstStart: number,
+    inPlace: boolean,
   ): DecodeResult {
     const P = this.pageSize;
-    if (!isDecodeArgs(src, srcStart, srcEnd, dst, dstStart, P)) {
-      throw badDecodeArgs('zstdCodec.decodeInto', src, srcStart, srcEnd, dst, dstStart, P);
-    }
-    return addonDecode(this.#addon, src, srcStart, srcEnd, dst, dstStart, P, true) === P
+    return addonDecode(this.#addon, src, srcStart, srcEnd, dst, dstStart, P, inPlace) === P
       ? true
       : this.#corrupt;
   }

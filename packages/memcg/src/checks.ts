@@ -5,28 +5,26 @@
  * integers (a NaN or a fraction would spread up the tree and make a file unreadable).
  */
 
+import { isIntInRange, showValue } from '@tierswap/base';
 import { MemcgError } from './memcgError.js';
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v == null) return String(v);
-  if (typeof v === 'bigint') return `${v}n`;
-  return Object.prototype.toString.call(v);
-}
 
 export function checkString(v: unknown, where: string, what: string): asserts v is string {
   if (typeof v !== 'string') {
-    throw new MemcgError('INVALID_ARGUMENT', where, `${what} must be a string, got ${show(v)}`);
+    throw new MemcgError(
+      'INVALID_ARGUMENT',
+      where,
+      `${what} must be a string, got ${showValue(v)}`,
+    );
   }
 }
 
 /** A non-negative safe integer (a page or byte count). */
 export function checkCount(v: unknown, where: string, what: string): asserts v is number {
-  if (!Number.isSafeInteger(v) || (v as number) < 0) {
+  if (!isIntInRange(v, 0, Number.MAX_SAFE_INTEGER)) {
     throw new MemcgError(
       'INVALID_ARGUMENT',
       where,
-      `${what} must be an integer >= 0, got ${show(v)}`,
+      `${what} must be an integer >= 0, got ${showValue(v)}`,
     );
   }
 }
@@ -39,19 +37,21 @@ export function checkInt(
   where: string,
   what: string,
 ): asserts v is number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+  if (!isIntInRange(v, min, max)) {
     throw new MemcgError(
       'INVALID_ARGUMENT',
       where,
-      `${what} must be an integer in ${min}..${max}, got ${show(v)}`,
+      `${what} must be an integer in ${min}..${max}, got ${showValue(v)}`,
     );
   }
 }
 
 export function checkBoolean(v: unknown, where: string, what: string): asserts v is boolean {
   if (typeof v !== 'boolean') {
-    throw new MemcgError('INVALID_ARGUMENT', where, `${what} must be a boolean, got ${show(v)}`);
+    throw new MemcgError(
+      'INVALID_ARGUMENT',
+      where,
+      `${what} must be a boolean, got ${showValue(v)}`,
+    );
   }
 }
-
-export { show as showValue };

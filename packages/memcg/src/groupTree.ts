@@ -23,8 +23,8 @@
  * Everything per group lives in typed arrays indexed by id (structure of arrays).
  */
 import type { Refusal } from '@tierswap/base';
-import { isRefusal, refuse } from '@tierswap/base';
-import { checkCount, checkInt, checkString, showValue } from './checks.js';
+import { isRefusal, refuse, showValue } from '@tierswap/base';
+import { checkCount, checkInt, checkString } from './checks.js';
 import { grown } from './growable.js';
 import { MemcgError } from './memcgError.js';
 import { SubtreeCursor } from './subtreeCursor.js';

@@ -18,7 +18,9 @@
  *
  * Everything per group lives in typed arrays indexed by id (structure of arrays).
  */
-import { checkBoolean, checkCount, checkInt, showValue } from './checks.js';
+
+import { isIntInRange, showValue } from '@tierswap/base';
+import { checkBoolean, checkCount, checkInt } from './checks.js';
 import {
   assertKnown,
   assertOnline,
@@ -218,10 +220,8 @@ export class MemcgTree extends GroupTree {
 
   #checkZswapArgs(where: string, bytes: number, pageBytes: number, incompressible: boolean): void {
     if (
-      !Number.isSafeInteger(bytes) ||
-      bytes < 0 ||
-      !Number.isSafeInteger(pageBytes) ||
-      pageBytes < 0 ||
+      !isIntInRange(bytes, 0, Number.MAX_SAFE_INTEGER) ||
+      !isIntInRange(pageBytes, 0, Number.MAX_SAFE_INTEGER) ||
       typeof incompressible !== 'boolean'
     ) {
       throw new MemcgError(

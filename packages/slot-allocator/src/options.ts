@@ -5,6 +5,7 @@
  * of them pass.
  */
 
+import { isIntInRange, isPowerOfTwoInRange, showValue } from '@tierswap/base';
 import { SlotAllocatorError } from './slotAllocatorError.js';
 import type { DiscardPolicy, SlotAllocatorOptions } from './types.js';
 import { DEFAULT_CLUSTER_SIZE } from './types.js';
@@ -26,32 +27,20 @@ export interface CheckedOptions {
 
 const WHERE = 'slotAllocator.create';
 
-/** A value for a message: strings quoted, everything else as String() gives it. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'symbol' || typeof value === 'function') return typeof value;
-  try {
-    return String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
-
 function invalid(detail: string): never {
   throw new SlotAllocatorError('INVALID_ARGUMENT', WHERE, detail);
 }
 
 function callback<T>(name: string, value: T): T {
   if (value !== undefined && typeof value !== 'function') {
-    invalid(`${name} must be a function, got ${show(value)}`);
+    invalid(`${name} must be a function, got ${showValue(value)}`);
   }
   return value;
 }
 
 export function checkOptions(options: SlotAllocatorOptions): CheckedOptions {
   if (typeof options !== 'object' || options === null) {
-    invalid(`options must be an object with at least { slots }, got ${show(options)}`);
+    invalid(`options must be an object with at least { slots }, got ${showValue(options)}`);
   }
   const {
     slots,
@@ -60,27 +49,22 @@ export function checkOptions(options: SlotAllocatorOptions): CheckedOptions {
     rotational = false,
     discard = 'none',
   } = options;
-  if (!Number.isSafeInteger(slots) || slots < 1 || slots > MAX_SLOTS) {
-    invalid(`slots must be an integer from 1 to 2^31-1, got ${show(slots)}`);
+  if (!isIntInRange(slots, 1, MAX_SLOTS)) {
+    invalid(`slots must be an integer from 1 to 2^31-1, got ${showValue(slots)}`);
   }
-  if (
-    !Number.isInteger(clusterSize) ||
-    clusterSize < 1 ||
-    clusterSize > MAX_CLUSTER_SIZE ||
-    (clusterSize & (clusterSize - 1)) !== 0
-  ) {
+  if (!isPowerOfTwoInRange(clusterSize, 1, MAX_CLUSTER_SIZE)) {
     invalid(
-      `clusterSize must be a power of two from 1 to ${MAX_CLUSTER_SIZE}, got ${show(clusterSize)}`,
+      `clusterSize must be a power of two from 1 to ${MAX_CLUSTER_SIZE}, got ${showValue(clusterSize)}`,
     );
   }
-  if (!Number.isInteger(streams) || streams < 1 || streams > MAX_STREAMS) {
-    invalid(`streams must be an integer from 1 to ${MAX_STREAMS}, got ${show(streams)}`);
+  if (!isIntInRange(streams, 1, MAX_STREAMS)) {
+    invalid(`streams must be an integer from 1 to ${MAX_STREAMS}, got ${showValue(streams)}`);
   }
   if (typeof rotational !== 'boolean') {
-    invalid(`rotational must be a boolean, got ${show(rotational)}`);
+    invalid(`rotational must be a boolean, got ${showValue(rotational)}`);
   }
   if (discard !== 'none' && discard !== 'once' && discard !== 'pages') {
-    invalid(`discard must be 'none', 'once' or 'pages', got ${show(discard)}`);
+    invalid(`discard must be 'none', 'once' or 'pages', got ${showValue(discard)}`);
   }
   return {
     slots,

@@ -31,9 +31,9 @@
  */
 
 import type { Refusal } from '@tierswap/base';
-import { refuse } from '@tierswap/base';
+import { refuse, showValue } from '@tierswap/base';
 import { ClusterLists, NIL } from './clusterLists.js';
-import { checkOptions, show } from './options.js';
+import { checkOptions } from './options.js';
 import { SlotAllocatorError } from './slotAllocatorError.js';
 import type {
   AllocFailureReason,
@@ -775,7 +775,7 @@ export class SlotAllocator {
       throw new SlotAllocatorError(
         'INVALID_ARGUMENT',
         where,
-        `cluster must be an integer from 0 to ${this.clusterCount - 1}, got ${show(cluster)}`,
+        `cluster must be an integer from 0 to ${this.clusterCount - 1}, got ${showValue(cluster)}`,
       );
     }
   }
@@ -799,7 +799,7 @@ function badOrder(method: string, order: unknown, maxOrder: number): never {
   throw new SlotAllocatorError(
     'INVALID_ARGUMENT',
     `slotAllocator.${method}`,
-    `order must be an integer from 0 to ${maxOrder}, got ${show(order)}`,
+    `order must be an integer from 0 to ${maxOrder}, got ${showValue(order)}`,
   );
 }
 
@@ -807,7 +807,7 @@ function badStream(stream: unknown, streams: number): never {
   throw new SlotAllocatorError(
     'INVALID_ARGUMENT',
     'slotAllocator.alloc',
-    `stream must be an integer from 0 to ${streams - 1}, got ${show(stream)}`,
+    `stream must be an integer from 0 to ${streams - 1}, got ${showValue(stream)}`,
   );
 }
 
@@ -815,7 +815,7 @@ function outOfRange(method: string, slot: unknown, slots: number): never {
   throw new SlotAllocatorError(
     'INVALID_ARGUMENT',
     `slotAllocator.${method}`,
-    `slot must be an integer from 0 to ${slots - 1}, got ${show(slot)}`,
+    `slot must be an integer from 0 to ${slots - 1}, got ${showValue(slot)}`,
   );
 }
 

@@ -4,38 +4,10 @@
  * and refuses before anything changes. Each check is a type test plus a range test,
  * cheap enough for the page hot paths (a SwapSlot is checked with one `>>>`).
  */
+
+import { isIntInRange, showValue } from '@tierswap/base';
 import type { BlockDevice } from './blockDevice.js';
 import { TieredStoreError } from './tieredStoreError.js';
-
-/** A value as a message shows it: strings quoted, objects by their type, never throwing. */
-export function show(v: unknown): string {
-  switch (typeof v) {
-    case 'string':
-      return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
-    case 'number':
-    case 'boolean':
-    case 'undefined':
-    case 'bigint':
-      return `${String(v)}${typeof v === 'bigint' ? 'n' : ''}`;
-    case 'symbol':
-      return 'a symbol';
-    case 'function':
-      return 'a function';
-    default:
-      if (v === null) return 'null';
-      if (Array.isArray(v)) return `an array of ${v.length}`;
-      try {
-        return `a ${Object.getPrototypeOf(v)?.constructor?.name ?? 'null-prototype object'}`;
-      } catch {
-        return 'an object';
-      }
-  }
-}
-
-/** Is `v` an integer in 0..end-1? (false for NaN, fractions, strings, null.) */
-export function isIndex(v: unknown, end: number): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < end;
-}
 
 export function invalid(where: string, detail: string): TieredStoreError {
   return new TieredStoreError('INVALID_ARGUMENT', where, detail);
@@ -45,7 +17,7 @@ export function invalid(where: string, detail: string): TieredStoreError {
 export function checkSwapSlot(slot: unknown, where: string): asserts slot is number {
   // NaN, fractions, negatives, values >= 2^32 all fail `x >>> 0 === x`.
   if (typeof slot !== 'number' || slot >>> 0 !== slot) {
-    throw invalid(where, `slot ${show(slot)} is not a swap slot (an integer in 0..2^32-1)`);
+    throw invalid(where, `slot ${showValue(slot)} is not a swap slot (an integer in 0..2^32-1)`);
   }
 }
 
@@ -60,7 +32,7 @@ export function checkPage(
       where,
       page instanceof Uint8Array
         ? `a page is 1..${pageSize} bytes, got ${page.length}`
-        : `a page must be a Uint8Array, got ${show(page)}`,
+        : `a page must be a Uint8Array, got ${showValue(page)}`,
     );
   }
 }
@@ -72,7 +44,7 @@ export function checkOut(out: unknown, pageSize: number, where: string): asserts
       where,
       out instanceof Uint8Array
         ? `out must hold a page of ${pageSize} bytes, got ${out.length}`
-        : `out must be a Uint8Array, got ${show(out)}`,
+        : `out must be a Uint8Array, got ${showValue(out)}`,
     );
   }
 }
@@ -86,7 +58,7 @@ export function checkOptions(
     options !== undefined &&
     (typeof options !== 'object' || options === null || Array.isArray(options))
   ) {
-    throw invalid(where, `options must be an object, got ${show(options)}`);
+    throw invalid(where, `options must be an object, got ${showValue(options)}`);
   }
 }
 
@@ -107,15 +79,15 @@ export function checkDevice(
     typeof d.discard !== 'function' ||
     typeof d.name !== 'string'
   ) {
-    throw invalid(where, `device must be a BlockDevice, got ${show(device)}`);
+    throw invalid(where, `device must be a BlockDevice, got ${showValue(device)}`);
   }
-  if (!Number.isInteger(d.slots) || d.slots < 1 || d.slots > maxSlots) {
-    throw invalid(where, `${d.name} has ${show(d.slots)} slots; must be 1..${maxSlots}`);
+  if (!isIntInRange(d.slots, 1, maxSlots)) {
+    throw invalid(where, `${d.name} has ${showValue(d.slots)} slots; must be 1..${maxSlots}`);
   }
   if (d.pageSize !== pageSize) {
     throw invalid(
       where,
-      `${d.name} has pages of ${show(d.pageSize)} bytes; this swap space's are ${pageSize}`,
+      `${d.name} has pages of ${showValue(d.pageSize)} bytes; this swap space's are ${pageSize}`,
     );
   }
 }

@@ -18,7 +18,7 @@
  * Known answer: crc32c("123456789") = 0xE3069283.
  */
 
-import { describe } from './pageChecksums.js';
+import { showValue } from '@tierswap/base';
 import { pageIo } from './pageIo.js';
 import { TieredStoreError } from './tieredStoreError.js';
 
@@ -42,7 +42,7 @@ export function crc32c(bytes: Uint8Array, start = 0, end = bytes?.length, crc = 
     throw new TieredStoreError(
       'INVALID_ARGUMENT',
       'crc32c',
-      `crc32c(${describe(bytes)}, ${describe(start)}, ${describe(end)}, ${describe(crc)}): needs a Uint8Array, 0 <= start <= end <= its length and a crc in 0..2^32-1`,
+      `crc32c(${showValue(bytes)}, ${showValue(start)}, ${showValue(end)}, ${showValue(crc)}): needs a Uint8Array, 0 <= start <= end <= its length and a crc in 0..2^32-1`,
     );
   }
   return pageIo.crc32c(bytes, start, end, crc);

@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EDGE_NUMBERS, HOSTILE_VALUES } from '@tierswap/bench-kit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlockDevice } from './blockDevice.js';
@@ -27,23 +28,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const oddValues = [
-  -1,
-  SLOTS,
-  Number.NaN,
-  0.5,
-  2 ** 32,
-  Number.POSITIVE_INFINITY,
-  -0.25,
-  '1',
-  'abc',
-  null,
-  undefined,
-  true,
-  {},
-  [1],
-  1n,
-] as unknown[];
+const oddValues: unknown[] = [...HOSTILE_VALUES, ...EDGE_NUMBERS, SLOTS, -0.25, 'abc'];
 
 const slotArb: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: 0, max: SLOTS - 1 }) },

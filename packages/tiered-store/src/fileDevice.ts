@@ -24,6 +24,7 @@
 import { closeSync, fdatasyncSync, ftruncateSync, statfsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { dirname } from 'node:path';
+import { isIntInRange, showValue } from '@tierswap/base';
 import type { BlockDevice, DeviceStats } from './blockDevice.js';
 import { emptyDeviceStats } from './blockDevice.js';
 import type { DeviceFile } from './deviceFile.js';
@@ -34,7 +35,7 @@ import {
   openDeviceFile,
   pathError,
 } from './deviceFile.js';
-import { describe, PageChecksums } from './pageChecksums.js';
+import { PageChecksums } from './pageChecksums.js';
 import { MAX_RUN, pageIo } from './pageIo.js';
 import { TieredStoreError, toTieredStoreError } from './tieredStoreError.js';
 
@@ -59,16 +60,16 @@ function checkOptions(options: FileDeviceOptions): number {
     throw new TieredStoreError(
       'INVALID_ARGUMENT',
       WHERE_CREATE,
-      `options is ${describe(options)}; must be an object`,
+      `options is ${showValue(options)}; must be an object`,
     );
   }
   checkPath(options.path, WHERE_CREATE);
   const pageSize = options.pageSize ?? 4096;
-  if (!(Number.isInteger(pageSize) && pageSize >= 512 && pageSize <= 1 << 20)) {
+  if (!isIntInRange(pageSize, 512, 1 << 20)) {
     throw new TieredStoreError(
       'INVALID_ARGUMENT',
       WHERE_CREATE,
-      `pageSize ${describe(pageSize)} not in 512..1048576`,
+      `pageSize ${showValue(pageSize)} not in 512..1048576`,
     );
   }
   if (
@@ -82,14 +83,14 @@ function checkOptions(options: FileDeviceOptions): number {
     throw new TieredStoreError(
       'INVALID_ARGUMENT',
       WHERE_CREATE,
-      `slots ${describe(options.slots)} must be an integer in 1..2^32-1`,
+      `slots ${showValue(options.slots)} must be an integer in 1..2^32-1`,
     );
   }
   if (options.rotational !== undefined && typeof options.rotational !== 'boolean') {
     throw new TieredStoreError(
       'INVALID_ARGUMENT',
       WHERE_CREATE,
-      `rotational ${describe(options.rotational)} must be a boolean`,
+      `rotational ${showValue(options.rotational)} must be a boolean`,
     );
   }
   if (
@@ -100,7 +101,7 @@ function checkOptions(options: FileDeviceOptions): number {
     throw new TieredStoreError(
       'INVALID_ARGUMENT',
       WHERE_CREATE,
-      `preallocate ${describe(options.preallocate)} must be 'zero' or 'sparse'`,
+      `preallocate ${showValue(options.preallocate)} must be 'zero' or 'sparse'`,
     );
   }
   return pageSize;

@@ -9,6 +9,8 @@
  * Length 0 means "no page here" (never written, discarded, or its write failed); that
  * is why a payload must be at least 1 byte.
  */
+
+import { isIntInRange, showValue } from '@tierswap/base';
 import { pageIo } from './pageIo.js';
 import { TieredStoreError } from './tieredStoreError.js';
 
@@ -19,14 +21,14 @@ export class PageChecksums {
   readonly #length: Uint32Array;
 
   constructor(slots: number, pageSize: number) {
-    if (!(Number.isInteger(slots) && slots >= 1 && slots <= 0xffffffff)) {
+    if (!isIntInRange(slots, 1, 0xffffffff)) {
       throw new TieredStoreError(
         'INVALID_ARGUMENT',
         'pageChecksums',
         `slots ${String(slots)} not in 1..2^32-1`,
       );
     }
-    if (!(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= 1 << 20)) {
+    if (!isIntInRange(pageSize, 1, 1 << 20)) {
       throw new TieredStoreError(
         'INVALID_ARGUMENT',
         'pageChecksums',
@@ -46,7 +48,7 @@ export class PageChecksums {
       throw new TieredStoreError(
         'INVALID_ARGUMENT',
         where,
-        `payload for slot ${slot} is ${describe(data)}; must be a Uint8Array`,
+        `payload for slot ${slot} is ${showValue(data)}; must be a Uint8Array`,
       );
     }
     if (data.length < 1 || data.length > this.pageSize) {
@@ -65,7 +67,7 @@ export class PageChecksums {
       throw new TieredStoreError(
         'INVALID_ARGUMENT',
         where,
-        `pages is ${describe(pages)}; must be an array`,
+        `pages is ${showValue(pages)}; must be an array`,
       );
     }
     if (slots.length !== pages.length) {
@@ -90,7 +92,7 @@ export class PageChecksums {
       throw new TieredStoreError(
         'INVALID_ARGUMENT',
         where,
-        `out is ${describe(out)} and lengths ${describe(lengths)}; must be a Uint8Array and a Uint32Array`,
+        `out is ${showValue(out)} and lengths ${showValue(lengths)}; must be a Uint8Array and a Uint32Array`,
       );
     }
     if (out.length < slots.length * this.pageSize || lengths.length < slots.length) {
@@ -109,7 +111,7 @@ export class PageChecksums {
       throw new TieredStoreError(
         'INVALID_ARGUMENT',
         where,
-        `output buffer ${describe(out)} is not a Uint8Array of at least ${len} bytes`,
+        `output buffer ${showValue(out)} is not a Uint8Array of at least ${len} bytes`,
       );
     }
   }
@@ -119,7 +121,7 @@ export class PageChecksums {
       throw new TieredStoreError(
         'INVALID_ARGUMENT',
         where,
-        `slot ${describe(slot)} is not an integer in 0..${this.slots - 1}`,
+        `slot ${showValue(slot)} is not an integer in 0..${this.slots - 1}`,
       );
     }
   }
@@ -127,11 +129,11 @@ export class PageChecksums {
   /** Checks a discard's range: first a slot, count an integer with first + count <= slots. */
   checkRange(first: number, count: number, where: string): void {
     this.checkSlot(first, where);
-    if (!(Number.isInteger(count) && count >= 1 && first + count <= this.slots)) {
+    if (!isIntInRange(count, 1, this.slots - first)) {
       throw new TieredStoreError(
         'INVALID_ARGUMENT',
         where,
-        `count ${describe(count)} from slot ${first} is not an integer in 1..${this.slots - first}`,
+        `count ${showValue(count)} from slot ${first} is not an integer in 1..${this.slots - first}`,
       );
     }
   }
@@ -181,26 +183,13 @@ export class PageChecksums {
   }
 }
 
-/** A value as an error message shows it: numbers and strings as such, else its type. */
-export function describe(v: unknown): string {
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
-  if (v === null) return 'null';
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'an object';
-  return typeof v;
-}
-
 function checkList(list: ArrayLike<number>, name: string, where: string): void {
   const n = (list as { length?: unknown } | null | undefined)?.length;
-  if (
-    typeof list !== 'object' ||
-    list === null ||
-    !(Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffffffff)
-  ) {
+  if (typeof list !== 'object' || list === null || !isIntInRange(n, 0, 0xffffffff)) {
     throw new TieredStoreError(
       'INVALID_ARGUMENT',
       where,
-      `${name} is ${describe(list)}; must be an array-like of slots`,
+      `${name} is ${showValue(list)}; must be an array-like of slots`,
     );
   }
 }

@@ -3,9 +3,10 @@
  * value SQLite would not use (a pragma given "bogus" is silently ignored by SQLite, so it
  * must never reach it), and the read-back of what SQLite really uses.
  */
+
+import { isIntInRange, isPowerOfTwoInRange, showValue } from '@tierswap/base';
 import type Database from 'better-sqlite3';
 import { checkPath } from './deviceFile.js';
-import { describe } from './pageChecksums.js';
 import { TieredStoreError } from './tieredStoreError.js';
 
 export type JournalMode = 'wal' | 'memory' | 'off' | 'delete' | 'truncate';
@@ -100,10 +101,10 @@ function bad(where: string, detail: string): TieredStoreError {
 }
 
 function intIn(v: unknown, min: number, max: number, name: string, where: string): number {
-  if (!(Number.isInteger(v) && (v as number) >= min && (v as number) <= max)) {
-    throw bad(where, `${name} ${describe(v)} is not an integer in ${min}..${max}`);
+  if (!isIntInRange(v, min, max)) {
+    throw bad(where, `${name} ${showValue(v)} is not an integer in ${min}..${max}`);
   }
-  return v as number;
+  return v;
 }
 
 function oneOf<T extends string>(
@@ -113,7 +114,7 @@ function oneOf<T extends string>(
   where: string,
 ): T {
   if (typeof v !== 'string' || !allowed.includes(v)) {
-    throw bad(where, `${name} ${describe(v)} is not one of ${allowed.join(', ')}`);
+    throw bad(where, `${name} ${showValue(v)} is not one of ${allowed.join(', ')}`);
   }
   return v as T;
 }
@@ -124,29 +125,26 @@ export function checkSqliteOptions(
   where: string,
 ): CheckedSqliteOptions {
   if (typeof options !== 'object' || options === null) {
-    throw bad(where, `options is ${describe(options)}; must be an object`);
+    throw bad(where, `options is ${showValue(options)}; must be an object`);
   }
   const d = SQLITE_DEVICE_DEFAULTS;
   const pageSize = intIn(options.pageSize ?? 4096, 1, 1 << 20, 'pageSize', where);
-  const sqlitePageSize = intIn(
-    options.sqlitePageSize ?? d.sqlitePageSize,
-    512,
-    65536,
-    'sqlitePageSize',
-    where,
-  );
-  if ((sqlitePageSize & (sqlitePageSize - 1)) !== 0) {
-    throw bad(where, `sqlitePageSize ${sqlitePageSize} is not a power of two in 512..65536`);
+  const sqlitePageSize = options.sqlitePageSize ?? d.sqlitePageSize;
+  if (!isPowerOfTwoInRange(sqlitePageSize, 512, 65536)) {
+    throw bad(
+      where,
+      `sqlitePageSize ${showValue(sqlitePageSize)} is not a power of two in 512..65536`,
+    );
   }
   if (options.onBusyRetry !== undefined && typeof options.onBusyRetry !== 'function') {
-    throw bad(where, `onBusyRetry ${describe(options.onBusyRetry)} must be a function`);
+    throw bad(where, `onBusyRetry ${showValue(options.onBusyRetry)} must be a function`);
   }
   if (options.rotational !== undefined && typeof options.rotational !== 'boolean') {
-    throw bad(where, `rotational ${describe(options.rotational)} must be a boolean`);
+    throw bad(where, `rotational ${showValue(options.rotational)} must be a boolean`);
   }
   const busyWaitMs = options.busyWaitMs ?? 1;
   if (!(typeof busyWaitMs === 'number' && busyWaitMs >= 0 && busyWaitMs <= 60000)) {
-    throw bad(where, `busyWaitMs ${describe(busyWaitMs)} is not a number in 0..60000`);
+    throw bad(where, `busyWaitMs ${showValue(busyWaitMs)} is not a number in 0..60000`);
   }
   const batchSize = intIn(options.batchSize ?? d.batchSize, 1, 65536, 'batchSize', where);
   if ((batchSize + 32) * pageSize > MAX_HELD_BYTES) {

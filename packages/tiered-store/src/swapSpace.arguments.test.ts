@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createVirtualClock, isRefusal } from '@tierswap/base';
+import { HOSTILE_VALUES, hostileBuffers } from '@tierswap/bench-kit';
 import type { GroupId } from '@tierswap/memcg';
 import { createMemcg } from '@tierswap/memcg';
 import fc from 'fast-check';
@@ -31,35 +32,7 @@ const file = (slots: number): FileDevice =>
   FileDevice.create({ path: join(dir, `a${serial++}.swap`), slots, preallocate: 'sparse' });
 
 /** Values that are not what any entry point takes, or are at the edges of what it takes. */
-const NASTY: readonly unknown[] = [
-  Number.NaN,
-  0.5,
-  -1,
-  -0.5,
-  2 ** 32,
-  2 ** 32 + 1,
-  2 ** 53,
-  Number.POSITIVE_INFINITY,
-  Number.NEGATIVE_INFINITY,
-  '0',
-  '',
-  '1',
-  null,
-  undefined,
-  true,
-  {},
-  [],
-  [0],
-  1n,
-  Symbol('s'),
-  () => 0,
-  new DataView(new ArrayBuffer(PAGE)),
-  new Uint16Array(PAGE / 2),
-  new Uint8ClampedArray(PAGE),
-  new Uint8Array(0),
-  new Uint8Array(PAGE + 1),
-  { valueOf: () => 0 },
-];
+const NASTY: readonly unknown[] = [...HOSTILE_VALUES, [0], ...hostileBuffers(PAGE)];
 const nasty = fc.oneof(
   fc.constantFrom(...NASTY),
   fc.anything(),

@@ -16,21 +16,12 @@
  * free, swapon, swapoff) are refused with BAD_STATE; reads are allowed.
  */
 import type { Clock } from '@tierswap/base';
-import { createSystemClock } from '@tierswap/base';
+import { createSystemClock, isIntInRange, showValue } from '@tierswap/base';
 import type { GroupId } from '@tierswap/memcg';
 import { GroupState, MAX_GROUP_ID, MemcgTree, NO_GROUP, ROOT_GROUP } from '@tierswap/memcg';
 import type { SlotAllocator } from '@tierswap/slot-allocator';
 import { createSlotAllocator } from '@tierswap/slot-allocator';
-import {
-  checkDevice,
-  checkOptions,
-  checkOut,
-  checkPage,
-  checkSwapSlot,
-  invalid,
-  isIndex,
-  show,
-} from './args.js';
+import { checkDevice, checkOptions, checkOut, checkPage, checkSwapSlot, invalid } from './args.js';
 import type { BlockDevice } from './blockDevice.js';
 import { Placement } from './placement.js';
 import type { SwapoffResult } from './swapoff.js';
@@ -81,7 +72,10 @@ export class SwapSpace {
     checkOptions(options, where);
     const { memcg, clock, pageSize = 4096, maxTiers } = options;
     if (memcg !== undefined && !(memcg instanceof MemcgTree)) {
-      throw invalid(where, `memcg must be a MemcgTree (createMemcg().tree), got ${show(memcg)}`);
+      throw invalid(
+        where,
+        `memcg must be a MemcgTree (createMemcg().tree), got ${showValue(memcg)}`,
+      );
     }
     if (
       clock !== undefined &&
@@ -90,10 +84,13 @@ export class SwapSpace {
         typeof clock.advance !== 'function' ||
         typeof clock.now !== 'function')
     ) {
-      throw invalid(where, `clock must be a Clock from @tierswap/base, got ${show(clock)}`);
+      throw invalid(where, `clock must be a Clock from @tierswap/base, got ${showValue(clock)}`);
     }
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw invalid(where, `pageSize ${show(pageSize)} must be an integer in 1..${MAX_PAGE_SIZE}`);
+    if (!isIntInRange(pageSize, 1, MAX_PAGE_SIZE)) {
+      throw invalid(
+        where,
+        `pageSize ${showValue(pageSize)} must be an integer in 1..${MAX_PAGE_SIZE}`,
+      );
     }
     this.#memcg = memcg;
     this.#clock = clock ?? createSystemClock();
@@ -138,11 +135,11 @@ export class SwapSpace {
     checkDevice(device, this.#pageSize, MAX_DEVICE_SLOTS, where);
     checkOptions(options, where);
     const { priority = DEFAULT_PRIORITY, discard = 'none', clusterSize } = options;
-    if (!(Number.isInteger(priority) && priority >= -1 && priority <= PRIO_MAX)) {
-      throw invalid(where, `priority ${show(priority)} must be an integer in -1..${PRIO_MAX}`);
+    if (!isIntInRange(priority, -1, PRIO_MAX)) {
+      throw invalid(where, `priority ${showValue(priority)} must be an integer in -1..${PRIO_MAX}`);
     }
     if (!DISCARD_FLAGS.includes(discard)) {
-      throw invalid(where, `discard ${show(discard)} must be 'none', 'once' or 'pages'`);
+      throw invalid(where, `discard ${showValue(discard)} must be 'none', 'once' or 'pages'`);
     }
     if (this.#pl.table.holds(device)) {
       throw new TieredStoreError('BAD_STATE', where, `${device.name} is already active`);
@@ -194,11 +191,14 @@ export class SwapSpace {
   swapoff(type: number, onMove?: (from: SwapSlot, to: SwapSlot) => void): SwapoffResult {
     const where = 'swapSpace.swapoff';
     this.#notInCallback(where);
-    if (!isIndex(type, MAX_SWAP_DEVICES)) {
-      throw invalid(where, `type ${show(type)} must be an integer in 0..${MAX_SWAP_DEVICES - 1}`);
+    if (!isIntInRange(type, 0, MAX_SWAP_DEVICES - 1)) {
+      throw invalid(
+        where,
+        `type ${showValue(type)} must be an integer in 0..${MAX_SWAP_DEVICES - 1}`,
+      );
     }
     if (onMove !== undefined && typeof onMove !== 'function') {
-      throw invalid(where, `onMove must be a function, got ${show(onMove)}`);
+      throw invalid(where, `onMove must be a function, got ${showValue(onMove)}`);
     }
     const dev = this.#pl.table.get(type);
     if (dev === undefined) {
@@ -302,7 +302,8 @@ export class SwapSpace {
     const where = 'swapSpace.storeBatch';
     this.#notInCallback(where);
     const g = this.#group(group, where);
-    if (!Array.isArray(pages)) throw invalid(where, `pages must be an array, got ${show(pages)}`);
+    if (!Array.isArray(pages))
+      throw invalid(where, `pages must be an array, got ${showValue(pages)}`);
     for (let i = 0; i < pages.length; i++) checkPage(pages[i], this.#pageSize, `${where}[${i}]`);
     return this.#pl.storeBatch(g, pages);
   }
@@ -350,9 +351,10 @@ export class SwapSpace {
   /** Sets (or clears, with undefined) the latency model of a tier's devices. */
   setTierLatency(tier: string, model: LatencyModel | undefined): void {
     const where = 'swapSpace.setTierLatency';
-    if (typeof tier !== 'string') throw invalid(where, `tier must be a name, got ${show(tier)}`);
+    if (typeof tier !== 'string')
+      throw invalid(where, `tier must be a name, got ${showValue(tier)}`);
     const idx = this.#tiers.lookup(tier);
-    if (idx === undefined) throw invalid(where, `no tier ${show(tier)}`);
+    if (idx === undefined) throw invalid(where, `no tier ${showValue(tier)}`);
     let r = 0;
     let w = 0;
     if (model !== undefined) {
@@ -364,7 +366,7 @@ export class SwapSpace {
         ['writeMicros', w],
       ] as const) {
         if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-          throw invalid(where, `${name} ${show(v)} must be a finite number of µs >= 0`);
+          throw invalid(where, `${name} ${showValue(v)} must be a finite number of µs >= 0`);
         }
       }
     }
@@ -385,10 +387,10 @@ export class SwapSpace {
     if (group === NO_GROUP) return ROOT_GROUP;
     const tree = this.#memcg;
     if (
-      !isIndex(group, MAX_GROUP_ID + 1) ||
+      !isIntInRange(group, 0, MAX_GROUP_ID) ||
       (tree !== undefined && tree.stateOf(group) === GroupState.FREE)
     ) {
-      throw invalid(where, `group ${show(group)} is not a memcg id in use`);
+      throw invalid(where, `group ${showValue(group)} is not a memcg id in use`);
     }
     return group as GroupId;
   }

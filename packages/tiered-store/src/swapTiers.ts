@@ -31,9 +31,9 @@
  * CALLBACK_FAILED is thrown, so the file and the caller never disagree half-way.
  */
 import type { Refusal } from '@tierswap/base';
-import { refuse } from '@tierswap/base';
+import { isIntInRange, refuse, showValue } from '@tierswap/base';
 import { parseKernelInt, tokenize } from '@tierswap/memcg';
-import { checkOptions, invalid, isIndex, show } from './args.js';
+import { checkOptions, invalid } from './args.js';
 import { TieredStoreError } from './tieredStoreError.js';
 import { DEFAULT_MAX_TIERS, PRIO_MAX, TIER_DEFAULT_IDX } from './types.js';
 
@@ -86,15 +86,15 @@ export class SwapTiers {
     const where = 'createSwapTiers';
     checkOptions(options, where);
     const { maxTiers = DEFAULT_MAX_TIERS, activeDevices, onRemoved } = options;
-    if (!(Number.isInteger(maxTiers) && maxTiers >= 1 && maxTiers <= 31)) {
-      throw invalid(where, `maxTiers ${show(maxTiers)} must be an integer in 1..31`);
+    if (!isIntInRange(maxTiers, 1, 31)) {
+      throw invalid(where, `maxTiers ${showValue(maxTiers)} must be an integer in 1..31`);
     }
     for (const [name, fn] of [
       ['activeDevices', activeDevices],
       ['onRemoved', onRemoved],
     ] as const) {
       if (fn !== undefined && typeof fn !== 'function') {
-        throw invalid(where, `${name} must be a function, got ${show(fn)}`);
+        throw invalid(where, `${name} must be a function, got ${showValue(fn)}`);
       }
     }
     this.#maxTiers = maxTiers;
@@ -118,23 +118,23 @@ export class SwapTiers {
   /** The index of the tier called `name`, if there is one. */
   lookup(name: string): number | undefined {
     if (typeof name !== 'string')
-      throw invalid('swapTiers.lookup', `name ${show(name)} is not a string`);
+      throw invalid('swapTiers.lookup', `name ${showValue(name)} is not a string`);
     return this.#tiers.find((t) => t.name === name)?.idx;
   }
 
   /** The name of the tier with index `idx` (0..31), if there is one. */
   nameOf(idx: number): string | undefined {
-    if (!isIndex(idx, 32))
-      throw invalid('swapTiers.nameOf', `idx ${show(idx)} must be an integer in 0..31`);
+    if (!isIntInRange(idx, 0, 31))
+      throw invalid('swapTiers.nameOf', `idx ${showValue(idx)} must be an integer in 0..31`);
     return this.#tiers.find((t) => t.idx === idx)?.name;
   }
 
   /** The tier index a device of this priority belongs to (TIER_DEFAULT_IDX when there are no tiers). */
   tierOfPriority(priority: number): number {
-    if (!(Number.isInteger(priority) && priority >= -1 && priority <= PRIO_MAX)) {
+    if (!isIntInRange(priority, -1, PRIO_MAX)) {
       throw invalid(
         'swapTiers.tierOfPriority',
-        `priority ${show(priority)} must be an integer in -1..${PRIO_MAX}`,
+        `priority ${showValue(priority)} must be an integer in -1..${PRIO_MAX}`,
       );
     }
     return tierOf(this.#tiers, priority);
@@ -152,7 +152,7 @@ export class SwapTiers {
   /** The file's write side; undefined on success, else the refusal (nothing changed). */
   write(text: string): Refusal | undefined {
     if (typeof text !== 'string')
-      throw invalid('swapTiers.write', `text ${show(text)} is not a string`);
+      throw invalid('swapTiers.write', `text ${showValue(text)} is not a string`);
     // A UTF-16 unit is at most 3 bytes of UTF-8: only long texts need counting.
     if (text.length * 3 > MAX_WRITE && Buffer.byteLength(text) > MAX_WRITE) {
       return refuse(

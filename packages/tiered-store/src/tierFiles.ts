@@ -18,10 +18,10 @@
  * Refusals are Refusals from @tierswap/base; the registry turns them into its errors.
  */
 import type { Refusal } from '@tierswap/base';
-import { refuse as baseRefuse } from '@tierswap/base';
+import { refuse as baseRefuse, showValue } from '@tierswap/base';
 import type { GroupId, InterfaceFile } from '@tierswap/memcg';
 import { ALL_TIERS_MASK, InterfaceFiles, tokenize } from '@tierswap/memcg';
-import { invalid, show } from './args.js';
+import { invalid } from './args.js';
 import { SwapSpace } from './swapSpace.js';
 import { TieredStoreError } from './tieredStoreError.js';
 
@@ -49,11 +49,11 @@ export function registerTierFiles(files: InterfaceFiles, space: SwapSpace): void
   if (!(files instanceof InterfaceFiles)) {
     throw invalid(
       where,
-      `files must be an InterfaceFiles (createMemcg().files), got ${show(files)}`,
+      `files must be an InterfaceFiles (createMemcg().files), got ${showValue(files)}`,
     );
   }
   if (!(space instanceof SwapSpace)) {
-    throw invalid(where, `space must be a SwapSpace (createSwapSpace()), got ${show(space)}`);
+    throw invalid(where, `space must be a SwapSpace (createSwapSpace()), got ${showValue(space)}`);
   }
   const tree = space.memcg;
   if (tree === undefined || tree !== files.tree) {

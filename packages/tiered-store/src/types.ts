@@ -9,9 +9,9 @@
  * device-local slot number or a vswap entry id.
  */
 import type { Clock, Refusal } from '@tierswap/base';
-import { refuse } from '@tierswap/base';
+import { isIntInRange, refuse } from '@tierswap/base';
 import type { MemcgTree } from '@tierswap/memcg';
-import { checkSwapSlot, isIndex } from './args.js';
+import { checkSwapSlot } from './args.js';
 import { TieredStoreError } from './tieredStoreError.js';
 
 export type SwapSlot = number & { readonly __brand: 'SwapSlot' };
@@ -23,7 +23,10 @@ export const MAX_DEVICE_SLOTS = 2 ** SWAP_OFFSET_BITS;
 
 /** encode: type (0..31) in the top 5 bits, offset (0..2^27-1) below. */
 export function toSwapSlot(type: number, offset: number): SwapSlot {
-  if (!isIndex(type, MAX_SWAP_DEVICES) || !isIndex(offset, MAX_DEVICE_SLOTS)) {
+  if (
+    !isIntInRange(type, 0, MAX_SWAP_DEVICES - 1) ||
+    !isIntInRange(offset, 0, MAX_DEVICE_SLOTS - 1)
+  ) {
     throw new TieredStoreError(
       'INVALID_ARGUMENT',
       'toSwapSlot',

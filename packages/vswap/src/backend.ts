@@ -33,9 +33,10 @@
  * deviceOf() and slotOf().
  */
 
+import { isIntInRange, showValue } from '@tierswap/base';
 import type { BackendWord, DeviceId, FolioHandle, PhysSlot, ZswapHandle } from './types.js';
 import { MAX_DEVICES, MAX_PHYS_SLOTS } from './types.js';
-import { invalidArgument, show } from './vswapError.js';
+import { invalidArgument } from './vswapError.js';
 
 export const BackendTag = Object.freeze({ NONE: 0, ZERO: 1, ZSWAP: 2, PHYS: 3, FOLIO: 4 } as const);
 export type BackendTag = (typeof BackendTag)[keyof typeof BackendTag];
@@ -59,10 +60,10 @@ export const NONE_BACKEND = 0 as BackendWord;
 export const ZERO_BACKEND = (BackendTag.ZERO * TAG_UNIT) as BackendWord;
 
 function checkU32(where: string, what: string, n: unknown): void {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > U32_MAX) {
+  if (!isIntInRange(n, 0, U32_MAX)) {
     invalidArgument(
       `backend.${where}`,
-      `${what} must be an integer from 0 to 2^32-1, got ${show(n)}`,
+      `${what} must be an integer from 0 to 2^32-1, got ${showValue(n)}`,
     );
   }
 }
@@ -70,7 +71,7 @@ function checkU32(where: string, what: string, n: unknown): void {
 /** The word, checked: a decoder handed anything else throws instead of answering nonsense. */
 function checkWord(where: string, word: unknown): void {
   if (!isValidBackend(word)) {
-    invalidArgument(`backend.${where}`, `${show(word)} is not a backend word`);
+    invalidArgument(`backend.${where}`, `${showValue(word)} is not a backend word`);
   }
 }
 
@@ -85,16 +86,16 @@ export function folioBackend(folio: FolioHandle): BackendWord {
 }
 
 export function physBackend(device: DeviceId, slot: PhysSlot): BackendWord {
-  if (!Number.isInteger(device) || device < 0 || device >= MAX_DEVICES) {
+  if (!isIntInRange(device, 0, MAX_DEVICES - 1)) {
     invalidArgument(
       'backend.physBackend',
-      `device must be an integer from 0 to ${MAX_DEVICES - 1}, got ${show(device)}`,
+      `device must be an integer from 0 to ${MAX_DEVICES - 1}, got ${showValue(device)}`,
     );
   }
-  if (!Number.isInteger(slot) || slot < 0 || slot >= MAX_PHYS_SLOTS) {
+  if (!isIntInRange(slot, 0, MAX_PHYS_SLOTS - 1)) {
     invalidArgument(
       'backend.physBackend',
-      `slot of device ${device} must be an integer from 0 to 2^27-1, got ${show(slot)}`,
+      `slot of device ${device} must be an integer from 0 to 2^27-1, got ${showValue(slot)}`,
     );
   }
   // `>>> 0`: device 16..31 sets bit 31, which `<<` alone would turn negative.
@@ -181,7 +182,7 @@ export function decodeBackend(word: BackendWord): Backend {
 /** The inverse of decodeBackend(). */
 export function encodeBackend(backend: Backend): BackendWord {
   if (typeof backend !== 'object' || backend === null) {
-    invalidArgument('backend.encodeBackend', `${show(backend)} is not a Backend object`);
+    invalidArgument('backend.encodeBackend', `${showValue(backend)} is not a Backend object`);
   }
   switch (backend.kind) {
     case 'none':
@@ -197,14 +198,14 @@ export function encodeBackend(backend: Backend): BackendWord {
     default:
       return invalidArgument(
         'backend.encodeBackend',
-        `kind must be 'none', 'zero', 'zswap', 'phys' or 'folio', got ${show((backend as { kind: unknown }).kind)}`,
+        `kind must be 'none', 'zero', 'zswap', 'phys' or 'folio', got ${showValue((backend as { kind: unknown }).kind)}`,
       );
   }
 }
 
 /** `NONE`, `ZERO`, `ZSWAP(7)`, `PHYS(2, 1234)`, `FOLIO(9)`: for messages and logs. */
 export function formatBackend(word: BackendWord): string {
-  if (!isValidBackend(word)) return `INVALID(${show(word)})`;
+  if (!isValidBackend(word)) return `INVALID(${showValue(word)})`;
   switch (tagOf(word)) {
     case BackendTag.NONE:
       return 'NONE';

@@ -33,7 +33,8 @@
  * dropped once every descriptor in it is back to zero.
  */
 
-import { show, VswapError } from './vswapError.js';
+import { checkClusterSize } from './types.js';
+import { VswapError } from './vswapError.js';
 
 export const FLAG_LIVE = 0x80;
 export const FLAG_IN_CACHE = 0x08;
@@ -63,19 +64,7 @@ export class DescriptorTable {
   private mixedClusters = 0;
 
   constructor(clusterSize: number) {
-    if (
-      !Number.isInteger(clusterSize) ||
-      clusterSize < 64 ||
-      clusterSize > 32768 ||
-      (clusterSize & (clusterSize - 1)) !== 0
-    ) {
-      throw new VswapError(
-        'INVALID_ARGUMENT',
-        'virtualSwap.create',
-        `clusterSize must be a power of two from 64 to 32768, got ${show(clusterSize)}`,
-      );
-    }
-    this.clusterSize = clusterSize;
+    this.clusterSize = checkClusterSize('clusterSize', clusterSize, 32768);
     this.shift = Math.log2(clusterSize);
     this.mask = clusterSize - 1;
   }

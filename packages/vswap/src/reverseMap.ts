@@ -15,9 +15,10 @@
  * and no fill is needed; hence entries must stay below 2^32 - 1.
  */
 
+import { showValue } from '@tierswap/base';
 import type { DeviceId, PhysSlot, SwapEntry } from './types.js';
-import { MAX_DEVICES, MAX_PHYS_SLOTS, NO_ENTRY } from './types.js';
-import { show, VswapError } from './vswapError.js';
+import { checkClusterSize, MAX_DEVICES, MAX_PHYS_SLOTS, NO_ENTRY } from './types.js';
+import { VswapError } from './vswapError.js';
 
 interface DeviceTables {
   /** Cluster of physical slots -> table of entry+1 (undefined while the cluster maps nothing). */
@@ -37,19 +38,7 @@ export class ReverseMap {
   private tableCount = 0;
 
   constructor(clusterSize: number) {
-    if (
-      !Number.isInteger(clusterSize) ||
-      clusterSize < 64 ||
-      clusterSize > 65536 ||
-      (clusterSize & (clusterSize - 1)) !== 0
-    ) {
-      throw new VswapError(
-        'INVALID_ARGUMENT',
-        'virtualSwap.create',
-        `rmapClusterSize must be a power of two from 64 to 65536, got ${show(clusterSize)}`,
-      );
-    }
-    this.clusterSize = clusterSize;
+    this.clusterSize = checkClusterSize('rmapClusterSize', clusterSize, 65536);
     this.shift = Math.log2(clusterSize);
     this.mask = clusterSize - 1;
   }
@@ -118,7 +107,7 @@ export class ReverseMap {
       throw new VswapError(
         'INVALID_ARGUMENT',
         'virtualSwap.reverseLookup',
-        `(device, slot) must be integers in 0..${MAX_DEVICES - 1} x 0..2^27-1, got (${show(device)}, ${show(slot)})`,
+        `(device, slot) must be integers in 0..${MAX_DEVICES - 1} x 0..2^27-1, got (${showValue(device)}, ${showValue(slot)})`,
       );
     }
     const table = this.devices[device]?.tables[slot >>> this.shift];

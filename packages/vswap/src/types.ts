@@ -12,7 +12,8 @@
  * here: vswap stores them and hands them back, it never dereferences them.
  */
 
-import { invalidArgument, show } from './vswapError.js';
+import { isIntInRange, isPowerOfTwoInRange, showValue } from '@tierswap/base';
+import { invalidArgument } from './vswapError.js';
 
 /** A virtual swap entry: an index into the virtual slot space. */
 export type SwapEntry = number & { readonly __brand: 'SwapEntry' };
@@ -47,10 +48,10 @@ export const MAX_MEMCG_ID = 0xffff;
 export const MAX_VIRTUAL_ENTRIES = 2 ** 32 - 2;
 
 function checkId(where: string, what: string, n: unknown, limit: number, limitText: string): void {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= limit) {
+  if (!isIntInRange(n, 0, limit - 1)) {
     invalidArgument(
       `types.${where}`,
-      `${what} must be an integer from 0 to ${limitText}, got ${show(n)}`,
+      `${what} must be an integer from 0 to ${limitText}, got ${showValue(n)}`,
     );
   }
 }
@@ -169,4 +170,18 @@ export interface VirtualSwapMemory {
   /** Per-cluster and per-memcg side arrays. */
   sideBytes: number;
   total: number;
+}
+
+/**
+ * A cluster size option (`what`) checked at virtualSwap.create: a power of two from 64
+ * to `max`, so a table finds an entry's cluster and offset with one shift and one mask.
+ */
+export function checkClusterSize(what: string, clusterSize: number, max: number): number {
+  if (!isPowerOfTwoInRange(clusterSize, 64, max)) {
+    invalidArgument(
+      'virtualSwap.create',
+      `${what} must be a power of two from 64 to ${max}, got ${showValue(clusterSize)}`,
+    );
+  }
+  return clusterSize;
 }

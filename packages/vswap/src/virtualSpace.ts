@@ -19,9 +19,10 @@
  * swap cache, see virtualSwap.ts): the slot is free exactly when the entry is.
  */
 
+import { isIntInRange, isPowerOfTwoInRange, showValue } from '@tierswap/base';
 import type { SlotAllocator } from '@tierswap/slot-allocator';
 import { createSlotAllocator } from '@tierswap/slot-allocator';
-import { show, VswapError } from './vswapError.js';
+import { VswapError } from './vswapError.js';
 
 interface Segment {
   readonly allocator: SlotAllocator;
@@ -59,23 +60,18 @@ export class VirtualSpace {
   constructor(options: VirtualSpaceOptions) {
     const { maxEntries, segmentSlots, clusterSize, streams } = options;
     const where = 'virtualSwap.create';
-    if (
-      !Number.isInteger(segmentSlots) ||
-      segmentSlots < clusterSize ||
-      segmentSlots > 2 ** 30 ||
-      (segmentSlots & (segmentSlots - 1)) !== 0
-    ) {
+    if (!isPowerOfTwoInRange(segmentSlots, clusterSize, 2 ** 30)) {
       throw new VswapError(
         'INVALID_ARGUMENT',
         where,
-        `segmentSlots must be a power of two from clusterSize (${clusterSize}) to 2^30, got ${show(segmentSlots)}`,
+        `segmentSlots must be a power of two from clusterSize (${clusterSize}) to 2^30, got ${showValue(segmentSlots)}`,
       );
     }
-    if (!Number.isInteger(streams) || streams < 1 || streams > 1024) {
+    if (!isIntInRange(streams, 1, 1024)) {
       throw new VswapError(
         'INVALID_ARGUMENT',
         where,
-        `streams must be an integer from 1 to 1024, got ${show(streams)}`,
+        `streams must be an integer from 1 to 1024, got ${showValue(streams)}`,
       );
     }
     this.maxEntries = maxEntries;

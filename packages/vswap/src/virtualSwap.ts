@@ -35,7 +35,7 @@
  */
 
 import type { Refusal } from '@tierswap/base';
-import { refuse } from '@tierswap/base';
+import { isIntInRange, refuse, showValue } from '@tierswap/base';
 import {
   BackendTag,
   deviceOf,
@@ -61,7 +61,7 @@ import type {
 } from './types.js';
 import { MAX_DEVICES, MAX_MEMCG_ID, MAX_VIRTUAL_ENTRIES } from './types.js';
 import { VirtualSpace } from './virtualSpace.js';
-import { invalidArgument, show, VswapError } from './vswapError.js';
+import { invalidArgument, VswapError } from './vswapError.js';
 
 /** The reasons vswap refuses: each is a Refusal code and its counter in stats().refused. */
 export type VswapRefusalCode = keyof VirtualSwapStats['refused'];
@@ -159,13 +159,13 @@ export class VirtualSwap {
   constructor(options: VirtualSwapOptions = {}) {
     const where = 'virtualSwap.create';
     if (typeof options !== 'object' || options === null) {
-      invalidArgument(where, `options must be an object, got ${show(options)}`);
+      invalidArgument(where, `options must be an object, got ${showValue(options)}`);
     }
     for (const key of Object.keys(options)) {
-      if (!OPTION_NAMES.includes(key)) invalidArgument(where, `unknown option ${show(key)}`);
+      if (!OPTION_NAMES.includes(key)) invalidArgument(where, `unknown option ${showValue(key)}`);
     }
     if (options.onRelease !== undefined && typeof options.onRelease !== 'function') {
-      invalidArgument(where, `onRelease must be a function, got ${show(options.onRelease)}`);
+      invalidArgument(where, `onRelease must be a function, got ${showValue(options.onRelease)}`);
     }
     const {
       maxEntries = VSWAP_DEFAULTS.maxEntries,
@@ -174,10 +174,10 @@ export class VirtualSwap {
       streams = VSWAP_DEFAULTS.streams,
       rmapClusterSize = VSWAP_DEFAULTS.rmapClusterSize,
     } = options;
-    if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > MAX_VIRTUAL_ENTRIES) {
+    if (!isIntInRange(maxEntries, 1, MAX_VIRTUAL_ENTRIES)) {
       invalidArgument(
         where,
-        `maxEntries must be an integer from 1 to ${MAX_VIRTUAL_ENTRIES}, got ${show(maxEntries)}`,
+        `maxEntries must be an integer from 1 to ${MAX_VIRTUAL_ENTRIES}, got ${showValue(maxEntries)}`,
       );
     }
     this.maxEntries = maxEntries;
@@ -209,7 +209,7 @@ export class VirtualSwap {
     else if (!(typeof stream === 'number' && stream >>> 0 === stream && stream < this.streams)) {
       invalidArgument(
         'virtualSwap.alloc',
-        `stream must be an integer from 0 to ${this.streams - 1}, got ${show(stream)}`,
+        `stream must be an integer from 0 to ${this.streams - 1}, got ${showValue(stream)}`,
       );
     }
     const entry = this.space.alloc(stream);
@@ -296,7 +296,7 @@ export class VirtualSwap {
     if (!isValidBackend(next)) {
       invalidArgument(
         'virtualSwap.transfer',
-        `entry ${entry}: ${show(next)} is not a backend word`,
+        `entry ${entry}: ${showValue(next)} is not a backend word`,
       );
     }
     const tag = flags & TAG_MASK;
@@ -306,7 +306,7 @@ export class VirtualSwap {
       if (!isValidBackend(expected)) {
         invalidArgument(
           'virtualSwap.transfer',
-          `entry ${entry}: expected ${show(expected)} is not a backend word`,
+          `entry ${entry}: expected ${showValue(expected)} is not a backend word`,
         );
       }
       if (expected !== old) {
@@ -366,7 +366,7 @@ export class VirtualSwap {
     if (!(typeof folio === 'number' && folio >>> 0 === folio && folio <= U32_MAX)) {
       invalidArgument(
         'virtualSwap.cacheAdd',
-        `entry ${entry}: folio must be an integer from 0 to 2^32-1, got ${show(folio)}`,
+        `entry ${entry}: folio must be an integer from 0 to 2^32-1, got ${showValue(folio)}`,
       );
     }
     if ((flags & FLAG_IN_CACHE) !== 0) {
@@ -599,7 +599,7 @@ export class VirtualSwap {
     if (!(typeof entry === 'number' && entry >>> 0 === entry && entry < this.maxEntries)) {
       invalidArgument(
         `virtualSwap.${method}`,
-        `entry must be an integer from 0 to ${this.maxEntries - 1}, got ${show(entry)}`,
+        `entry must be an integer from 0 to ${this.maxEntries - 1}, got ${showValue(entry)}`,
       );
     }
     const flags = this.table.flagsOf(entry);
@@ -659,7 +659,7 @@ export class VirtualSwap {
 function badMemcg(method: string, memcg: unknown): never {
   return invalidArgument(
     `virtualSwap.${method}`,
-    `memcg must be an id from 0 to ${MAX_MEMCG_ID}, got ${show(memcg)}`,
+    `memcg must be an id from 0 to ${MAX_MEMCG_ID}, got ${showValue(memcg)}`,
   );
 }
 
@@ -667,7 +667,7 @@ function checkDevice(method: string, device: unknown): void {
   if (!(typeof device === 'number' && device >>> 0 === device && device < MAX_DEVICES)) {
     invalidArgument(
       `virtualSwap.${method}`,
-      `device must be an integer from 0 to ${MAX_DEVICES - 1}, got ${show(device)}`,
+      `device must be an integer from 0 to ${MAX_DEVICES - 1}, got ${showValue(device)}`,
     );
   }
 }

@@ -52,18 +52,6 @@ export class VswapError extends TierswapError<VswapErrorCode> {
   }
 }
 
-/** A value for a message: strings quoted, everything else as String() gives it. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'symbol' || typeof value === 'function') return typeof value;
-  try {
-    return String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
-
 /** Throws INVALID_ARGUMENT from `where` (cold: keeps the checking methods small). */
 export function invalidArgument(where: string, detail: string): never {
   throw new VswapError('INVALID_ARGUMENT', where, detail);

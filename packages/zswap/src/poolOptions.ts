@@ -7,6 +7,7 @@
  */
 
 import type { Clock } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import type { Codec } from '@tierswap/compress';
 import { type GroupId, GroupState, MemcgTree } from '@tierswap/memcg';
 import type {
@@ -16,14 +17,10 @@ import type {
   ZswapPoolOptions,
   ZswapTunables,
 } from './types.js';
-import { showValue, ZswapError } from './zswapError.js';
+import { ZswapError } from './zswapError.js';
 
 /** Most entries a pool may size its tables for at start. */
 const MAX_INITIAL_CAPACITY = 1 << 24;
-
-export function isInt(v: unknown, min: number, max: number): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-}
 
 function isFiniteIn(v: unknown, min: number, max: number): v is number {
   return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
@@ -41,7 +38,7 @@ export function checkCodec(codec: unknown, where: string): asserts codec is Code
     c === null ||
     typeof c.compress !== 'function' ||
     typeof c.decodeInto !== 'function' ||
-    !isInt(c.pageSize, 256, 65536)
+    !isIntInRange(c.pageSize, 256, 65536)
   ) {
     throw new ZswapError('INVALID_ARGUMENT', where, `${showValue(codec)} is not a codec`);
   }
@@ -89,15 +86,15 @@ export function checkOptions(options: ZswapPoolOptions): CheckedOptions {
     bad(where, 'queueShrinkWork', queue, 'a function');
   }
   const cap = options.initialCapacity ?? 1024;
-  if (!isInt(cap, 1, MAX_INITIAL_CAPACITY)) {
+  if (!isIntInRange(cap, 1, MAX_INITIAL_CAPACITY)) {
     bad(where, 'initialCapacity', cap, `an integer in 1..${MAX_INITIAL_CAPACITY}`);
   }
   const cacheBytes = options.arenaCacheBytes;
-  if (cacheBytes !== undefined && !isInt(cacheBytes, 0, Number.MAX_SAFE_INTEGER)) {
+  if (cacheBytes !== undefined && !isIntInRange(cacheBytes, 0, Number.MAX_SAFE_INTEGER)) {
     bad(where, 'arenaCacheBytes', cacheBytes, 'an integer >= 0');
   }
   const chain = options.zsChainSize;
-  if (chain !== undefined && !isInt(chain, 4, 16)) {
+  if (chain !== undefined && !isIntInRange(chain, 4, 16)) {
     bad(where, 'zsChainSize', chain, 'an integer in 4..16');
   }
   const tunables: ZswapTunables = {
@@ -154,12 +151,12 @@ export function checkTunables(
   const acceptPct = t.acceptThresholdPercent ?? current.acceptThresholdPercent;
   const maxComp = t.maxCompressedBytes ?? current.maxCompressedBytes;
   const shrinker = t.shrinkerEnabled ?? current.shrinkerEnabled;
-  if (!isInt(ram, 1, Number.MAX_SAFE_INTEGER)) bad(where, 'ramBytes', ram, 'an integer > 0');
+  if (!isIntInRange(ram, 1, Number.MAX_SAFE_INTEGER)) bad(where, 'ramBytes', ram, 'an integer > 0');
   if (!isFiniteIn(maxPct, 0, 100)) bad(where, 'maxPoolPercent', maxPct, 'a number in 0..100');
   if (!isFiniteIn(acceptPct, 0, 100)) {
     bad(where, 'acceptThresholdPercent', acceptPct, 'a number in 0..100');
   }
-  if (!isInt(maxComp, 1, pageSize - 1)) {
+  if (!isIntInRange(maxComp, 1, pageSize - 1)) {
     bad(where, 'maxCompressedBytes', maxComp, `an integer in 1..${pageSize - 1}`);
   }
   if (typeof shrinker !== 'boolean') bad(where, 'shrinkerEnabled', shrinker, 'a boolean');
@@ -197,7 +194,7 @@ export function checkProactiveRequest(
 
 /** An entry id (a u32), returned for use in line. */
 export function checkEntryId(where: string, id: number): number {
-  if (!isInt(id, 0, 0xffffffff)) bad(where, 'entry id', id, 'a u32');
+  if (!isIntInRange(id, 0, 0xffffffff)) bad(where, 'entry id', id, 'a u32');
   return id;
 }
 

@@ -33,6 +33,7 @@
  *   the fullest and release the emptied ones.
  */
 
+import { isIntInRange, isPowerOfTwoInRange } from '@tierswap/base';
 import { ZswapError } from './zswapError.js';
 
 /** CONFIG_ZSMALLOC_CHAIN_SIZE: default 8, range 4..16. */
@@ -136,7 +137,7 @@ export class ZsArena {
 
   constructor(pageSize: number, options: { chainSize?: number; cacheLimitBytes?: number } = {}) {
     const chain = options.chainSize ?? ZS_CHAIN_SIZE;
-    if (!Number.isInteger(chain) || chain < 4 || chain > 16) {
+    if (!isIntInRange(chain, 4, 16)) {
       throw new ZswapError(
         'INVALID_ARGUMENT',
         'zsArena.constructor',
@@ -144,7 +145,7 @@ export class ZsArena {
       );
     }
     this.chainSize = chain;
-    if (!Number.isInteger(pageSize) || pageSize < 256 || (pageSize & (pageSize - 1)) !== 0) {
+    if (!isPowerOfTwoInRange(pageSize, 256, Number.POSITIVE_INFINITY)) {
       throw new ZswapError(
         'INVALID_ARGUMENT',
         'zsArena.constructor',

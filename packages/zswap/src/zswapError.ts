@@ -35,11 +35,3 @@ export class ZswapError extends TierswapError<ZswapErrorCode> {
     this.errno = ERRNO_OF[code];
   }
 }
-
-/** A value as an error message shows it (strings quoted, objects by their tag). */
-export function showValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v == null) return String(v);
-  if (typeof v === 'bigint') return `${v}n`;
-  return Object.prototype.toString.call(v);
-}

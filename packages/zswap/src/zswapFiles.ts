@@ -19,7 +19,7 @@
  */
 
 import type { Refusal } from '@tierswap/base';
-import { isRefusal, refuse } from '@tierswap/base';
+import { isRefusal, refuse, showValue } from '@tierswap/base';
 import {
   type GroupId,
   type InterfaceFiles,
@@ -28,7 +28,7 @@ import {
   parseKeyValue,
   tokenize,
 } from '@tierswap/memcg';
-import { showValue, ZswapError } from './zswapError.js';
+import { ZswapError } from './zswapError.js';
 import { ZswapPool } from './zswapPool.js';
 
 /** A parsed write to memory.zswap.proactive_writeback. */

@@ -22,6 +22,7 @@
  */
 
 import type { Clock, Refusal } from '@tierswap/base';
+import { isIntInRange, showValue } from '@tierswap/base';
 import type { Codec } from '@tierswap/compress';
 import { type GroupId, type MemcgTree, NO_GROUP } from '@tierswap/memcg';
 import { CodecSlots } from './codecSlots.js';
@@ -35,7 +36,6 @@ import {
   checkProactiveRequest,
   checkTunables,
   DEFAULT_TUNABLES,
-  isInt,
   type Tunables,
 } from './poolOptions.js';
 import { LOAD_REFUSALS, STORE_REFUSALS, WRITEBACK_REFUSALS } from './refusals.js';
@@ -52,7 +52,7 @@ import type {
 } from './types.js';
 import { ZsArena, type ZsArenaStats } from './zsArena.js';
 import { ZswapCharges } from './zswapCharges.js';
-import { showValue, ZswapError } from './zswapError.js';
+import { ZswapError } from './zswapError.js';
 import { type PoolCounters, ZswapReclaim } from './zswapReclaim.js';
 
 export class ZswapPool {
@@ -428,7 +428,7 @@ export class ZswapPool {
   /** zswap_shrinker_scan(): second-chance walk of up to `nrToScan` entries. */
   shrinkerScan(memcg: GroupId, nrToScan: number): { written: number; stop: boolean } {
     checkGroup(this.#tree, 'pool.shrinkerScan', memcg);
-    if (!isInt(nrToScan, 0, Number.MAX_SAFE_INTEGER)) {
+    if (!isIntInRange(nrToScan, 0, Number.MAX_SAFE_INTEGER)) {
       throw new ZswapError(
         'INVALID_ARGUMENT',
         'pool.shrinkerScan',

@@ -23,14 +23,14 @@
  */
 
 import type { Clock, Refusal } from '@tierswap/base';
-import { isRefusal } from '@tierswap/base';
+import { isRefusal, showValue } from '@tierswap/base';
 import { type GroupId, NO_GROUP } from '@tierswap/memcg';
 import { TICK_MS, ticksAt } from './entryStamp.js';
 import type { EntryTable } from './entryTable.js';
 import { WRITEBACK_REFUSALS } from './refusals.js';
 import type { BudgetUnit, ProactiveWritebackResult, WritebackTarget, ZswapStats } from './types.js';
 import type { ZswapCharges } from './zswapCharges.js';
-import { showValue, ZswapError } from './zswapError.js';
+import { ZswapError } from './zswapError.js';
 
 /** ZSWAP_PROACTIVE_WB_BATCH: target per memcg per visit of a proactive walk. */
 export const PROACTIVE_WB_BATCH = 128;
