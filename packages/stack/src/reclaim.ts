@@ -141,12 +141,13 @@ export function attachFrame(core: StackCore, idx: number): number {
   return f;
 }
 
-/** Charges a page that just became resident and puts it on its group's inactive list. */
+/** Charges a page that just became resident, reclaims if a limit is exceeded, then puts it on its group's inactive list. */
 export function chargeResident(core: StackCore, idx: number): void {
   const g = core.pages.memcg[idx]! as GroupId;
   core.tree.forceCharge(g, 'memory', 1);
   core.tree.addStat(g, core.stat.anon, 1);
   core.pages.referenced[idx] = 1;
-  core.lru.add(idx, inactiveList(g));
+  // Limits first, LRU after: the page being faulted in must not be reclaimed by its own fault.
   enforceLimits(core, g);
+  core.lru.add(idx, inactiveList(g));
 }

@@ -319,7 +319,7 @@ export class SwapStack {
       }
       c.counters.swapoff_swapin += faulted;
       const r = c.swap.swapoff(dev.type);
-      return r.ok ? { moved: faulted } : r;
+      return r.ok ? { moved: faulted } : refuse(r.errno, r.reason, r.code);
     }
     const vs = c.vs!;
     c.inSwapoff = true;
@@ -329,7 +329,7 @@ export class SwapStack {
         const e = vs.reverseLookup(physDevice(old), physSlot(old));
         vs.transfer(e, physOf(to), old);
       });
-      return r.ok ? { moved: r.moved } : r;
+      return r.ok ? { moved: r.moved } : refuse(r.errno, r.reason, r.code);
     } finally {
       c.inSwapoff = false;
     }
