@@ -146,7 +146,10 @@ export function registerStackFiles(core: StackCore, files: InterfaceFiles): void
     notOnRoot: true,
     read: (g) => `${core.demoteAge.get(g) ?? 0}\n`,
     write: (g, text) => {
-      const n = parseKernelInt(strstrip(text), 0, UINT_MAX);
+      const t = strstrip(text);
+      // kstrtouint: digits only (a sign other than '+' is EINVAL), ERANGE past UINT_MAX.
+      if (!/^\+?[0-9]+$/.test(t)) return refuse('EINVAL', `"${t}" is not a number of seconds`);
+      const n = parseKernelInt(t, 0, UINT_MAX);
       if (isRefusal(n)) return n;
       if (n === 0) core.demoteAge.delete(g);
       else core.demoteAge.set(g, n);
