@@ -102,7 +102,13 @@ export class SwapStack {
         ? createSlotAllocator({ slots: ghostSlots, rotational: false })
         : undefined;
     mutable.pool = createZswapPool({
-      codec: timedCodec(createCodec(zswap.compressor ?? 'lz4'), codecTimes),
+      codec: timedCodec(
+        createCodec(
+          zswap.compressor ?? 'lz4',
+          zswap.compressor === 'zstd' && zswap.level !== undefined ? { level: zswap.level } : {},
+        ),
+        codecTimes,
+      ),
       memcg: tree,
       clock,
       ramBytes,
@@ -402,7 +408,7 @@ export class SwapStack {
     if (c.ghost !== undefined) slots += c.ghost.metadataBytes();
     return {
       pageTables: c.pages.tableBytes,
-      swapWords: c.pages.capacity * 9,
+      swapWords: c.pages.capacity * 5, // backend kind + swap-out time (the u32 swap word is the PTE's)
       lru: c.lru.bytes(),
       zswap: z.entryArrays + z.index + z.memcgTable + z.arena,
       vswap: c.vs === undefined ? 0 : c.vs.memoryUsage().total,

@@ -16,6 +16,8 @@ export interface StackZswapOptions {
   readonly enabled?: boolean;
   /** zswap.compressor: 'lz4' (default), 'zstd' or 'none'. */
   readonly compressor?: CodecName;
+  /** zstd's level (1..19, default 3); ignored by the other codecs. */
+  readonly level?: number;
   readonly maxPoolPercent?: number;
   readonly acceptThresholdPercent?: number;
   readonly shrinkerEnabled?: boolean;
@@ -61,7 +63,7 @@ export interface SwapStackStats {
 export interface StackMetadata {
   /** The stack's page tables: per-page state, memcg, frame, swap word, backend, swap time, accessed bit. */
   readonly pageTables: number;
-  /** Of which the swap part: swap word, backend kind and swap time. */
+  /** Of which swap metadata beyond the page table's own swap word: backend kind and swap-out time. */
   readonly swapWords: number;
   readonly lru: number;
   readonly zswap: number;
