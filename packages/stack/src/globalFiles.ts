@@ -141,7 +141,6 @@ export function vmstat(core: StackCore): string {
     ['zswpout', c.zswpout],
     ['zswpwb', z.written_back_pages],
     ['zswpwb_proactive', proactive === undefined ? 0 : tree.statTotal(ROOT_GROUP, proactive)],
-    ['zswpwb_proactive_b', c.zswpwb_proactive_b],
     ['swpin_zero', c.swpin_zero],
     ['swpout_zero', c.swpout_zero],
     ['swpout_kept', c.swpout_kept],
