@@ -7,8 +7,8 @@
  * for anon), then walks the inactive list from its tail: a page whose accessed bit is
  * set gets a second chance (bit cleared, moved to the active head: pgactivate); any
  * other page is swapped out (swapOut.ts), or re-activated when it had to stay resident.
- * A subtree is reclaimed group by group, in passes, until the target is met or a pass
- * makes no progress.
+ * A subtree is reclaimed in passes, each group asked for a share of the target
+ * proportional to its LRU size, until the target is met or a pass makes no progress.
  *
  * memory.current here is resident pages plus the group's zswap bytes, as the kernel
  * charges zswap's compressed memory to the memcg. After every new resident page the
@@ -81,12 +81,23 @@ export function reclaimPages(core: StackCore, root: GroupId, nr: number, swappin
   const age = core.demoteAge.get(root) ?? 0;
   if (age > 0) demoteByAge(core, root, age);
   if (swappiness === 0 || nr <= 0) return 0;
+  const lru = core.lru;
+  const groups = [...core.tree.subtree(root)].filter((g) => g * 2 + 1 < lru.head.length);
   let reclaimed = 0;
   for (let pass = 0; pass < 4 && reclaimed < nr; pass++) {
+    // Each group's share is proportional to its LRU size (shrink_node_memcgs scans
+    // every memcg in proportion), at least one page, so no group is reclaimed alone.
+    let total = 0;
+    for (const g of groups) total += lru.count[g * 2]! + lru.count[g * 2 + 1]!;
+    if (total === 0) break;
+    const want = nr - reclaimed;
     let progress = 0;
-    for (const g of core.tree.subtree(root)) {
+    for (const g of groups) {
       if (reclaimed >= nr) break;
-      const got = shrinkGroup(core, g, nr - reclaimed);
+      const size = lru.count[g * 2]! + lru.count[g * 2 + 1]!;
+      if (size === 0) continue;
+      const share = Math.min(nr - reclaimed, Math.max(1, Math.ceil((want * size) / total)));
+      const got = shrinkGroup(core, g, share);
       reclaimed += got;
       progress += got;
     }

@@ -287,6 +287,25 @@ describe.each(['vswap', 'classic'] as const)('%s mode', (mode) => {
     close();
   });
 
+  it('memory.reclaim on a parent takes from every child in proportion to its size', () => {
+    const { stack, close } = world(mode);
+    for (const g of ['/p', '/p/big', '/p/small']) ok(stack.fs.mkdir(`${CG}${g}`));
+    const big = stack.spawn('/p/big', 60);
+    const small = stack.spawn('/p/small', 20);
+    for (let i = 0; i < 60; i++) stack.write(big, i, page(i));
+    for (let i = 0; i < 20; i++) stack.write(small, i, page(100 + i));
+    ok(stack.fs.write(`${CG}/p/memory.reclaim`, '160K')); // 40 pages
+    const out = (pid: number, n: number) =>
+      Array.from({ length: n }, (_, i) => stack.whereIs(pid, i)).filter((w) => w !== 'resident')
+        .length;
+    const fromBig = out(big, 60);
+    const fromSmall = out(small, 20);
+    expect(fromBig + fromSmall).toBeGreaterThanOrEqual(40);
+    expect(fromSmall).toBeGreaterThan(0);
+    expect(fromBig).toBeGreaterThan(2 * fromSmall);
+    close();
+  });
+
   it('counts refaults per backend and per tier, swpout per tier, and measures codec time', () => {
     const { stack, close } = world(mode);
     ok(stack.fs.mkdir(`${CG}/job`));
