@@ -135,7 +135,7 @@ function run(mode: 'vswap' | 'classic', seed: number): void {
       if (res !== undefined) expect(['EAGAIN', 'EINVAL']).toContain(res.errno);
     } else if (x < 0.93) {
       const g = pick(GROUPS);
-      const file = pick(['memory.max', 'memory.high', 'memory.zswap.max']);
+      const file = pick(['memory.max', 'memory.high', 'memory.zswap.max', 'memory.swap.max']);
       const v = pick(['max', '64K', '128K', '256K', '32K']);
       expect(fs.write(`/sys/fs/cgroup${g}/${file}`, v)).toBeUndefined();
     } else if (x < 0.95) {

@@ -27,7 +27,7 @@ import { type StackCore, StackCounters } from './core.js';
 import { diskSlotOf } from './demotion.js';
 import { Lru } from './lru.js';
 import { attachFrame, chargeResident } from './reclaim.js';
-import { invalid, show } from './stackError.js';
+import { invalid, StackError, show } from './stackError.js';
 import { registerStackFiles } from './stackFiles.js';
 import { createStackFs, type StackFs } from './stackFs.js';
 import { freeSwappedPage, swapInPage } from './swapIn.js';
@@ -301,7 +301,8 @@ export class SwapStack {
    * Switches a device off by name or type, draining it with nothing lost: vswap mode
    * moves its pages to other devices and repoints their entries; classic mode reads
    * them back into memory first, as try_to_unuse() does. Returns the pages moved or
-   * read in, or a Refusal: ENOENT (no such device), ENOMEM (no room elsewhere), EIO.
+   * read in, or a Refusal: ENOENT (no such device), ENOMEM (no room elsewhere, or in
+   * classic mode no memory to read the pages into), EBUSY, EIO.
    */
   swapoff(nameOrType: string | number): { moved: number } | Refusal {
     const c = this.#core;
@@ -314,9 +315,17 @@ export class SwapStack {
         for (let round = 0; round < 4; round++) {
           const on = this.#classicPagesOn(dev.type);
           if (on.length === 0) break;
-          for (const idx of on) if (c.pages.state[idx] === PageState.SWAPPED) this.#touch(idx);
-          faulted += on.length;
+          for (const idx of on) {
+            if (c.pages.state[idx] !== PageState.SWAPPED) continue;
+            this.#touch(idx);
+            faulted++;
+          }
         }
+      } catch (e) {
+        // try_to_unuse() fails with ENOMEM when memory runs out; the device stays on.
+        if (!(e instanceof StackError && e.code === 'OUT_OF_MEMORY')) throw e;
+        c.counters.swapoff_swapin += faulted;
+        return refuse('ENOMEM', `${dev.name}: no memory to read its pages back in`);
       } finally {
         c.draining = -1;
       }
