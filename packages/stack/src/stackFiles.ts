@@ -3,6 +3,8 @@
  * memcg's, zswap's and tiered-store's own:
  *
  * - memory.current (overrides memcg's): resident pages plus the group's zswap bytes.
+ * - memory.max, memory.high (override memcg's, same syntax): a write also reclaims
+ *   the group down to the new limit, as the kernel's writers do.
  * - memory.reclaim (write-only): `<size> [swappiness=N|max]` as upstream; the v2
  *   keyword `<size> zswap_writeback_only` (write back <size> of original bytes from
  *   zswap); the v5 key `<size> source=zswap` (a budget in compressed bytes, counted in
@@ -19,10 +21,24 @@
 import type { Refusal } from '@tierswap/base';
 import { isRefusal, refuse } from '@tierswap/base';
 import type { GroupId, InterfaceFiles } from '@tierswap/memcg';
-import { memparse, parseKernelInt, parseKeyValue, strstrip, tokenize } from '@tierswap/memcg';
+import {
+  formatLimit,
+  memparse,
+  parseKernelInt,
+  parseKeyValue,
+  parseLimit,
+  strstrip,
+  tokenize,
+} from '@tierswap/memcg';
 import type { StackCore } from './core.js';
 import { demotePages } from './demotion.js';
-import { currentBytes, MAX_RECLAIM_RETRIES, reclaimPages, SWAP_CLUSTER_MAX } from './reclaim.js';
+import {
+  currentBytes,
+  enforceLimits,
+  MAX_RECLAIM_RETRIES,
+  reclaimPages,
+  SWAP_CLUSTER_MAX,
+} from './reclaim.js';
 
 const UINT_MAX = 0xffffffff;
 
@@ -131,7 +147,31 @@ export function runReclaim(core: StackCore, g: GroupId, req: ReclaimRequest): Re
   return reclaimed < want ? refuse('EAGAIN', `reclaimed ${reclaimed} of ${want} pages`) : undefined;
 }
 
+/**
+ * memory.max / memory.high as memcg parses them, then, as memory_max_write() and
+ * memory_high_write() do, reclaim until the group is under the new limit (memory.max:
+ * MAX_RECLAIM_RETRIES rounds, then counted as oom; memory.high: one round).
+ */
+function limitWithReclaim(core: StackCore, which: 'max' | 'high') {
+  const tree = core.tree;
+  return {
+    notOnRoot: true,
+    read: (g: GroupId) =>
+      `${formatLimit(which === 'max' ? tree.limitPages(g, 'memory') : tree.highPages(g))}\n`,
+    write: (g: GroupId, text: string) => {
+      const pages = parseLimit(text);
+      if (isRefusal(pages)) return pages;
+      if (which === 'max') tree.setLimitPages(g, 'memory', pages);
+      else tree.setHighPages(g, pages);
+      enforceLimits(core, g);
+      return undefined;
+    },
+  };
+}
+
 export function registerStackFiles(core: StackCore, files: InterfaceFiles): void {
+  files.override('memory.max', limitWithReclaim(core, 'max'));
+  files.override('memory.high', limitWithReclaim(core, 'high'));
   files.override('memory.current', {
     notOnRoot: true,
     read: (g) => `${currentBytes(core, g)}\n`,

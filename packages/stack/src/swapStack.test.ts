@@ -283,6 +283,12 @@ describe.each(['vswap', 'classic'] as const)('%s mode', (mode) => {
       stack.tree.usagePages(job, 'memory') * PAGE + stack.pool.compressedBytes,
     );
     expect(stack.fs.write(`${CG}/job/memory.reclaim`, '1M swappiness=0')?.errno).toBe('EAGAIN');
+    // Writing a lower memory.max reclaims at once, as memory_max_write() does.
+    ok(stack.fs.write(`${CG}/job/memory.high`, 'max'));
+    for (let i = 0; i < 100; i++) stack.read(pid, i);
+    expect(stack.tree.usagePages(job, 'memory')).toBeGreaterThan(16);
+    ok(stack.fs.write(`${CG}/job/memory.max`, '48K'));
+    expect(stack.tree.usagePages(job, 'memory') * PAGE).toBeLessThanOrEqual(48 * 1024);
     checkPages(stack, pid, 100, 0);
     close();
   });
