@@ -80,6 +80,11 @@ const BAD_WRITES: readonly (readonly [string, string, string])[] = [
   ['/sys/kernel/mm/swap/tiers', '+fast:5', 'EEXIST'],
   ['/sys/kernel/mm/swap/tiers', '-fast', 'EBUSY'],
   ['/sys/kernel/mm/swap/tiers', 'fast', 'EINVAL'],
+  ['/sys/kernel/mm/swap/tiers', '-nope', 'EINVAL'],
+  ['/sys/kernel/mm/swap/tiers', '+mid:-2', 'EINVAL'],
+  ['/sys/kernel/mm/swap/tiers', '+mid:100', 'EBUSY'],
+  ['/sys/kernel/mm/swap/tiers', '+t1:10 +t2:20 +t3:30', 'ENOSPC'],
+  ['/sys/kernel/mm/swap/tiers', '+ok:50 +bad name:60', 'EINVAL'],
   ['/proc/swaps', '/dev/sda', 'EACCES'],
   ['/proc/vmstat', '0', 'EACCES'],
   ['/sys/kernel/debug/zswap/stored_pages', '0', 'EACCES'],
@@ -132,13 +137,14 @@ describe('stack.fs refuses every documented bad write and changes nothing', () =
     close();
   });
 
-  it('source=zswap and zswap_writeback_only are EINVAL while memory.zswap.writeback is 0', () => {
+  it('source=zswap, zswap_writeback_only and proactive_writeback are EINVAL while memory.zswap.writeback is 0', () => {
     const { stack, close } = setup();
     expect(stack.fs.write(`${G}/memory.zswap.writeback`, '0')).toBeUndefined();
     const before = snapshot(stack);
     expect(stack.fs.write(`${G}/memory.reclaim`, '8K source=zswap')?.errno).toBe('EINVAL');
     expect(stack.fs.write(`${G}/memory.reclaim`, '8K zswap_writeback_only')?.errno).toBe('EINVAL');
     expect(stack.fs.write(`${G}/memory.reclaim`, '8K demote=zswap')?.errno).toBe('EINVAL');
+    expect(stack.fs.write(`${G}/memory.zswap.proactive_writeback`, '3600')?.errno).toBe('EINVAL');
     expect(snapshot(stack)).toEqual(before);
     close();
   });
