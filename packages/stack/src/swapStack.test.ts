@@ -337,6 +337,30 @@ describe.each(['vswap', 'classic'] as const)('%s mode', (mode) => {
   });
 });
 
+describe('swapon', () => {
+  it.each(['vswap', 'classic'] as const)(
+    '%s: devices of equal priority take turns (round robin)',
+    (mode) => {
+      const { stack, close } = world(mode, { devices: false });
+      const a = FileDevice.create({ path: join(dir, `rr${serial++}.swap`), slots: 64 });
+      const b = FileDevice.create({ path: join(dir, `rr${serial++}.swap`), slots: 64 });
+      stack.swapon(a, { priority: 150 });
+      stack.swapon(b, { priority: 150 });
+      expect(stack.fs.read('/proc/swaps')).toContain(`${a.name}\t\tfile\t\t256\t\t0\t\t150\n`);
+      ok(stack.fs.mkdir(`${CG}/job`));
+      ok(stack.fs.write('/sys/module/zswap/parameters/enabled', 'N'));
+      const pid = fillAndReclaim(stack, '/job', 20, 0);
+      const used = stack.swapSpace.swaps().map((d) => d.used);
+      expect(used[0]! + used[1]!).toBe(20);
+      expect(Math.abs(used[0]! - used[1]!)).toBeLessThanOrEqual(2);
+      checkPages(stack, pid, 20, 0);
+      a.close();
+      b.close();
+      close();
+    },
+  );
+});
+
 describe('writeback meets a fault (vswap)', () => {
   it('an entry held in the swap cache by a fault wins: EEXIST stops the walk, nothing is written', () => {
     const { stack, close } = world('vswap');
