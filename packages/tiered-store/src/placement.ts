@@ -74,6 +74,29 @@ export class Placement {
     return r;
   }
 
+  /**
+   * Charges and allocates a slot without writing it (the kernel's folio_alloc_swap()
+   * before swap_writepage()): for callers that must hold the slot before they have the
+   * bytes (zswap writeback, a classic swap cache). `narrow` ANDs the memcg's mask.
+   */
+  reserve(g: GroupId, narrow: number): SwapSlot | StoreRefusal {
+    const tree = this.#memcg;
+    if (tree !== undefined && tree.tryCharge(g, 'swap', 1) !== NO_GROUP) {
+      this.counters.refusals.swapMax++;
+      return Refused.SWAP_MAX;
+    }
+    const mask = (tree === undefined ? ALL_TIERS_MASK : tree.effectiveTierMask(g)) & narrow;
+    const r = this.table.allocate(mask, 0, this.counters);
+    if (typeof r !== 'number') {
+      tree?.uncharge(g, 'swap', 1);
+      this.countRefusal(r);
+      return r;
+    }
+    this.own(this.table.get(r >>> SWAP_OFFSET_BITS)!, r & OFFSET_MASK, g);
+    this.counters.stores++;
+    return r;
+  }
+
   /** storeBatch for a checked group and pages: per page a SwapSlot or a StoreRefusal. */
   storeBatch(g: GroupId, pages: readonly Uint8Array[]): (SwapSlot | StoreRefusal)[] {
     const n = pages.length;

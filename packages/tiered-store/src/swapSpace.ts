@@ -18,7 +18,14 @@
 import type { Clock } from '@tierswap/base';
 import { createSystemClock, isIntInRange, showValue } from '@tierswap/base';
 import type { GroupId } from '@tierswap/memcg';
-import { GroupState, MAX_GROUP_ID, MemcgTree, NO_GROUP, ROOT_GROUP } from '@tierswap/memcg';
+import {
+  ALL_TIERS_MASK,
+  GroupState,
+  MAX_GROUP_ID,
+  MemcgTree,
+  NO_GROUP,
+  ROOT_GROUP,
+} from '@tierswap/memcg';
 import type { SlotAllocator } from '@tierswap/slot-allocator';
 import { createSlotAllocator } from '@tierswap/slot-allocator';
 import { checkDevice, checkOptions, checkOut, checkPage, checkSwapSlot, invalid } from './args.js';
@@ -306,6 +313,37 @@ export class SwapSpace {
       throw invalid(where, `pages must be an array, got ${showValue(pages)}`);
     for (let i = 0; i < pages.length; i++) checkPage(pages[i], this.#pageSize, `${where}[${i}]`);
     return this.#pl.storeBatch(g, pages);
+  }
+
+  /**
+   * Charges memory.swap.max and allocates a slot for `group` on the best device of
+   * its allowed tiers, narrowed by `tierMask` (bit = tier index, default all), without
+   * writing anything: the kernel's folio_alloc_swap(), for callers that need the slot
+   * before they have the bytes (zswap writeback reserves first, then decompresses).
+   * Write it with writeSlot, give it back with free. Returns the slot or a StoreRefusal.
+   */
+  reserve(group: GroupId, tierMask: number = ALL_TIERS_MASK): SwapSlot | StoreRefusal {
+    const where = 'swapSpace.reserve';
+    this.#notInCallback(where);
+    const g = this.#group(group, where);
+    if (!Number.isInteger(tierMask) || tierMask < 0 || tierMask > 0xffffffff) {
+      throw invalid(where, `tierMask ${show(tierMask)} must be a u32 bit mask of tier indices`);
+    }
+    return this.#pl.reserve(g, tierMask);
+  }
+
+  /**
+   * Writes a page (1..pageSize bytes) into a slot that reserve returned. A device
+   * fault throws its TieredStoreError (IO_ERROR, BUSY) and the slot stays reserved:
+   * the caller keeps its copy and frees the slot.
+   */
+  writeSlot(slot: SwapSlot, data: Uint8Array): void {
+    const where = 'swapSpace.writeSlot';
+    this.#notInCallback(where);
+    const dev = this.#inUse(slot, where);
+    checkPage(data, this.#pageSize, where);
+    dev.device.write(slot & OFFSET_MASK, data);
+    this.#pl.delay(dev.tierIdx * 2 + 1);
   }
 
   /** Reads a page into `out` (at least pageSize bytes); returns its length. Throws CHECKSUM_MISMATCH / IO_ERROR (counted). */
