@@ -67,6 +67,8 @@ function invalid(detail: string): TieredStoreError {
   return new TieredStoreError('INVALID_ARGUMENT', WHERE, detail);
 }
 
+// Not base's showValue: option strings (URLs, users, passwords) are never echoed, so a
+// secret cannot reach a message or a log.
 function show(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean' || v === undefined || v === null)
     return String(v);

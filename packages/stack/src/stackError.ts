@@ -37,14 +37,6 @@ export class StackError extends TierswapError<StackErrorCode> {
   }
 }
 
-/** A value for a message: strings quoted, everything else as String() gives it. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'symbol' || typeof value === 'function') return typeof value;
-  if (typeof value === 'object' && value !== null) return Object.prototype.toString.call(value);
-  return String(value);
-}
-
 export function invalid(where: string, detail: string): StackError {
   return new StackError('INVALID_ARGUMENT', where, detail);
 }

@@ -13,12 +13,12 @@
  */
 
 import type { Refusal } from '@tierswap/base';
-import { isRefusal, refuse } from '@tierswap/base';
+import { isRefusal, refuse, showValue } from '@tierswap/base';
 import type { GroupId } from '@tierswap/memcg';
 import { MemcgError, ROOT_GROUP } from '@tierswap/memcg';
 import type { StackCore } from './core.js';
 import { type GlobalFile, globalFiles } from './globalFiles.js';
-import { invalid, show } from './stackError.js';
+import { invalid } from './stackError.js';
 import type { SwapStack } from './swapStack.js';
 
 const CGROUP = '/sys/fs/cgroup';
@@ -32,7 +32,8 @@ export interface StackFs {
 }
 
 function normalize(path: unknown, where: string): string {
-  if (typeof path !== 'string') throw invalid(where, `path must be a string, got ${show(path)}`);
+  if (typeof path !== 'string')
+    throw invalid(where, `path must be a string, got ${showValue(path)}`);
   if (!path.startsWith('/')) return '';
   const parts = path.split('/').filter((s) => s.length > 0);
   return `/${parts.join('/')}`;
@@ -84,7 +85,7 @@ export function createStackFs(stack: SwapStack, core: StackCore): StackFs {
     write(path, text) {
       const p = normalize(path, 'fs.write');
       if (typeof text !== 'string')
-        throw invalid('fs.write', `text must be a string, got ${show(text)}`);
+        throw invalid('fs.write', `text must be a string, got ${showValue(text)}`);
       if (inCgroupFs(p)) {
         const { g, file } = cgroupOf(p);
         if (g === undefined || file === undefined) return noEnt(p);

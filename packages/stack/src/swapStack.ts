@@ -13,7 +13,7 @@
  */
 
 import type { Refusal } from '@tierswap/base';
-import { refuse } from '@tierswap/base';
+import { refuse, showValue } from '@tierswap/base';
 import { createCodec } from '@tierswap/compress';
 import type { GroupId, InterfaceFiles, MemcgTree } from '@tierswap/memcg';
 import { createMemcg } from '@tierswap/memcg';
@@ -27,7 +27,7 @@ import { type StackCore, StackCounters } from './core.js';
 import { diskSlotOf } from './demotion.js';
 import { Lru } from './lru.js';
 import { attachFrame, chargeResident } from './reclaim.js';
-import { invalid, StackError, show } from './stackError.js';
+import { invalid, StackError } from './stackError.js';
 import { registerStackFiles } from './stackFiles.js';
 import { createStackFs, type StackFs } from './stackFs.js';
 import { freeSwappedPage, swapInPage } from './swapIn.js';
@@ -48,13 +48,13 @@ export class SwapStack {
     if (typeof options !== 'object' || options === null) throw invalid(where, 'options required');
     const { clock, ramBytes, mode = 'vswap', zswap = {}, tiers, devices = [] } = options;
     if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
-      throw invalid(where, `clock must be a Clock from @tierswap/base, got ${show(clock)}`);
+      throw invalid(where, `clock must be a Clock from @tierswap/base, got ${showValue(clock)}`);
     }
     if (!Number.isSafeInteger(ramBytes) || ramBytes < PAGE * 4) {
-      throw invalid(where, `ramBytes ${show(ramBytes)} must be an integer >= ${PAGE * 4}`);
+      throw invalid(where, `ramBytes ${showValue(ramBytes)} must be an integer >= ${PAGE * 4}`);
     }
     if (mode !== 'vswap' && mode !== 'classic') {
-      throw invalid(where, `mode ${show(mode)} must be 'vswap' or 'classic'`);
+      throw invalid(where, `mode ${showValue(mode)} must be 'vswap' or 'classic'`);
     }
     if (!Array.isArray(devices)) throw invalid(where, 'devices must be an array');
     const ghostSlots = options.ghostSlots ?? Math.max(1024, Math.floor(ramBytes / PAGE));
@@ -132,7 +132,8 @@ export class SwapStack {
     this.files = files;
     if (tiers !== undefined) {
       const r = swap.tiers.write(tiers);
-      if (r !== undefined) throw invalid(where, `tiers ${show(tiers)}: ${r.errno} ${r.reason}`);
+      if (r !== undefined)
+        throw invalid(where, `tiers ${showValue(tiers)}: ${r.errno} ${r.reason}`);
     }
     for (const d of devices) this.swapon(d.device, { priority: d.priority ?? -1 });
     this.fs = createStackFs(this, core);
@@ -166,7 +167,7 @@ export class SwapStack {
     const where = 'stack.spawn';
     const g = this.#group(group, where);
     if (!Number.isSafeInteger(pages) || pages < 1 || pages > 2 ** 26) {
-      throw invalid(where, `pages ${show(pages)} must be an integer in 1..2^26`);
+      throw invalid(where, `pages ${showValue(pages)} must be an integer in 1..2^26`);
     }
     const c = this.#core;
     const p = c.pages.addProcess(g, pages);
@@ -239,7 +240,7 @@ export class SwapStack {
     const idx = this.#index(pid, page, where);
     if (!(data instanceof Uint8Array)) throw invalid(where, 'data must be a Uint8Array');
     if (!Number.isInteger(offset) || offset < 0 || offset + data.length > PAGE) {
-      throw invalid(where, `offset ${show(offset)} + ${data.length} bytes must fit in a page`);
+      throw invalid(where, `offset ${showValue(offset)} + ${data.length} bytes must fit in a page`);
     }
     this.#core.pages.frameView(this.#touch(idx)).set(data, offset);
   }
@@ -264,7 +265,10 @@ export class SwapStack {
   #index(pid: number, page: number, where: string): number {
     const proc: Process = this.#core.pages.process(pid, where);
     if (!Number.isInteger(page) || page < 0 || page >= proc.pages) {
-      throw invalid(where, `page ${show(page)} is not in 0..${proc.pages - 1} of process ${pid}`);
+      throw invalid(
+        where,
+        `page ${showValue(page)} is not in 0..${proc.pages - 1} of process ${pid}`,
+      );
     }
     return proc.base + page;
   }
@@ -273,7 +277,7 @@ export class SwapStack {
     const tree = this.#core.tree;
     const g = typeof group === 'string' ? tree.lookup(group) : group;
     if (g === undefined || !Number.isInteger(g) || !tree.isOnline(g)) {
-      throw invalid(where, `group ${show(group)} is not an existing cgroup`);
+      throw invalid(where, `group ${showValue(group)} is not an existing cgroup`);
     }
     return g as GroupId;
   }
@@ -307,7 +311,8 @@ export class SwapStack {
   swapoff(nameOrType: string | number): { moved: number } | Refusal {
     const c = this.#core;
     const dev = c.swap.swaps().find((d) => d.name === nameOrType || d.type === nameOrType);
-    if (dev === undefined) return refuse('ENOENT', `no active swap device ${show(nameOrType)}`);
+    if (dev === undefined)
+      return refuse('ENOENT', `no active swap device ${showValue(nameOrType)}`);
     let faulted = 0;
     if (c.mode === 'classic') {
       c.draining = dev.type;

@@ -326,8 +326,8 @@ export class SwapSpace {
     const where = 'swapSpace.reserve';
     this.#notInCallback(where);
     const g = this.#group(group, where);
-    if (!Number.isInteger(tierMask) || tierMask < 0 || tierMask > 0xffffffff) {
-      throw invalid(where, `tierMask ${show(tierMask)} must be a u32 bit mask of tier indices`);
+    if (!isIntInRange(tierMask, 0, 0xffffffff)) {
+      throw invalid(where, `tierMask ${showValue(tierMask)} must be a u32 bit mask of tier indices`);
     }
     return this.#pl.reserve(g, tierMask);
   }
