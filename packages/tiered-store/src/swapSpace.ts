@@ -327,7 +327,10 @@ export class SwapSpace {
     this.#notInCallback(where);
     const g = this.#group(group, where);
     if (!isIntInRange(tierMask, 0, 0xffffffff)) {
-      throw invalid(where, `tierMask ${showValue(tierMask)} must be a u32 bit mask of tier indices`);
+      throw invalid(
+        where,
+        `tierMask ${showValue(tierMask)} must be a u32 bit mask of tier indices`,
+      );
     }
     return this.#pl.reserve(g, tierMask);
   }
