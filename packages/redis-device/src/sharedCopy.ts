@@ -38,7 +38,12 @@ export function copyFromShared(
 let bounce = new Uint8Array(0);
 
 /** Copies src[0, len) to dst[dstStart...]. `dst` may be shared; `src` must not be. */
-export function copyToShared(src: Uint8Array, dst: Uint8Array, dstStart: number, len: number): void {
+export function copyToShared(
+  src: Uint8Array,
+  dst: Uint8Array,
+  dstStart: number,
+  len: number,
+): void {
   if (((src.byteOffset - (dst.byteOffset + dstStart)) & 7) === 0 || len < 64) {
     dst.set(src.subarray(0, len), dstStart);
     return;
