@@ -6,9 +6,10 @@
  * default) and with one client (`-c 1`), which is what one synchronous device is.
  * Measured through the device: writeBatch / readBatch of 16 pages of 4 KiB (pages/s),
  * single-page read and write latency (p50), and what the synchronous bridge costs: a
- * round trip to the worker alone, a PING through it, and the same PING and GET awaited
- * in-process on an ioredis client (no worker). Also the bridge itself with pages passed
- * by structured clone (a MessagePort, as synckit does) instead of shared memory.
+ * round trip to the worker alone, a PING through it, and the same PING and GET, and
+ * 16-page MSET and MGET batches, awaited in-process on an ioredis client (no worker).
+ * Also the bridge itself with pages passed by structured clone (a MessagePort, as
+ * synckit does) instead of shared memory.
  *
  * `--quick` runs a smoke test (fewer operations, saved to bench-results only).
  */
@@ -169,6 +170,11 @@ try {
   const t2 = performance.now();
   for (let b = 0; b < batches; b++) await client.mgetBuffer(...keys);
   const inMgetRate = N / ((performance.now() - t2) / 1000);
+  const msetArgs: (string | Buffer)[] = [];
+  for (let i = 0; i < DEPTH; i++) msetArgs.push(`inproc:${i}`, Buffer.from(pages[i]!));
+  const t3 = performance.now();
+  for (let b = 0; b < batches; b++) await client.mset(...msetArgs);
+  const inMsetRate = N / ((performance.now() - t3) / 1000);
   client.disconnect();
   const stats = dev.stats();
   dev.close();
@@ -187,6 +193,10 @@ try {
         { what: `redis-benchmark GET -P ${DEPTH} -c 1`, 'pages/s': r(native16c1.getRps, 0) },
         { what: `device writeBatch(${DEPTH})`, 'pages/s': r(writeRate, 0) },
         { what: `device readBatch(${DEPTH})`, 'pages/s': r(readRate, 0) },
+        {
+          what: `ioredis MSET ${DEPTH} in-process (no worker, no checks)`,
+          'pages/s': r(inMsetRate, 0),
+        },
         {
           what: `ioredis MGET ${DEPTH} in-process (no worker, no checks)`,
           'pages/s': r(inMgetRate, 0),

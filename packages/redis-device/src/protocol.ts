@@ -12,8 +12,9 @@
  *   values themselves, one fixed stride of a little more than VALUE_HEADER + pageSize
  *   bytes each (each payload 8-byte aligned), then a text area for error messages.
  * Pages go through this memory, never through postMessage's structured clone: the caller
- * copies a page in (the worker hands ioredis a Buffer view of it, no copy) and a read
- * reply is copied once from ioredis's Buffer into it.
+ * copies a page in (the worker copies the batch out to an ordinary buffer for ioredis)
+ * and a read reply is copied from ioredis's Buffers into it; both copies at 64-bit
+ * width, as byte-wise copies to or from shared memory are slow (./sharedCopy.ts).
  *
  * Both sides import this file; it holds no state.
  */

@@ -45,7 +45,7 @@ import {
   TEXT_LENGTH,
   VALUE_AT,
 } from './protocol.js';
-import { copyFromShared } from './sharedCopy.js';
+import { copyFromShared, copyToShared } from './sharedCopy.js';
 
 /** Renews the lock if it is ours (1), takes it again if it vanished (2), else 0. */
 const RENEW_LOCK = `local v = redis.call('GET', KEYS[1])
@@ -207,7 +207,7 @@ async function read(count: number): Promise<void> {
     // refuses it); only what fits is copied.
     lengths[i] = v.length;
     const at = layout.valuesOffset + i * layout.stride + VALUE_AT;
-    v.copy(bytes, at, 0, Math.min(v.length, layout.stride - VALUE_AT));
+    copyToShared(v, bytes, at, Math.min(v.length, layout.stride - VALUE_AT));
   }
 }
 

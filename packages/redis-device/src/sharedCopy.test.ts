@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyFromShared } from './sharedCopy.js';
+import { copyFromShared, copyToShared } from './sharedCopy.js';
 
 describe('copyFromShared', () => {
   it('copies every byte, aligned (64-bit path plus a tail) or not (byte path)', () => {
@@ -33,5 +33,28 @@ describe('copyFromShared', () => {
     copyFromShared(shared, 0, dst, 0, 40);
     expect(Array.from(dst)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect(backing.subarray(0, 16).every((b) => b === 0)).toBe(true);
+  });
+});
+
+describe('copyToShared', () => {
+  it('copies every byte whatever the alignment of either end, and nothing more', () => {
+    const src = new Uint8Array(5000);
+    for (let i = 0; i < src.length; i++) src[i] = (i * 53 + 7) & 0xff;
+    for (const [srcStart, dstStart, len] of [
+      [13, 8, 4100], // unaligned source, aligned destination: 64-bit path plus a tail
+      [16, 8, 4096], // equally aligned: direct
+      [3, 5, 300], // both unaligned, differently
+      [1, 8, 40], // short: direct
+      [0, 0, 0],
+    ] as const) {
+      const shared = new Uint8Array(new SharedArrayBuffer(4200)).fill(0xee);
+      const from = src.subarray(srcStart, srcStart + len + 9); // longer than len: only len is copied
+      copyToShared(from, shared, dstStart, len);
+      expect(new Uint8Array(shared.subarray(dstStart, dstStart + len))).toEqual(
+        src.subarray(srcStart, srcStart + len),
+      );
+      expect(shared.subarray(0, dstStart).every((b) => b === 0xee)).toBe(true);
+      expect(shared.subarray(dstStart + len).every((b) => b === 0xee)).toBe(true);
+    }
   });
 });
