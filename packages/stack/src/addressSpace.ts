@@ -53,6 +53,14 @@ export class AddressSpace {
   #nFree = 0;
   #framesMade = 0;
   readonly procs = new Map<number, Process>();
+  /**
+   * Per pid (the hot path's lookup, no Map): its first page index and its page count
+   * (0 once it exited or for a pid never given).
+   */
+  procBase = new Int32Array(64);
+  procPages = new Int32Array(64);
+  /** A view per frame, made once with the frame: a fault or an access allocates nothing. */
+  readonly #views: Uint8Array[] = [];
   #nextPid = 1;
 
   constructor(pageSize: number, ramBytes: number) {
@@ -96,7 +104,23 @@ export class AddressSpace {
     this.memcg.fill(memcg, p.base, p.base + pages);
     this.length += pages;
     this.procs.set(p.pid, p);
+    if (p.pid >= this.procPages.length) {
+      const base = new Int32Array(this.procPages.length * 2);
+      base.set(this.procBase);
+      this.procBase = base;
+      const n = new Int32Array(this.procPages.length * 2);
+      n.set(this.procPages);
+      this.procPages = n;
+    }
+    this.procBase[p.pid] = p.base;
+    this.procPages[p.pid] = pages;
     return p;
+  }
+
+  /** The process leaves the pid tables (its pages are freed by the caller). */
+  removeProcess(pid: number): void {
+    this.procs.delete(pid);
+    this.procPages[pid] = 0;
   }
 
   process(pid: number, where: string): Process {
@@ -114,6 +138,8 @@ export class AddressSpace {
       const n = Math.min(CHUNK_FRAMES, this.maxFrames - f);
       this.#chunks.push(new Uint8Array(n * this.pageSize));
     }
+    const o = (f & (CHUNK_FRAMES - 1)) * this.pageSize;
+    this.#views.push(this.#chunks[f >>> CHUNK_SHIFT]!.subarray(o, o + this.pageSize));
     this.#framesMade++;
     if (this.#freeFrames.length < this.#framesMade) {
       const next = new Int32Array(Math.max(1024, this.#framesMade * 2));
@@ -136,10 +162,9 @@ export class AddressSpace {
     return (f & (CHUNK_FRAMES - 1)) * this.pageSize;
   }
 
-  /** A view of a frame's bytes. */
+  /** A view of a frame's bytes (the same object every time). */
   frameView(f: number): Uint8Array {
-    const o = this.offsetOf(f);
-    return this.chunkOf(f).subarray(o, o + this.pageSize);
+    return this.#views[f]!;
   }
 
   #grow(cap: number): void {
