@@ -294,6 +294,8 @@ const pages = corpus();
 const rows: Row[] = [];
 for (const codec of ['lz4', 'zstd'] as const) {
   for (const mode of ['vswap', 'classic'] as const) {
+    // ONLY=lz4:vswap runs one configuration (for profiling).
+    if (process.env.ONLY !== undefined && process.env.ONLY !== `${codec}:${mode}`) continue;
     rows.push(runOne(codec, mode, pages));
     console.table([rows[rows.length - 1]]);
   }

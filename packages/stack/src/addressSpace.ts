@@ -49,6 +49,8 @@ export class AddressSpace {
   /** Page indices handed out so far (processes never share or reuse a range). */
   length = 0;
   readonly #chunks: Uint8Array[] = [];
+  /** The same chunks as 32-bit words, for the zero-page check. */
+  readonly #words: Int32Array[] = [];
   #freeFrames = new Int32Array(0);
   #nFree = 0;
   #framesMade = 0;
@@ -136,7 +138,9 @@ export class AddressSpace {
     const f = this.#framesMade;
     if ((f & (CHUNK_FRAMES - 1)) === 0) {
       const n = Math.min(CHUNK_FRAMES, this.maxFrames - f);
-      this.#chunks.push(new Uint8Array(n * this.pageSize));
+      const chunk = new Uint8Array(n * this.pageSize);
+      this.#chunks.push(chunk);
+      this.#words.push(new Int32Array(chunk.buffer));
     }
     const o = (f & (CHUNK_FRAMES - 1)) * this.pageSize;
     this.#views.push(this.#chunks[f >>> CHUNK_SHIFT]!.subarray(o, o + this.pageSize));
@@ -160,6 +164,19 @@ export class AddressSpace {
 
   offsetOf(f: number): number {
     return (f & (CHUNK_FRAMES - 1)) * this.pageSize;
+  }
+
+  /**
+   * True when every byte of frame `f` is zero: the words of its chunk compared in place
+   * (no view made), stopping at the first non-zero word.
+   */
+  isZeroFrame(f: number): boolean {
+    const w = this.#words[f >>> CHUNK_SHIFT]!;
+    const n = this.pageSize >>> 2;
+    const start = (f & (CHUNK_FRAMES - 1)) * n;
+    const end = start + n;
+    for (let i = start; i < end; i++) if (w[i] !== 0) return false;
+    return true;
   }
 
   /** A view of a frame's bytes (the same object every time). */
