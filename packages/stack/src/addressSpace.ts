@@ -49,10 +49,20 @@ export class AddressSpace {
   /** Page indices handed out so far (processes never share or reuse a range). */
   length = 0;
   readonly #chunks: Uint8Array[] = [];
+  /** The same chunks as 32-bit words, for the zero-page check. */
+  readonly #words: Int32Array[] = [];
   #freeFrames = new Int32Array(0);
   #nFree = 0;
   #framesMade = 0;
   readonly procs = new Map<number, Process>();
+  /**
+   * Per pid (the hot path's lookup, no Map): its first page index and its page count
+   * (0 once it exited or for a pid never given).
+   */
+  procBase = new Int32Array(64);
+  procPages = new Int32Array(64);
+  /** A view per frame, made once with the frame: a fault or an access allocates nothing. */
+  readonly #views: Uint8Array[] = [];
   #nextPid = 1;
 
   constructor(pageSize: number, ramBytes: number) {
@@ -96,7 +106,23 @@ export class AddressSpace {
     this.memcg.fill(memcg, p.base, p.base + pages);
     this.length += pages;
     this.procs.set(p.pid, p);
+    if (p.pid >= this.procPages.length) {
+      const base = new Int32Array(this.procPages.length * 2);
+      base.set(this.procBase);
+      this.procBase = base;
+      const n = new Int32Array(this.procPages.length * 2);
+      n.set(this.procPages);
+      this.procPages = n;
+    }
+    this.procBase[p.pid] = p.base;
+    this.procPages[p.pid] = pages;
     return p;
+  }
+
+  /** The process leaves the pid tables (its pages are freed by the caller). */
+  removeProcess(pid: number): void {
+    this.procs.delete(pid);
+    this.procPages[pid] = 0;
   }
 
   process(pid: number, where: string): Process {
@@ -112,8 +138,12 @@ export class AddressSpace {
     const f = this.#framesMade;
     if ((f & (CHUNK_FRAMES - 1)) === 0) {
       const n = Math.min(CHUNK_FRAMES, this.maxFrames - f);
-      this.#chunks.push(new Uint8Array(n * this.pageSize));
+      const chunk = new Uint8Array(n * this.pageSize);
+      this.#chunks.push(chunk);
+      this.#words.push(new Int32Array(chunk.buffer));
     }
+    const o = (f & (CHUNK_FRAMES - 1)) * this.pageSize;
+    this.#views.push(this.#chunks[f >>> CHUNK_SHIFT]!.subarray(o, o + this.pageSize));
     this.#framesMade++;
     if (this.#freeFrames.length < this.#framesMade) {
       const next = new Int32Array(Math.max(1024, this.#framesMade * 2));
@@ -136,10 +166,22 @@ export class AddressSpace {
     return (f & (CHUNK_FRAMES - 1)) * this.pageSize;
   }
 
-  /** A view of a frame's bytes. */
+  /**
+   * True when every byte of frame `f` is zero: the words of its chunk compared in place
+   * (no view made), stopping at the first non-zero word.
+   */
+  isZeroFrame(f: number): boolean {
+    const w = this.#words[f >>> CHUNK_SHIFT]!;
+    const n = this.pageSize >>> 2;
+    const start = (f & (CHUNK_FRAMES - 1)) * n;
+    const end = start + n;
+    for (let i = start; i < end; i++) if (w[i] !== 0) return false;
+    return true;
+  }
+
+  /** A view of a frame's bytes (the same object every time). */
   frameView(f: number): Uint8Array {
-    const o = this.offsetOf(f);
-    return this.chunkOf(f).subarray(o, o + this.pageSize);
+    return this.#views[f]!;
   }
 
   #grow(cap: number): void {

@@ -20,7 +20,6 @@
  */
 
 import { isRefusal } from '@tierswap/base';
-import { isZeroPage } from '@tierswap/compress';
 import type { GroupId } from '@tierswap/memcg';
 import { NO_GROUP } from '@tierswap/memcg';
 import type { SwapSlot } from '@tierswap/tiered-store';
@@ -87,7 +86,7 @@ function swapOutVswap(core: StackCore, idx: number): boolean {
   const page = p.frameView(p.frame[idx]!);
   const e = vs.alloc(g);
   if (isRefusal(e)) return false;
-  if (isZeroPage(page)) {
+  if (p.isZeroFrame(p.frame[idx]!)) {
     vs.transfer(e, ZERO_BACKEND);
     p.swap[idx] = e;
     countZero(core, g);
@@ -161,7 +160,7 @@ function swapOutClassic(core: StackCore, idx: number): boolean {
   if (got === undefined) return false;
   p.swap[idx] = got.slot;
   const ghost = got.ghost ? ClassicBackend.GHOST : 0;
-  if (isZeroPage(page)) {
+  if (p.isZeroFrame(p.frame[idx]!)) {
     p.backend[idx] = ClassicBackend.ZERO | ghost;
     countZero(core, g);
     return true;

@@ -194,7 +194,7 @@ export class SwapStack {
       }
       p.state[idx] = PageState.NONE;
     }
-    p.procs.delete(pid);
+    p.removeProcess(pid);
   }
 
   /** The live view of a page's bytes (valid until the next call into the stack); faults it in. */
@@ -263,6 +263,12 @@ export class SwapStack {
   }
 
   #index(pid: number, page: number, where: string): number {
+    // The hot path: integer pid and page of a live process, from two typed arrays.
+    const p = this.#core.pages;
+    if ((pid | 0) === pid && (page | 0) === page && page >= 0) {
+      const n = p.procPages[pid];
+      if (n !== undefined && page < n) return p.procBase[pid]! + page;
+    }
     const proc: Process = this.#core.pages.process(pid, where);
     if (!Number.isInteger(page) || page < 0 || page >= proc.pages) {
       throw invalid(
