@@ -17,6 +17,7 @@ export function packageProject(dir: string) {
       // Generous: CI machines are shared, and a test is judged by what it asserts, never by
       // how fast it ran (speed is the benchmarks' job).
       testTimeout: 60_000,
+      setupFiles: [join(import.meta.dirname, 'vitest.setup.ts')],
     },
   });
 }

@@ -6,11 +6,11 @@
  * replica yet, and after the failover every page reads back intact, or is reported
  * (NOT_WRITTEN for a lost key, CHECKSUM_MISMATCH for an older value), never returned wrong.
  */
-import { TieredStoreError } from '@tierswap/tiered-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisDevice, type RedisDevice } from './index.js';
 import type { RedisCluster } from './redisServers.js';
 import { startRedisCluster } from './redisServers.js';
+import { eventually, failure, page } from './testing/testHelpers.js';
 
 let cluster: RedisCluster;
 const open: RedisDevice[] = [];
@@ -25,35 +25,6 @@ function device(name: string, extra: Record<string, unknown> = {}): RedisDevice 
   });
   open.push(d);
   return d;
-}
-
-function page(seed: number, len = 4096): Uint8Array {
-  const p = new Uint8Array(len);
-  for (let i = 0; i < len; i++) p[i] = (i * 7 + seed * 53 + 3) & 0xff;
-  return p;
-}
-
-function failure(fn: () => unknown): TieredStoreError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TieredStoreError);
-    return e as TieredStoreError;
-  }
-  throw new Error('expected the call to throw');
-}
-
-async function eventually(fn: () => void, ms = 15_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      fn();
-      return;
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }
 
 beforeAll(async () => {

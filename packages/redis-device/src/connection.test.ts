@@ -6,27 +6,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TieredStoreError } from '@tierswap/tiered-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisDevice, type RedisDevice } from './index.js';
 import type { RedisServer } from './redisServers.js';
 import { freePort, startRedisServer } from './redisServers.js';
+import { failure } from './testing/testHelpers.js';
 
 let dir: string;
 let tlsServer: RedisServer;
 let tlsPort: number;
 let ca: string;
 const open: RedisDevice[] = [];
-
-function failure(fn: () => unknown): TieredStoreError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TieredStoreError);
-    return e as TieredStoreError;
-  }
-  throw new Error('expected the call to throw');
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tierswap-redis-tls-'));

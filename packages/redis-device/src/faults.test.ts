@@ -4,11 +4,11 @@
  * in every case: a page is returned intact or not at all (an error, the output zeroed),
  * a failed write leaves its slots empty, and everything is counted.
  */
-import { TieredStoreError } from '@tierswap/tiered-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisDevice, type RedisDevice } from './index.js';
 import type { RedisServer } from './redisServers.js';
 import { startRedisServer } from './redisServers.js';
+import { eventually, failure, page } from './testing/testHelpers.js';
 
 let server: RedisServer;
 const open: RedisDevice[] = [];
@@ -23,36 +23,6 @@ function device(name: string, extra: Record<string, unknown> = {}): RedisDevice 
   });
   open.push(d);
   return d;
-}
-
-function page(seed: number, len = 4096): Uint8Array {
-  const p = new Uint8Array(len);
-  for (let i = 0; i < len; i++) p[i] = (i * 13 + seed * 101 + 1) & 0xff;
-  return p;
-}
-
-function failure(fn: () => unknown): TieredStoreError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TieredStoreError);
-    return e as TieredStoreError;
-  }
-  throw new Error('expected the call to throw');
-}
-
-/** Polls (bounded) until `fn` stops throwing: the device reconnects on its own. */
-async function eventually(fn: () => void, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      fn();
-      return;
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }
 
 beforeAll(async () => {

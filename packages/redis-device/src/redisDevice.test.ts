@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisDevice, type RedisDevice } from './index.js';
 import type { RedisServer } from './redisServers.js';
 import { requireRedisServer, startRedisServer } from './redisServers.js';
+import { page } from './testing/testHelpers.js';
 
 const PASSWORD = 'pw-s3cret-Zq9';
 let server: RedisServer;
@@ -18,12 +19,6 @@ function device(name: string, extra: Record<string, unknown> = {}): RedisDevice 
   });
   open.push(d);
   return d;
-}
-
-function page(seed: number, len = 4096): Uint8Array {
-  const p = new Uint8Array(len);
-  for (let i = 0; i < len; i++) p[i] = (i * 31 + seed * 7) & 0xff;
-  return p;
 }
 
 function codeOf(fn: () => unknown): string {
