@@ -44,6 +44,9 @@ describe('copyToShared', () => {
       [13, 8, 4100], // unaligned source, aligned destination: 64-bit path plus a tail
       [16, 8, 4096], // equally aligned: direct
       [3, 5, 300], // both unaligned, differently
+      [13, 4, 4100], // the worker's layout: a value starts 4 bytes before a word boundary
+      [2, 7, 100], // one byte before the first word boundary
+      [5, 1, 71], // seven bytes before it, and a tail after the last word
       [1, 8, 40], // short: direct
       [0, 0, 0],
     ] as const) {
