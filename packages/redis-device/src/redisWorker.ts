@@ -158,15 +158,7 @@ async function open(): Promise<void> {
   }
   // Wipe what an earlier owner left, as swapon wipes a swap area. The lock key matches
   // the pattern too and is kept.
-  for (const node of await masters()) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${config.prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      const doomed = keys.filter((k) => k !== config.lockKey);
-      if (doomed.length > 0) await node.unlink(...doomed);
-    } while (cursor !== '0');
-  }
+  await wipeNamespace();
   opened = true;
   setInterval(renewLock, Math.max(10, Math.floor(config.lockTtlMs / 3))).unref();
 }
@@ -246,17 +238,22 @@ async function owns(node: Redis): Promise<boolean> {
   }
 }
 
+/** Unlinks every key of the device's namespace on every master, except the lock key. */
+async function wipeNamespace(): Promise<void> {
+  for (const node of await masters()) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${config.prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      const doomed = keys.filter((k) => k !== config.lockKey);
+      if (doomed.length > 0) await node.unlink(...doomed);
+    } while (cursor !== '0');
+  }
+}
+
 async function close(): Promise<void> {
   try {
-    for (const node of await masters()) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', `${config.prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        const doomed = keys.filter((k) => k !== config.lockKey);
-        if (doomed.length > 0) await node.unlink(...doomed);
-      } while (cursor !== '0');
-    }
+    await wipeNamespace();
     await client.eval(RELEASE_LOCK, 1, config.lockKey, config.token);
   } finally {
     client.disconnect();
