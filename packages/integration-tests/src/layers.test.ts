@@ -28,8 +28,10 @@ const LAYER: Readonly<Record<string, number>> = {
   '@tierswap/redis-device': 2.5,
   '@tierswap/stack': 3,
   '@tierswap/workload': 4,
+  // The programs: the studies, and the command that runs them.
+  '@tierswap/bench': 5,
+  tierswap: 6,
 };
-const APPS_LAYER = 5;
 /** Private helpers for tests and benches: only ever devDependencies. */
 const TOOLING = new Set(['@tierswap/bench-kit', '@tierswap/integration-tests']);
 
@@ -54,7 +56,7 @@ function workspacePackages(): WorkspacePackage[] {
       const file = join(groupDir, folder, 'package.json');
       if (!existsSync(file)) continue;
       const manifest = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
-      const layer = group === 'apps' ? APPS_LAYER : LAYER[manifest.name];
+      const layer = LAYER[manifest.name];
       found.push({ dir: join(groupDir, folder), manifest, layer });
     }
   }

@@ -1,0 +1,3 @@
+/** tierswap: the command's programmatic entry (its commands, for tests and embedding). */
+
+export {};
