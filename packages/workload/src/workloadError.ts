@@ -1,8 +1,10 @@
 /**
  * WorkloadError: the one error class of @tierswap/workload, for what is thrown: a bad
- * argument, a trace or snapshot file that does not parse, a process that is gone, a
- * kernel interface (DAMON, /proc) that is missing or refuses. Every message names the
- * value that was wrong (and for a file, its path and line).
+ * argument, a scenario, trace or snapshot file that does not validate or parse, a
+ * process that is gone, a kernel interface (DAMON, /proc) that is missing, busy or
+ * refuses. Every message names the value that was wrong (for a file, its path and line).
+ * A refused interface-file write during a scenario is not an error: the runner records
+ * it as data in the timeline log.
  */
 
 import type { Errno } from '@tierswap/base';
@@ -11,30 +13,33 @@ import { TierswapError } from '@tierswap/base';
 export const WORKLOAD_ERROR_CODES = Object.freeze({
   /** An argument or option of the wrong type or outside its range (the message names it). */
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
-  /** A file (trace, snapshot, scenario) whose content does not parse: the message names the file, line and value. */
+  /** A scenario file or object that does not validate (the message names the field and value). */
+  INVALID_SCENARIO: 'INVALID_SCENARIO',
+  /** A trace or snapshot file whose content does not parse (the message names the file, line and value). */
   BAD_FORMAT: 'BAD_FORMAT',
+  /** A file, process or server that could not be read or reached. */
+  IO_ERROR: 'IO_ERROR',
+  /** Something missing on this machine or not built into this version (the message says which). */
+  UNSUPPORTED: 'UNSUPPORTED',
   /** A process id that names no live process (or one that went away while being read). */
   NO_PROCESS: 'NO_PROCESS',
   /** Not allowed: the caller is not root, or the kernel refused access. */
   PERMISSION: 'PERMISSION',
-  /** A kernel feature that is not there (no DAMON sysfs, no vaddr operations). */
-  NOT_SUPPORTED: 'NOT_SUPPORTED',
   /** A kernel resource in use by someone else (a running kdamond). */
   BUSY: 'BUSY',
-  /** Reading or writing a file or a kernel interface failed. */
-  IO_ERROR: 'IO_ERROR',
 } as const);
 
 export type WorkloadErrorCode = (typeof WORKLOAD_ERROR_CODES)[keyof typeof WORKLOAD_ERROR_CODES];
 
 const ERRNO_OF: Readonly<Record<WorkloadErrorCode, Errno>> = Object.freeze({
   INVALID_ARGUMENT: 'EINVAL',
+  INVALID_SCENARIO: 'EINVAL',
   BAD_FORMAT: 'EINVAL',
+  IO_ERROR: 'EIO',
+  UNSUPPORTED: 'ENOENT',
   NO_PROCESS: 'ENOENT',
   PERMISSION: 'EPERM',
-  NOT_SUPPORTED: 'ENODEV',
   BUSY: 'EBUSY',
-  IO_ERROR: 'EIO',
 });
 
 export class WorkloadError extends TierswapError<WorkloadErrorCode> {
