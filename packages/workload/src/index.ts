@@ -4,6 +4,10 @@
  * through the tierswap stack on a virtual clock.
  */
 
+export type { DamonPatternOptions } from './damonPattern.js';
+export { damonPattern } from './damonPattern.js';
+export type { DamonRegionRow, DamonTrace, DamonTraceInfo } from './damonTrace.js';
+export { damonRows, damonTrace } from './damonTrace.js';
 // Access patterns and traces (wl-traces).
 export type {
   PhasedPatternOptions,
@@ -11,6 +15,11 @@ export type {
   ZipfPatternOptions,
 } from './patterns.js';
 export { phasedPattern, uniformPattern, zipfPattern } from './patterns.js';
+export type { AccessTrace, TraceBuilder, TraceRecord } from './trace.js';
+export { accessTrace, createTraceBuilder, traceRecords } from './trace.js';
+export { readTrace, writeTrace } from './traceFile.js';
+export type { TracePattern, TracePatternOptions } from './tracePattern.js';
+export { tracePattern } from './tracePattern.js';
 export type { Access, AccessPattern, PageSource, Region, SourcePage } from './types.js';
 export type { WorkloadErrorCode } from './workloadError.js';
 export { WORKLOAD_ERROR_CODES, WorkloadError } from './workloadError.js';
