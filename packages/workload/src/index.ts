@@ -6,11 +6,12 @@
 
 export type { DamonPatternOptions } from './damonPattern.js';
 export { damonPattern } from './damonPattern.js';
+export type { DamonRecording, RecordDamonOptions } from './damonRecorder.js';
+export { damonUnavailableReason, recordDamon } from './damonRecorder.js';
 export type { DamonRegionRow, DamonTrace, DamonTraceInfo } from './damonTrace.js';
 export { damonRows, damonTrace } from './damonTrace.js';
 export type { LackeyOptions } from './lackey.js';
 export { importLackey } from './lackey.js';
-// Access patterns and traces (wl-traces).
 export type {
   PhasedPatternOptions,
   UniformPatternOptions,
