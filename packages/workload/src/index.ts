@@ -13,6 +13,8 @@ export type {
   GeneratedSourceOptions,
 } from './generatedSource.js';
 export { generatedSource } from './generatedSource.js';
+export type { ProcessReadStats, ProcessSource, ProcessSourceOptions } from './processSource.js';
+export { processSource } from './processSource.js';
 export type { Access, AccessPattern, PageSource, Region, SourcePage } from './types.js';
 export type { WorkloadErrorCode } from './workloadError.js';
 export { WORKLOAD_ERROR_CODES, WorkloadError } from './workloadError.js';
