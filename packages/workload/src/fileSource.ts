@@ -55,7 +55,7 @@ function codeOf(err: unknown): WorkloadErrorCode {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return 'NOT_FOUND';
   if (code === 'EACCES' || code === 'EPERM') return 'PERMISSION_DENIED';
-  return 'IO_FAILED';
+  return 'IO_ERROR';
 }
 
 function fsError(where: string, what: string, path: string, err: unknown): WorkloadError {

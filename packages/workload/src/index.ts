@@ -4,6 +4,11 @@
  * through the tierswap stack on a virtual clock.
  */
 
+// Shared types and the package's error.
+export type { Access, AccessPattern, PageSource, Region, SourcePage } from './types.js';
+export type { WorkloadErrorCode } from './workloadError.js';
+export { WORKLOAD_ERROR_CODES, WorkloadError } from './workloadError.js';
+
 // Page sources (wl-sources): generated, files, live processes, snapshot files, recipes.
 export type { FileSource, FileSourceOptions, SkippedPath } from './fileSource.js';
 export { fileSource } from './fileSource.js';
@@ -17,7 +22,21 @@ export type { ProcessReadStats, ProcessSource, ProcessSourceOptions } from './pr
 export { processSource } from './processSource.js';
 export type { SnapshotSource, SnapshotWriteResult } from './snapshotFile.js';
 export { readSnapshot, writeSnapshot } from './snapshotFile.js';
-export type { Access, AccessPattern, PageSource, Region, SourcePage } from './types.js';
-export type { WorkloadErrorCode } from './workloadError.js';
-export { WORKLOAD_ERROR_CODES, WorkloadError } from './workloadError.js';
 // End of page sources.
+
+export type { DamonPatternOptions } from './damonPattern.js';
+export { damonPattern } from './damonPattern.js';
+export type { DamonRegionRow, DamonTrace, DamonTraceInfo } from './damonTrace.js';
+export { damonRows, damonTrace } from './damonTrace.js';
+// Access patterns and traces (wl-traces).
+export type {
+  PhasedPatternOptions,
+  UniformPatternOptions,
+  ZipfPatternOptions,
+} from './patterns.js';
+export { phasedPattern, uniformPattern, zipfPattern } from './patterns.js';
+export type { AccessTrace, TraceBuilder, TraceRecord } from './trace.js';
+export { accessTrace, createTraceBuilder, traceRecords } from './trace.js';
+export { readTrace, writeTrace } from './traceFile.js';
+export type { TracePattern, TracePatternOptions } from './tracePattern.js';
+export { tracePattern } from './tracePattern.js';

@@ -135,7 +135,7 @@ function pidError(pid: number, what: string, err: unknown): WorkloadError {
     );
   }
   return new WorkloadError(
-    'IO_FAILED',
+    'IO_ERROR',
     WHERE,
     `cannot read process ${pid} (${what}: ${sys ?? String(err)})`,
     { cause: err },

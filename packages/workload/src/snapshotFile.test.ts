@@ -99,7 +99,7 @@ describe('snapshot files', () => {
     const foreign = join(dir, 'foreign');
     writeFileSync(foreign, 'hello, this is not a snapshot at all, just text'.repeat(10));
     let e = await thrown(() => readSnapshot(foreign));
-    expect(e.code).toBe('BAD_SNAPSHOT');
+    expect(e.code).toBe('BAD_FORMAT');
     expect(e.message).toBe(
       `@tierswap/workload/snapshotFile.readSnapshot: ${JSON.stringify(foreign)} is not a tierswap snapshot (no "TSWPSNAP" magic at its start)`,
     );

@@ -93,7 +93,7 @@ function ioError(where: string, what: string, path: string, err: unknown): Workl
       ? 'NOT_FOUND'
       : sys === 'EACCES' || sys === 'EPERM'
         ? 'PERMISSION_DENIED'
-        : 'IO_FAILED';
+        : 'IO_ERROR';
   return new WorkloadError(
     code,
     where,
@@ -107,7 +107,7 @@ function ioError(where: string, what: string, path: string, err: unknown): Workl
  * called after each 256-page batch. Throws WorkloadError: INVALID_ARGUMENT for a bad
  * argument or a source that breaks its own contract (a page of the wrong size, a region
  * out of range, more or fewer pages than `pageCount`); NOT_FOUND, PERMISSION_DENIED or
- * IO_FAILED when the file cannot be written. Nothing is left at `path` on failure.
+ * IO_ERROR when the file cannot be written. Nothing is left at `path` on failure.
  */
 export async function writeSnapshot(
   source: PageSource,
@@ -273,7 +273,7 @@ export async function writeSnapshot(
 
 function bad(path: string, what: string): WorkloadError {
   return new WorkloadError(
-    'BAD_SNAPSHOT',
+    'BAD_FORMAT',
     'snapshotFile.readSnapshot',
     `${JSON.stringify(path)} ${what}`,
   );
@@ -292,7 +292,7 @@ function readExactly(fd: number, buf: Uint8Array, position: number): number {
 /**
  * Open a snapshot file written by writeSnapshot. The header, region table and index
  * are read and checked now; page data is read when `pages()` runs. Throws
- * WorkloadError: BAD_SNAPSHOT for a foreign, truncated or unknown-version file,
+ * WorkloadError: BAD_FORMAT for a foreign, truncated or unknown-version file,
  * NOT_FOUND or PERMISSION_DENIED when it cannot be opened.
  */
 export function readSnapshot(path: string): SnapshotSource {
