@@ -40,3 +40,30 @@ export { accessTrace, createTraceBuilder, traceRecords } from './trace.js';
 export { readTrace, writeTrace } from './traceFile.js';
 export type { TracePattern, TracePatternOptions } from './tracePattern.js';
 export { tracePattern } from './tracePattern.js';
+// Scenarios: the model (a zod schema), loading JSON / YAML, the runner and its series.
+export type {
+  CgroupSample,
+  DeviceSample,
+  PoolSample,
+  SampledVmstat,
+  ScenarioSample,
+  TierSample,
+} from './metrics.js';
+export { SAMPLED_VMSTAT } from './metrics.js';
+export { seriesToCsv } from './metricsCsv.js';
+export { loadScenario, parseScenario } from './scenarioLoad.js';
+export type { ScenarioProgress, ScenarioResult, ScenarioRunOptions } from './scenarioRunner.js';
+export { runScenario } from './scenarioRunner.js';
+export type {
+  CgroupSpec,
+  DeviceSpec,
+  PatternSpec,
+  ProcessSpec,
+  ScenarioInput,
+  ScenarioSpec,
+  SourceSpec,
+  StackSpec,
+} from './scenarioSpec.js';
+export { scenarioSchema } from './scenarioSpec.js';
+export type { TimelineLogEntry } from './timeline.js';
+export type { TimelineEntry, TimelineEntryKind } from './timelineSpec.js';
