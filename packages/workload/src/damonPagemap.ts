@@ -44,13 +44,18 @@ export function readProcessFrames(pid: number): ProcessFrames {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ESRCH') {
-      throw new WorkloadError('NO_PROCESS', WHERE, `no process ${pid} (/proc/${pid} is gone)`, {
+      throw new WorkloadError('PROCESS_GONE', WHERE, `no process ${pid} (/proc/${pid} is gone)`, {
         cause: e,
       });
     }
-    throw new WorkloadError('PERMISSION', WHERE, `cannot read /proc/${pid}/pagemap: ${code}`, {
-      cause: e,
-    });
+    throw new WorkloadError(
+      'PERMISSION_DENIED',
+      WHERE,
+      `cannot read /proc/${pid}/pagemap: ${code}`,
+      {
+        cause: e,
+      },
+    );
   }
   const vpages: number[] = [];
   const pfns: number[] = [];
@@ -71,7 +76,7 @@ export function readProcessFrames(pid: number): ProcessFrames {
           const pfn = lo + (hi & 0x7fffff) * 2 ** 32;
           if (pfn === 0) {
             throw new WorkloadError(
-              'PERMISSION',
+              'PERMISSION_DENIED',
               WHERE,
               `/proc/${pid}/pagemap shows no frame numbers (they need root, CAP_SYS_ADMIN)`,
             );
@@ -84,7 +89,7 @@ export function readProcessFrames(pid: number): ProcessFrames {
   } catch (e) {
     if (e instanceof WorkloadError) throw e;
     throw new WorkloadError(
-      'NO_PROCESS',
+      'PROCESS_GONE',
       WHERE,
       `process ${pid} went away while its pagemap was read`,
       { cause: e },

@@ -157,7 +157,7 @@ describe('recordDamon', () => {
       (x: unknown) => x,
     );
     expect((e as WorkloadError).code).toBe(
-      unavailable === undefined ? 'NO_PROCESS' : expect.any(String),
+      unavailable === undefined ? 'PROCESS_GONE' : expect.any(String),
     );
     if (unavailable === undefined)
       expect((e as Error).message).toMatch(new RegExp(`no process ${gone}`));

@@ -235,11 +235,11 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
   const clock = options.clock ?? createSystemClock();
   const why = damonUnavailableReason(o.adminDir);
   if (why !== undefined) {
-    throw new WorkloadError(why.includes('root') ? 'PERMISSION' : 'UNSUPPORTED', WHERE, why);
+    throw new WorkloadError(why.includes('root') ? 'PERMISSION_DENIED' : 'UNSUPPORTED', WHERE, why);
   }
   if (!alive(o.pid))
     throw new WorkloadError(
-      'NO_PROCESS',
+      'PROCESS_GONE',
       WHERE,
       `no process ${o.pid} (/proc/${o.pid} does not exist)`,
     );
@@ -249,7 +249,7 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
   const ranges = plan.ranges;
   if (ranges.length === 0) {
     throw new WorkloadError(
-      'NO_PROCESS',
+      'PROCESS_GONE',
       WHERE,
       `process ${o.pid} has no present pages in private writable mappings to watch`,
     );
@@ -312,7 +312,7 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
     const state = join(kdir, 'state');
     if (!alive(o.pid))
       throw new WorkloadError(
-        'NO_PROCESS',
+        'PROCESS_GONE',
         WHERE,
         `process ${o.pid} exited before recording started`,
       );
@@ -351,7 +351,7 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
     }
     if (snapshots === 0 && ended === 'process-exited') {
       throw new WorkloadError(
-        'NO_PROCESS',
+        'PROCESS_GONE',
         WHERE,
         `process ${o.pid} exited before the first snapshot`,
       );

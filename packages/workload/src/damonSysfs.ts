@@ -35,7 +35,7 @@ function ioError(where: string, verb: string, path: string, e: unknown): Workloa
   const code = (e as NodeJS.ErrnoException).code ?? String(e);
   if (code === 'EACCES' || code === 'EPERM') {
     return new WorkloadError(
-      'PERMISSION',
+      'PERMISSION_DENIED',
       where,
       `cannot ${verb} ${path}: ${code} (DAMON's sysfs files need root)`,
       { cause: e },

@@ -108,7 +108,7 @@ describe('importLackey', () => {
       /the stream line 2: not a Lackey line .* got " X 12,4"/,
     );
     const missing = await importLackey(join(dir, 'none.log')).catch((e: unknown) => e);
-    expect((missing as WorkloadError).code).toBe('IO_ERROR');
+    expect((missing as WorkloadError).code).toBe('NOT_FOUND');
     await expect(importLackey('x', { rate: -1 })).rejects.toThrow(/rate must be .* got -1/);
     await expect(importLackey(42 as never)).rejects.toThrow(
       /input must be a file path or a readable stream, got 42/,

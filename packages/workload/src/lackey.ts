@@ -20,7 +20,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { showValue } from '@tierswap/base';
 import type { AccessTrace } from './trace.js';
-import { createTraceBuilder, TRACE_PAGE_BYTES } from './trace.js';
+import { createTraceBuilder, fileErrorCode, TRACE_PAGE_BYTES } from './trace.js';
 import { invalid, WorkloadError } from './workloadError.js';
 
 export interface LackeyOptions {
@@ -118,9 +118,14 @@ export async function importLackey(
   } catch (e) {
     if (e instanceof WorkloadError) throw e;
     const err = e as NodeJS.ErrnoException;
-    throw new WorkloadError('IO_ERROR', where, `cannot read ${name}: ${err.code ?? err.message}`, {
-      cause: e,
-    });
+    throw new WorkloadError(
+      fileErrorCode(e),
+      where,
+      `cannot read ${name}: ${err.code ?? err.message}`,
+      {
+        cause: e,
+      },
+    );
   } finally {
     lines.close();
     stream.destroy();
