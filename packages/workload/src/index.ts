@@ -15,6 +15,8 @@ export type {
 export { generatedSource } from './generatedSource.js';
 export type { ProcessReadStats, ProcessSource, ProcessSourceOptions } from './processSource.js';
 export { processSource } from './processSource.js';
+export type { RecipeName, RecipeOptions, RecipeResult } from './recipes.js';
+export { RECIPE_NAMES, recipeAvailability, runRecipe } from './recipes.js';
 export type { SnapshotSource, SnapshotWriteResult } from './snapshotFile.js';
 export { readSnapshot, writeSnapshot } from './snapshotFile.js';
 export type { Access, AccessPattern, PageSource, Region, SourcePage } from './types.js';
