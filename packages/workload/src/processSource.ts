@@ -236,7 +236,12 @@ export function processSource(pid: number, options: ProcessSourceOptions = {}): 
 
   /** Read the run [first, first + count) of present pages; false when the process is gone. */
   const readRun = (region: number, first: number, count: number): void => {
-    const run = new Uint8Array(count * PAGE_SIZE);
+    // Not zeroed: only whole pages the read filled are kept.
+    const run = new Uint8Array(
+      Buffer.allocUnsafeSlow(count * PAGE_SIZE).buffer,
+      0,
+      count * PAGE_SIZE,
+    );
     let got = 0;
     try {
       while (got < run.length) {
