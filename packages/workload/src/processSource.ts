@@ -19,8 +19,8 @@
  *   vanished and skipped. Reading sets the pages' accessed bit (the kernel's
  *   FOLL_TOUCH), which ages them younger for reclaim and DAMON: nothing else changes.
  * - The snapshot is taken when the source is made and held in memory, so `pages()`
- *   yields the same bytes every time, as the PageSource contract asks. `maxPages`
- *   bounds the memory it takes.
+ *   yields the same bytes every time, as the PageSource contract asks (the same views
+ *   each time: copy a page before changing it). `maxPages` bounds the memory it takes.
  * - A pid that does not exist is PROCESS_GONE; one the caller may not trace is
  *   PERMISSION_DENIED with what to do: /proc/PID/mem needs ptrace access.
  */
