@@ -4,7 +4,6 @@
  * through the tierswap stack on a virtual clock.
  */
 
-// Page sources (wl-sources): generated, files, live processes, snapshot files, recipes.
 export type { FileSource, FileSourceOptions, SkippedPath } from './fileSource.js';
 export { fileSource } from './fileSource.js';
 export type {
@@ -22,4 +21,3 @@ export { readSnapshot, writeSnapshot } from './snapshotFile.js';
 export type { Access, AccessPattern, PageSource, Region, SourcePage } from './types.js';
 export type { WorkloadErrorCode } from './workloadError.js';
 export { WORKLOAD_ERROR_CODES, WorkloadError } from './workloadError.js';
-// End of page sources.

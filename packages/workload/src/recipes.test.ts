@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HOSTILE_VALUES } from '@tierswap/bench-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RecipeName, recipeAvailability, runRecipe } from './recipes.js';
 import type { PageSource } from './types.js';
@@ -117,5 +118,26 @@ describe('recipes on this machine', () => {
       /sizeMiB must be an integer in 1\.\.65536, got 0/,
     );
     await expect(runRecipe('redis', { warmupMs: -1 })).rejects.toThrow(/warmupMs must be/);
+    for (const v of HOSTILE_VALUES) {
+      await expect(runRecipe(v as RecipeName)).rejects.toThrow(/unknown recipe/);
+      if (v === undefined) continue;
+      const ranges: Record<string, [number, number]> = {
+        sizeMiB: [1, 65536],
+        seed: [0, 0xffffffff],
+        warmupMs: [0, 600_000],
+        timeoutMs: [1, 3_600_000],
+      };
+      for (const key of ['sizeMiB', 'seed', 'warmupMs', 'timeoutMs', 'snapshotPath']) {
+        // A valid value would start the program: only invalid ones are tried here.
+        const [lo, hi] = ranges[key] ?? [0, -1];
+        const valid =
+          key === 'snapshotPath'
+            ? typeof v === 'string' && v !== ''
+            : typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+        if (valid) continue;
+        await expect(runRecipe('node-heap', { [key]: v })).rejects.toThrow(WorkloadError);
+      }
+    }
+    expect(children()).toEqual(before);
   });
 });
