@@ -116,9 +116,28 @@ export function selectMappings(maps: string, anonymousOnly: boolean): Mapping[] 
   return out;
 }
 
+/** A process that has exited but not been reaped keeps its pid and loses its memory. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false; // gone altogether
+  }
+}
+
 function pidError(pid: number, what: string, err: unknown): WorkloadError {
   const sys = (err as NodeJS.ErrnoException | undefined)?.code;
   if (sys === 'ENOENT' || sys === 'ESRCH') {
+    if (isZombie(pid)) {
+      return new WorkloadError(
+        'PROCESS_GONE',
+        WHERE,
+        `process ${pid} has exited (a zombie its parent has not reaped): it has no memory left to read (${what}: ${sys})`,
+        { cause: err },
+      );
+    }
     return new WorkloadError(
       'PROCESS_GONE',
       WHERE,
