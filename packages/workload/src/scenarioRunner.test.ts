@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { entropyPage, rng, textPages } from '@tierswap/bench-kit';
+import { startRedisServer } from '@tierswap/redis-device/testing';
 import { describe, expect, it } from 'vitest';
 import type { ScenarioSample } from './metrics.js';
 import { seriesToCsv } from './metricsCsv.js';
@@ -189,5 +190,77 @@ describe('runScenario', () => {
     await expect(
       runScenario(scenario('vswap'), { sources: { nobody: mixedSource(1) } }),
     ).rejects.toThrow(/"nobody"/);
+  });
+
+  it('records what refused actions answered and runs on', async () => {
+    const base = scenario('vswap');
+    const r = await runScenario(
+      {
+        ...base,
+        durationSeconds: 20,
+        processes: [
+          base.processes![0]!,
+          { ...base.processes![1]!, start: undefined, exit: undefined },
+        ],
+        timeline: [
+          { at: 1, kind: 'spawn', process: 'b' },
+          { at: 2, kind: 'spawn', process: 'b' }, // already running
+          { at: 3, kind: 'swapon', device: 'ssd' }, // already on
+          { at: 4, kind: 'rmdir', path: '/sys/fs/cgroup/job/a' }, // a process is in it
+          { at: 5, kind: 'exit', process: 'b' },
+          { at: 6, kind: 'exit', process: 'b' }, // not running
+          { at: 7, kind: 'write', path: '/sys/fs/cgroup/job/memory.nope', value: '1' },
+          { at: 8, kind: 'swapoff', device: 'ssd' }, // its pages move to hdd
+          { at: 9, kind: 'swapoff', device: 'ssd' }, // already off
+          { at: 9.5, kind: 'swapoff', device: 'hdd' }, // its pages have nowhere to go
+          { at: 10, kind: 'mkdir', path: '/sys/fs/cgroup/job' }, // exists
+          { at: 11, kind: 'spawn', process: 'b' }, // again, after its exit
+        ],
+      },
+      inputs,
+    );
+    const got = r.timeline
+      .filter((l) => l.origin === 'timeline')
+      .map((l) => [l.t, l.ok ? 'ok' : l.errno]);
+    expect(got).toEqual([
+      [1, 'ok'],
+      [2, 'EBUSY'],
+      [3, 'EINVAL'],
+      [4, 'EBUSY'],
+      [5, 'ok'],
+      [6, 'ENOENT'],
+      [7, 'ENOENT'],
+      [8, 'ok'],
+      [9, 'ENOENT'],
+      [9.5, 'ENOMEM'],
+      [10, 'EEXIST'],
+      [11, 'ok'],
+    ]);
+    expect(r.timeline.find((l) => l.t === 2)!.reason).toMatch(/already running as pid/);
+    // b ran 1..5 s and 11..20 s at 200 accesses a second; a all along at 400.
+    expect(r.final.accesses.reads + r.final.accesses.writes).toBe(400 * 20 + 200 * 4 + 200 * 9);
+  });
+
+  it('puts a tier on a Redis server', async () => {
+    const server = await startRedisServer();
+    try {
+      const base = scenario('vswap');
+      const r = await runScenario(
+        {
+          ...base,
+          durationSeconds: 10,
+          stack: { ...base.stack, tiers: '+net:-1' },
+          devices: [{ name: 'net', kind: 'redis', slots: 512, url: server.url }],
+          timeline: [],
+        },
+        inputs,
+      );
+      const last = r.series.at(-1)!;
+      expect(last.tiers.net!.swpout).toBeGreaterThan(0);
+      expect(last.devices.net!.bytesWritten).toBeGreaterThan(0);
+      expect(last.devices.net!.bytesRead).toBeGreaterThan(0);
+    } finally {
+      server.stop();
+    }
   });
 });
