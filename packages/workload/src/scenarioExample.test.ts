@@ -1,51 +1,15 @@
 import { join } from 'node:path';
-import { entropyPage, rng } from '@tierswap/bench-kit';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from './scenarioLoad.js';
 import type { ScenarioResult } from './scenarioRunner.js';
 import { runScenario } from './scenarioRunner.js';
-import type { ScenarioSpec } from './scenarioSpec.js';
-import type { Access, AccessPattern, PageSource } from './types.js';
 
 const EXAMPLE = join(import.meta.dirname, '..', 'examples', 'scenario.yaml');
-
-// TEMPORARY until generatedSource and the patterns land on main: inline stand-ins.
-function inline(spec: ScenarioSpec) {
-  const sources: Record<string, PageSource> = {};
-  const patterns: Record<string, AccessPattern> = {};
-  spec.processes.forEach((p, i) => {
-    const n = p.source.kind === 'generated' ? p.source.pages : 1;
-    const bytes = Array.from({ length: n }, (_, k) =>
-      k % 10 === 0 ? new Uint8Array(4096) : entropyPage(4096, 6, 0.6, i * 1000 + k),
-    );
-    sources[p.name] = {
-      name: p.name,
-      regions: [{ name: p.name, start: 0, end: n * 4096, perms: 'rw-p' }],
-      pageCount: n,
-      *pages() {
-        for (const b of bytes) yield { bytes: b, region: 0 };
-      },
-    };
-    const rate = p.pattern.kind === 'trace' ? 1 : p.pattern.rate;
-    patterns[p.name] = {
-      name: 'hot',
-      *accesses({ pages, durationSeconds, seed }): Iterable<Access> {
-        const r = rng(seed);
-        const hot = Math.max(1, pages >> 2);
-        for (let k = 0; k < Math.floor(rate * durationSeconds); k++) {
-          const page = r() < 0.7 ? Math.floor(r() * hot) : Math.floor(r() * pages);
-          yield { time: k / rate, stream: 0, page, write: r() < 0.2 };
-        }
-      },
-    };
-  });
-  return { sources, patterns };
-}
 
 async function runExample(mode: 'vswap' | 'classic'): Promise<ScenarioResult> {
   const spec = loadScenario(EXAMPLE);
   const moded = { ...spec, stack: { ...spec.stack, mode } };
-  return runScenario(moded, inline(moded));
+  return runScenario(moded);
 }
 
 describe('examples/scenario.yaml', () => {
@@ -112,7 +76,18 @@ describe('examples/scenario.yaml', () => {
       // The refused write is data, with the kernel's errno and reason.
       expect(log(96, 'write')).toMatchObject({ ok: false, errno: 'EINVAL' });
       expect(log(96, 'write').reason).toContain('swappiness "300"');
-      expect(r.final.refusals).toEqual({ EINVAL: 1 });
+      // Proactive writeback answers EAGAIN when no entry is old enough: data too.
+      expect(r.final.refusals.EINVAL).toBe(1);
+      const others = r.timeline.filter((l) => !l.ok && l.errno !== 'EINVAL');
+      for (const l of others) {
+        expect(l).toMatchObject({
+          errno: 'EAGAIN',
+          target: '/sys/fs/cgroup/jobs/web/memory.zswap.proactive_writeback',
+        });
+      }
+      expect(Object.keys(r.final.refusals).sort()).toEqual(
+        others.length > 0 ? ['EAGAIN', 'EINVAL'] : ['EINVAL'],
+      );
     });
   }
 });

@@ -63,13 +63,26 @@ export interface ScenarioResult {
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
+interface ProcessInputs {
+  readonly spec: ScenarioSpec['processes'][number];
+  readonly source: PageSource;
+  readonly pattern: AccessPattern;
+}
+
 /** A spec's processes with their sources and patterns built (before anything else is made). */
-function buildInputs(spec: ScenarioSpec, options: ScenarioRunOptions) {
-  return spec.processes.map((p, i) => ({
-    spec: p,
-    source: options.sources?.[p.name] ?? sourceFromSpec(p.source, mixSeed(spec.seed, i, 0xf00d)),
-    pattern: options.patterns?.[p.name] ?? patternFromSpec(p.pattern),
-  }));
+async function buildInputs(
+  spec: ScenarioSpec,
+  options: ScenarioRunOptions,
+): Promise<ProcessInputs[]> {
+  const out: ProcessInputs[] = [];
+  for (const [i, p] of spec.processes.entries()) {
+    out.push({
+      spec: p,
+      source: options.sources?.[p.name] ?? sourceFromSpec(p.source, mixSeed(spec.seed, i, 0xf00d)),
+      pattern: options.patterns?.[p.name] ?? (await patternFromSpec(p.pattern)),
+    });
+  }
+  return out;
 }
 
 /** Runs a scenario (validated first: an invalid one throws WorkloadError and nothing runs). */
@@ -95,7 +108,7 @@ export async function runScenario(
       }
     }
   }
-  const inputs = buildInputs(spec, options);
+  const inputs = await buildInputs(spec, options);
   const devices = await createScenarioDevices(spec.devices);
   try {
     return run(spec, inputs, devices.byName, options);
@@ -106,7 +119,7 @@ export async function runScenario(
 
 function run(
   spec: ScenarioSpec,
-  inputs: ReturnType<typeof buildInputs>,
+  inputs: readonly ProcessInputs[],
   devices: ReadonlyMap<string, BlockDevice>,
   options: ScenarioRunOptions,
 ): ScenarioResult {
