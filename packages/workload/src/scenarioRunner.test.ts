@@ -134,6 +134,12 @@ describe('runScenario', () => {
     expect(last.tiers.ssd!.bytesWritten).toBeGreaterThan(0);
     expect(last.devices.ssd!.bytesWritten).toBe(last.tiers.ssd!.bytesWritten);
     expect(last.faults).toBeGreaterThan(r.series[1]!.faults);
+    // Every process is under /job: its hierarchical memory.stat counts all of the swap traffic.
+    for (const k of ['pswpin', 'pswpout', 'zswpout', 'zswpwb'] as const) {
+      expect(last.cgroups['/job']![k]).toBe(last.vmstat[k]);
+    }
+    expect(last.cgroups['/job/a']!.zswpout).toBeLessThan(last.cgroups['/job']!.zswpout);
+    expect(r.final.metadata.pageTables).toBeGreaterThan(0);
     expect(last.processes).toBe(1); // b exited at 30
     expect(last.cpu.compressNs).toBeGreaterThan(0);
     // The log: process starts / exits, each firing of the timeline, the refused write as data.

@@ -15,7 +15,7 @@
 
 import type { Errno } from '@tierswap/base';
 import { createVirtualClock } from '@tierswap/base';
-import type { SwapStackStats } from '@tierswap/stack';
+import type { StackMetadata, SwapStackStats } from '@tierswap/stack';
 import { createSwapStack } from '@tierswap/stack';
 import type { BlockDevice, DeviceStats } from '@tierswap/tiered-store';
 import { type SampleContext, type ScenarioSample, takeSample } from './metrics.js';
@@ -54,6 +54,8 @@ export interface ScenarioResult {
   readonly timeline: readonly TimelineLogEntry[];
   readonly final: {
     readonly stats: SwapStackStats;
+    /** Bytes of the stack's own metadata per layer at the end (stack.metadataBytes()). */
+    readonly metadata: StackMetadata;
     readonly devices: Readonly<Record<string, DeviceStats>>;
     readonly accesses: Readonly<AccessCounts>;
     /** Timeline entries refused, by errno. */
@@ -160,7 +162,7 @@ function run(
     cgroupMade: (path: string) => cgroups.add(path),
   };
 
-  // The processes' own starts and exits, as entries of one schedule with the timeline's.
+  // The processes' own starts and exits, in one schedule with the timeline's entries.
   type Event = { t: number; order: number; fire: () => void };
   const events: Event[] = [];
   const spawnedByTimeline = new Set(
@@ -172,7 +174,7 @@ function run(
     if (start !== undefined) {
       events.push({
         t: start,
-        order: 0,
+        order: 1,
         fire: () =>
           log.push(logLine({ ...base, t: start, kind: 'spawn' }, procs.spawn(p.name, start))),
       });
@@ -187,9 +189,10 @@ function run(
     }
   });
   for (const e of scheduleTimeline(spec.timeline, spec.durationSeconds)) {
-    events.push({ t: e.t, order: 1, fire: () => log.push(runEntry(e, actions)) });
+    events.push({ t: e.t, order: 0, fire: () => log.push(runEntry(e, actions)) });
   }
-  // Stable sort: by time, then starts / timeline (in file order) / exits.
+  // Stable sort: by time, then timeline entries (in file order: a write at 0 configures
+  // before anything starts), processes' own starts, their exits.
   events.sort((a, b) => a.t - b.t || a.order - b.order);
 
   const ctx: SampleContext = { stack, cgroups, devices, deviceTier: new Map() };
@@ -251,6 +254,7 @@ function run(
     timeline: log,
     final: {
       stats: stack.stats(),
+      metadata: stack.metadataBytes(),
       devices: deviceStats,
       accesses: { ...procs.counts },
       refusals,
