@@ -11,9 +11,8 @@
  */
 
 import type { Refusal } from '@tierswap/base';
-import { refuse } from '@tierswap/base';
+import { isRefusal, refuse } from '@tierswap/base';
 import type { SwapStack } from '@tierswap/stack';
-import { StackError } from '@tierswap/stack';
 import type { ProcessSpec } from './scenarioSpec.js';
 import type { ActionDone } from './timeline.js';
 import type { Access, AccessPattern, PageSource } from './types.js';
@@ -91,16 +90,11 @@ export class ScenarioProcesses {
     const p = this.#byName.get(name)!;
     if (p.pid !== undefined) return refuse('EBUSY', `${name} is already running as pid ${p.pid}`);
     const stack = this.#stack;
-    let pid: number;
-    try {
-      pid = stack.spawn(p.spec.cgroup, p.source.pageCount);
-    } catch (e) {
-      // The cgroup was removed (or never made): what clone() into it would answer.
-      if (e instanceof StackError && e.code === 'INVALID_ARGUMENT') {
-        return refuse('ENOENT', `${name}: cgroup ${p.spec.cgroup} does not exist`);
-      }
-      throw e;
+    // A cgroup removed by rmdir (or not made yet): what clone() into it would answer.
+    if (isRefusal(stack.fs.read(`/sys/fs/cgroup${p.spec.cgroup}/memory.current`))) {
+      return refuse('ENOENT', `${name}: cgroup ${p.spec.cgroup} does not exist`);
     }
+    const pid = stack.spawn(p.spec.cgroup, p.source.pageCount);
     let i = 0;
     try {
       for (const page of p.source.pages()) {

@@ -247,6 +247,39 @@ describe('runScenario', () => {
     expect(r.final.accesses.reads + r.final.accesses.writes).toBe(400 * 20 + 200 * 4 + 200 * 9);
   });
 
+  it('refuses a spawn into a removed cgroup, and sources that are not PageSources', async () => {
+    const base = scenario('classic');
+    const r = await runScenario(
+      {
+        ...base,
+        durationSeconds: 10,
+        cgroups: [...base.cgroups!, { path: '/other' }],
+        processes: [
+          { ...base.processes![1]!, cgroup: '/other', start: undefined, exit: undefined },
+        ],
+        timeline: [
+          { at: 1, kind: 'rmdir', path: '/sys/fs/cgroup/other' },
+          { at: 2, kind: 'spawn', process: 'b' },
+        ],
+      },
+      { sources: { b: inputs.sources.b }, patterns: { b: inputs.patterns.b } },
+    );
+    expect(r.timeline.map((l) => [l.t, l.kind, l.ok ? 'ok' : l.errno])).toEqual([
+      [1, 'rmdir', 'ok'],
+      [2, 'spawn', 'ENOENT'],
+    ]);
+    expect(r.timeline[1]!.reason).toBe('b: cgroup /other does not exist');
+    expect(r.final.accesses).toEqual({ reads: 0, writes: 0, skipped: 0 });
+    const empty: PageSource = { ...inputs.sources.a, pageCount: 0 };
+    await expect(
+      runScenario(scenario('vswap'), { ...inputs, sources: { a: empty } }),
+    ).rejects.toThrow(/source mixed-192 of process a has 0 pages/);
+    const notOne = { pages: 3 } as unknown as PageSource;
+    await expect(
+      runScenario(scenario('vswap'), { ...inputs, sources: { a: notOne } }),
+    ).rejects.toThrow(/the source of process a must be a PageSource, got an object/);
+  });
+
   it('puts a tier on a Redis server', async () => {
     const server = await startRedisServer();
     try {

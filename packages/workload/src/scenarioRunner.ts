@@ -14,7 +14,7 @@
  */
 
 import type { Errno } from '@tierswap/base';
-import { createVirtualClock } from '@tierswap/base';
+import { createVirtualClock, showValue } from '@tierswap/base';
 import type { StackMetadata, SwapStackStats } from '@tierswap/stack';
 import { createSwapStack } from '@tierswap/stack';
 import type { BlockDevice, DeviceStats } from '@tierswap/tiered-store';
@@ -78,11 +78,30 @@ async function buildInputs(
 ): Promise<ProcessInputs[]> {
   const out: ProcessInputs[] = [];
   for (const [i, p] of spec.processes.entries()) {
-    out.push({
-      spec: p,
-      source: options.sources?.[p.name] ?? sourceFromSpec(p.source, mixSeed(spec.seed, i, 0xf00d)),
-      pattern: options.patterns?.[p.name] ?? (await patternFromSpec(p.pattern)),
-    });
+    const source =
+      options.sources?.[p.name] ?? sourceFromSpec(p.source, mixSeed(spec.seed, i, 0xf00d));
+    const pattern = options.patterns?.[p.name] ?? (await patternFromSpec(p.pattern));
+    if (
+      typeof source !== 'object' ||
+      source === null ||
+      typeof source.pages !== 'function' ||
+      !Number.isSafeInteger(source.pageCount)
+    ) {
+      throw invalid(
+        `the source of process ${p.name} must be a PageSource, got ${showValue(source)}`,
+      );
+    }
+    if (source.pageCount < 1 || source.pageCount > 2 ** 26) {
+      throw invalid(
+        `source ${source.name} of process ${p.name} has ${source.pageCount} pages; a process needs 1..2^26`,
+      );
+    }
+    if (typeof pattern !== 'object' || pattern === null || typeof pattern.accesses !== 'function') {
+      throw invalid(
+        `the pattern of process ${p.name} must be an AccessPattern, got ${showValue(pattern)}`,
+      );
+    }
+    out.push({ spec: p, source, pattern });
   }
   return out;
 }
@@ -267,6 +286,10 @@ function withoutUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>;
   };
+}
+
+function invalid(detail: string): WorkloadError {
+  return new WorkloadError('INVALID_ARGUMENT', 'runScenario', detail);
 }
 
 function setupError(detail: string): WorkloadError {
