@@ -30,6 +30,22 @@ export function mixSeed(seed: number, ...parts: number[]): number {
   return h >>> 0;
 }
 
+/**
+ * A failure of the stack or a device during a run as a WorkloadError saying when:
+ * RAM running out (ENOMEM) is the scenario's sizing, anything else is I/O.
+ */
+export function stackFailure(e: unknown, when: string): WorkloadError {
+  const code =
+    e instanceof WorkloadError
+      ? e.code
+      : (e as { errno?: unknown }).errno === 'ENOMEM'
+        ? 'INVALID_SCENARIO'
+        : 'IO_ERROR';
+  return new WorkloadError(code, 'runScenario', `${when}: ${(e as Error).message}`, {
+    cause: e,
+  });
+}
+
 interface Proc {
   readonly index: number;
   readonly spec: ProcessSpec;
@@ -103,13 +119,12 @@ export class ScenarioProcesses {
         i++;
       }
     } catch (e) {
-      stack.exit(pid);
-      throw new WorkloadError(
-        'INVALID_ARGUMENT',
-        'runScenario',
-        `at ${t} s, loading process ${name}'s page ${i}: ${(e as Error).message}`,
-        { cause: e },
-      );
+      try {
+        stack.exit(pid);
+      } catch {
+        // The stack's own failure is the one to report, below.
+      }
+      throw stackFailure(e, `at ${t} s, loading process ${name}'s page ${i}`);
     }
     if (i !== p.source.pageCount) {
       stack.exit(pid);

@@ -1,5 +1,6 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { entropyPage, rng, textPages } from '@tierswap/bench-kit';
 import { startRedisServer } from '@tierswap/redis-device/testing';
 import { describe, expect, it } from 'vitest';
@@ -108,12 +109,30 @@ function modelled(r: ScenarioResult) {
 
 describe('runScenario', () => {
   it('replays processes through the stack and samples the series', async () => {
-    const before = readdirSync(tmpdir()).filter((n) => n.startsWith('tierswap-scenario-')).length;
+    // The devices' temporary directory goes into a TMPDIR of this test's own (other
+    // processes may run scenarios meanwhile), and must be gone afterwards.
+    const tmp = mkdtempSync(join(tmpdir(), 'scenario-tmp-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
     const progress: number[] = [];
-    const r = await runScenario(scenario('vswap'), {
-      ...inputs,
-      onProgress: (p) => progress.push(p.t),
-    });
+    const made: string[] = [];
+    let r: ScenarioResult;
+    try {
+      r = await runScenario(scenario('vswap'), {
+        ...inputs,
+        onProgress: (p) => {
+          progress.push(p.t);
+          if (p.t === 0) made.push(...readdirSync(tmp));
+        },
+      });
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatch(/^tierswap-scenario-/);
+    expect(readdirSync(tmp)).toEqual([]);
+    rmSync(tmp, { recursive: true });
     expect(r.series.map((s) => s.t)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40]);
     expect(progress).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40]);
     const total = r.series.reduce((n, s) => n + s.accesses, 0);
@@ -162,8 +181,6 @@ describe('runScenario', () => {
     for (const l of proactive) expect(l.ok || l.errno === 'EAGAIN').toBe(true);
     const again = proactive.filter((l) => !l.ok).length;
     expect(r.final.refusals).toEqual(again > 0 ? { EINVAL: 1, EAGAIN: again } : { EINVAL: 1 });
-    const after = readdirSync(tmpdir()).filter((n) => n.startsWith('tierswap-scenario-')).length;
-    expect(after).toBe(before);
   });
 
   it('gives the same series twice for one seed, apart from measured CPU time', async () => {
@@ -278,6 +295,33 @@ describe('runScenario', () => {
     await expect(
       runScenario(scenario('vswap'), { ...inputs, sources: { a: notOne } }),
     ).rejects.toThrow(/the source of process a must be a PageSource, got an object/);
+  });
+
+  it("says when the machine ran out of RAM, and passes a callback's error through", async () => {
+    const base = scenario('vswap');
+    const tiny = {
+      ...base,
+      stack: { mode: 'vswap' as const, ramBytes: '64K', zswap: { enabled: false } },
+      devices: [],
+      processes: [base.processes![0]!],
+      timeline: [],
+    };
+    const only = { sources: { a: inputs.sources.a }, patterns: { a: inputs.patterns.a } };
+    const err = await runScenario(tiny, only).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkloadError);
+    // 64K is 16 page frames; with zswap off and no device, page 16 has nowhere to go.
+    expect((err as WorkloadError).code).toBe('INVALID_SCENARIO');
+    expect((err as WorkloadError).message).toMatch(
+      /at 0 s, loading process a's page \d+: .*all 16 page frames are in use/,
+    );
+    await expect(
+      runScenario(scenario('vswap'), {
+        ...inputs,
+        onProgress: (p) => {
+          if (p.t === 10) throw new RangeError('stop here');
+        },
+      }),
+    ).rejects.toThrow(RangeError);
   });
 
   it('puts a tier on a Redis server', async () => {

@@ -14,7 +14,7 @@
  */
 
 import type { Errno } from '@tierswap/base';
-import { createVirtualClock, showValue } from '@tierswap/base';
+import { createVirtualClock, showValue, TierswapError } from '@tierswap/base';
 import type { StackMetadata, SwapStackStats } from '@tierswap/stack';
 import { createSwapStack } from '@tierswap/stack';
 import type { BlockDevice, DeviceStats } from '@tierswap/tiered-store';
@@ -22,7 +22,12 @@ import { type SampleContext, type ScenarioSample, takeSample } from './metrics.j
 import { createScenarioDevices } from './scenarioDevices.js';
 import { patternFromSpec, sourceFromSpec } from './scenarioInputs.js';
 import { parseScenario } from './scenarioLoad.js';
-import { type AccessCounts, mixSeed, ScenarioProcesses } from './scenarioProcesses.js';
+import {
+  type AccessCounts,
+  mixSeed,
+  ScenarioProcesses,
+  stackFailure,
+} from './scenarioProcesses.js';
 import type { ScenarioInput, ScenarioSpec } from './scenarioSpec.js';
 import type { TimelineLogEntry } from './timeline.js';
 import { logLine, runEntry, scheduleTimeline } from './timeline.js';
@@ -233,34 +238,44 @@ function run(
     if (ms > clock.now()) clock.set(ms);
   };
 
-  sample(0);
-  const end = spec.durationSeconds;
-  const step = spec.stepSeconds;
-  const every = spec.sampleEverySeconds;
-  let nextSample = every;
-  let ev = 0;
-  for (let k = 0; ; k++) {
-    const t0 = k * step;
-    if (t0 >= end) break;
-    const t1 = Math.min((k + 1) * step, end);
-    setClock(t0);
-    while (ev < events.length && events[ev]!.t < t1) {
-      const e = events[ev++]!;
-      const n = procs.replayUntil(e.t);
+  function play(): void {
+    sample(0);
+    const end = spec.durationSeconds;
+    const step = spec.stepSeconds;
+    const every = spec.sampleEverySeconds;
+    let nextSample = every;
+    let ev = 0;
+    for (let k = 0; ; k++) {
+      const t0 = k * step;
+      if (t0 >= end) break;
+      const t1 = Math.min((k + 1) * step, end);
+      setClock(t0);
+      while (ev < events.length && events[ev]!.t < t1) {
+        const e = events[ev++]!;
+        const n = procs.replayUntil(e.t);
+        sinceSample += n;
+        total += n;
+        setClock(e.t);
+        e.fire();
+      }
+      const n = procs.replayUntil(t1);
       sinceSample += n;
       total += n;
-      setClock(e.t);
-      e.fire();
+      setClock(t1);
+      if (t1 >= nextSample - 1e-9 || t1 >= end) {
+        sample(t1);
+        // The next multiple of the period after t1, computed, not summed, so it never drifts.
+        nextSample = (Math.floor(t1 / every + 1e-9) + 1) * every;
+      }
     }
-    const n = procs.replayUntil(t1);
-    sinceSample += n;
-    total += n;
-    setClock(t1);
-    if (t1 >= nextSample - 1e-9 || t1 >= end) {
-      sample(t1);
-      // The next multiple of the period after t1, computed, not summed, so it never drifts.
-      nextSample = (Math.floor(t1 / every + 1e-9) + 1) * every;
-    }
+  }
+
+  try {
+    play();
+  } catch (e) {
+    // Only the stack's and devices' errors are wrapped; a callback's own error passes as it is.
+    if (!(e instanceof TierswapError) || e instanceof WorkloadError) throw e;
+    throw stackFailure(e, `at ${clock.now() / 1000} s`);
   }
 
   const refusals: Partial<Record<Errno, number>> = {};
