@@ -1,10 +1,13 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runReadmeExample } from '@tierswap/bench-kit';
 import { afterAll, describe, expect, it } from 'vitest';
+import { generatedSource } from './generatedSource.js';
 import { loadScenario } from './scenarioLoad.js';
 import { runScenario } from './scenarioRunner.js';
+import { writeSnapshot } from './snapshotFile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scenario-sources-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,6 +74,63 @@ processes:
     // 97 distinct pages through 32 pages of memory.max: it swaps.
     expect(r.series.at(-1)!.vmstat.zswpout).toBeGreaterThan(0);
     expect(r.series.at(-1)!.faults).toBeGreaterThan(97);
+  });
+
+  it('runs a snapshot file and a live child process as sources', async () => {
+    const snap = join(dir, 'gen.snap');
+    await writeSnapshot(generatedSource({ pages: 200, seed: 3, zeroShare: 0.2 }), snap);
+    // A child holding 2 MiB of a marker pattern in anonymous memory; killed afterwards.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        "const b = Buffer.alloc(2 << 20, 'tierswap-marker '); console.log('ready'); setInterval(() => b[0]++, 1e6);",
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((done, fail) => {
+        child.stdout!.once('data', () => done());
+        child.once('exit', (code) => fail(new Error(`child exited with ${code}`)));
+      });
+      const r = await runScenario({
+        name: 'snapshot-and-child',
+        durationSeconds: 10,
+        stack: { ramBytes: '16M' },
+        cgroups: [
+          { path: '/s', files: { 'memory.max': '256K' } },
+          { path: '/c', files: { 'memory.max': '512K' } },
+        ],
+        processes: [
+          {
+            name: 'snap',
+            cgroup: '/s',
+            source: { kind: 'snapshot', path: snap },
+            pattern: { kind: 'uniform', rate: 100 },
+          },
+          {
+            name: 'child',
+            cgroup: '/c',
+            source: { kind: 'process', pid: child.pid!, maxPages: 1024 },
+            pattern: { kind: 'phased', rate: 200, workingSetShare: 0.1, phaseSeconds: 5 },
+          },
+        ],
+      });
+      expect(r.timeline.map((l) => [l.target, l.ok, l.detail])).toEqual([
+        ['snap', true, 'pid 1, 200 pages'],
+        ['child', true, expect.stringMatching(/^pid 2, \d+ pages$/)],
+      ]);
+      const last = r.series.at(-1)!;
+      // 20% zero pages of the snapshot swap out as zero entries, the child's marker
+      // pages compress very well: both show in the counters.
+      expect(last.cgroups['/s']!.zswpout).toBeGreaterThan(0);
+      expect(last.cgroups['/c']!.zswpout).toBeGreaterThan(0);
+      expect(last.vmstat.swpout_zero).toBeGreaterThan(0);
+      expect(last.pool.compressionRatio).toBeGreaterThan(2);
+      expect(r.final.accesses.reads).toBe(100 * 10 + 200 * 10);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it("runs the README's Scenarios example", () => {
