@@ -33,11 +33,12 @@ export type {
   CgroupSample,
   DeviceSample,
   PoolSample,
+  SampledMemoryStat,
   SampledVmstat,
   ScenarioSample,
   TierSample,
 } from './metrics.js';
-export { SAMPLED_VMSTAT } from './metrics.js';
+export { SAMPLED_MEMORY_STAT, SAMPLED_VMSTAT } from './metrics.js';
 export { seriesToCsv } from './metricsCsv.js';
 // Access patterns and traces (wl-traces).
 export type {

@@ -94,7 +94,7 @@ describe('recipes on this machine', () => {
       expect(recipeAvailability('node-heap')).toBe(true); // this Node binary
       const e = await runRecipe('redis').catch((err: unknown) => err);
       expect(e).toBeInstanceOf(WorkloadError);
-      expect((e as WorkloadError).code).toBe('PROGRAM_MISSING');
+      expect((e as WorkloadError).code).toBe('UNSUPPORTED');
       expect((e as WorkloadError).errno).toBe('ENOENT');
     } finally {
       process.env.PATH = path;

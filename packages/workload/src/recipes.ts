@@ -15,7 +15,7 @@
  * `tierswap-redis-value`) so a test can find it in the snapshot. Data is seeded. The
  * program is always stopped (SIGTERM, SIGKILL after 5 s) and its temporary directory
  * removed, also when anything fails. A recipe whose program is missing fails with
- * PROGRAM_MISSING saying what to install; `recipeAvailability` asks first.
+ * UNSUPPORTED saying what to install; `recipeAvailability` asks first.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -356,7 +356,7 @@ function checkOptions(name: unknown, o: RecipeOptions): void {
 /**
  * Start recipe `name`'s program, let it build about `sizeMiB` of memory and warm up,
  * snapshot it with processSource (and writeSnapshot when `snapshotPath` is given), and
- * stop it. Throws WorkloadError: PROGRAM_MISSING when a program is not installed,
+ * stop it. Throws WorkloadError: UNSUPPORTED when a program is not installed,
  * PROGRAM_FAILED when it exits early or is not ready in time, INVALID_ARGUMENT for bad
  * options, and what processSource and writeSnapshot throw.
  */
@@ -366,7 +366,7 @@ export async function runRecipe(
 ): Promise<RecipeResult> {
   checkOptions(name, options);
   const available = recipeAvailability(name);
-  if (available !== true) throw new WorkloadError('PROGRAM_MISSING', WHERE, available);
+  if (available !== true) throw new WorkloadError('UNSUPPORTED', WHERE, available);
   const sizeMiB = options.sizeMiB ?? 64;
   const seed = options.seed ?? 1;
   const timeoutMs = options.timeoutMs ?? 120_000;
