@@ -13,7 +13,8 @@
  * script; unlike sh, the exit status is 1 if any command failed (so a transcript or CI
  * script cannot hide a failure behind a later success), 0 otherwise. `stopOnError`
  * stops at the first failure, as `sh -e` does. `exit N` ends with N either way. `echo`
- * (sh -v) prints each line, commands as `$ line`, before what it prints: a transcript.
+ * (sh -v) prints each line, commands as `$ line` and comments as they are, before what it
+ * prints: a transcript.
  */
 
 import { createInterface, type Interface } from 'node:readline';
@@ -35,7 +36,7 @@ export interface RunShellOptions {
   readonly stackOptions?: ShellStackOptions;
   /** Stop at the first failing command (sh -e); the status is then 1. */
   readonly stopOnError?: boolean;
-  /** Print each input line before its output, commands as `$ line` (sh -v): transcripts. */
+  /** Print each input line before its output, commands as `$ line`, comments as they are (sh -v): transcripts. */
   readonly echo?: boolean;
 }
 
@@ -83,7 +84,7 @@ async function script(ctx: CommandContext, options: RunShellOptions): Promise<nu
     for await (const line of rl) {
       if (options.echo === true) {
         const t = line.trim();
-        ctx.io.out(t === '' || t.startsWith('#') ? `${line}\n` : `$ ${line}\n`);
+        if (t !== '') ctx.io.out(t.startsWith('#') ? `${line}\n` : `$ ${line}\n`);
       }
       const r = runLine(ctx, line, options.stopOnError === true);
       if (r.failed) failed = true;
