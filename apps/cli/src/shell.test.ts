@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunShellOptions } from './shell.js';
 import { runShell } from './shell.js';
 import { complete } from './shellCommands.js';
+import { columns, humanBytes, parseDuration, parseSize } from './shellIo.js';
 import { parseLine } from './shellParse.js';
 import { ShellSession } from './shellSession.js';
 import { filePages, zipfAccesses } from './shellWorkload.js';
@@ -239,5 +240,34 @@ describe('parseLine', () => {
     });
     expect(parseLine('   # only a comment')).toEqual({ ok: true, commands: [] });
     expect(parseLine('echo a#b')).toEqual({ ok: true, commands: [{ argv: ['echo', 'a#b'] }] });
+  });
+});
+
+describe('formatting and units', () => {
+  it('lays words out in columns down then across, as ls on a terminal', () => {
+    expect(columns(['a', 'bb', 'ccc', 'd', 'e'], 12)).toBe('a    d\nbb   e\nccc\n');
+    expect(columns(['memory.stat'], 5)).toBe('memory.stat\n');
+  });
+
+  it('reads sizes and durations as swapon and sleep take them, and shows bytes as util-linux', () => {
+    expect([parseSize('64M'), parseSize('4k'), parseSize('1GiB'), parseSize('12Q')]).toEqual([
+      64 << 20,
+      4096,
+      1 << 30,
+      undefined,
+    ]);
+    expect([
+      parseDuration('90'),
+      parseDuration('1.5m'),
+      parseDuration('2h'),
+      parseDuration('1d'),
+    ]).toEqual([90, 90, 7200, 86400]);
+    expect(parseDuration('-1')).toBeUndefined();
+    expect([
+      humanBytes(0),
+      humanBytes(761856),
+      humanBytes(64 << 20),
+      humanBytes(1.5 * 2 ** 30),
+    ]).toEqual(['0B', '744K', '64M', '1.5G']);
   });
 });

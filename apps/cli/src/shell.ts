@@ -50,7 +50,8 @@ function streamIo(output: NodeJS.WritableStream, errorOutput: NodeJS.WritableStr
   return {
     out: (t) => void output.write(t),
     err: (t) => void errorOutput.write(t),
-    columns: tty.isTTY === true ? (tty.columns ?? 80) : undefined,
+    // A pseudo-terminal may report 0 columns: take 80 then.
+    columns: tty.isTTY === true ? tty.columns || 80 : undefined,
   };
 }
 
