@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { isRefusal } from '@tierswap/base';
+import { zipfPattern } from '@tierswap/workload';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunShellOptions } from './shell.js';
 import { runShell } from './shell.js';
@@ -18,7 +19,7 @@ import { complete } from './shellCommands.js';
 import { columns, humanBytes, parseDuration, parseSize } from './shellIo.js';
 import { parseLine } from './shellParse.js';
 import { ShellSession } from './shellSession.js';
-import { filePages, zipfAccesses } from './shellWorkload.js';
+import { pageSource } from './shellWorkload.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tierswap-shell-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -134,11 +135,11 @@ describe('ShellSession', () => {
     writeFileSync(path, bytes);
     const s = ShellSession.create({ defaultDevices: false });
     try {
-      const src = filePages(path, 5);
-      if (isRefusal(src)) throw new Error(src.reason);
+      const src = pageSource(`file:${path}`, 5, 1);
+      if (typeof src === 'string' || isRefusal(src)) throw new Error(String(src));
       expect(src.pageCount).toBe(2);
       s.stack.fs.mkdir('/sys/fs/cgroup/f');
-      const job = s.run('/f', 5, src, zipfAccesses(10, 1), 1);
+      const job = s.run('/f', 5, src, zipfPattern({ rate: 10, exponent: 1 }), 1);
       if (isRefusal(job)) throw new Error(job.reason);
       const page = (i: number) => s.stack.read(job.pid, i);
       expect(page(0)).toEqual(bytes.subarray(0, 4096));

@@ -87,7 +87,7 @@ async function script(ctx: CommandContext, options: RunShellOptions): Promise<nu
         const t = line.trim();
         if (t !== '') ctx.io.out(t.startsWith('#') ? `${line}\n` : `$ ${line}\n`);
       }
-      const r = runLine(ctx, line, options.stopOnError === true);
+      const r = await runLine(ctx, line, options.stopOnError === true);
       if (r.failed) failed = true;
       if (ctx.exit !== undefined) return ctx.exit;
       if (failed && options.stopOnError === true) return 1;
@@ -121,7 +121,7 @@ async function repl(ctx: CommandContext, options: RunShellOptions): Promise<numb
   rl.prompt();
   try {
     for await (const line of rl) {
-      runLine(ctx, line);
+      await runLine(ctx, line);
       if (ctx.exit !== undefined) return ctx.exit;
       rl.setPrompt(prompt());
       rl.prompt();

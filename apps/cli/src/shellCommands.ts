@@ -69,7 +69,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
 };
 
 /** Runs one command, with its output written into the redirection's file if it has one. */
-function runCommand(ctx: CommandContext, cmd: ShellCommand): number {
+async function runCommand(ctx: CommandContext, cmd: ShellCommand): Promise<number> {
   const [name, ...args] = cmd.argv as [string, ...string[]];
   const spec = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (spec === undefined) {
@@ -99,7 +99,7 @@ function runCommand(ctx: CommandContext, cmd: ShellCommand): number {
   let captured = '';
   const io: ShellIo = { out: (t) => (captured += t), err: ctx.io.err, columns: undefined };
   const inner: CommandContext = { session: ctx.session, io };
-  const status = spec.run(inner, args);
+  const status = await spec.run(inner, args);
   if (inner.exit !== undefined) ctx.exit = inner.exit;
   if (captured === '') return status;
   const r = fs.write(path, captured);
@@ -117,7 +117,11 @@ export interface LineResult {
 }
 
 /** Parses and runs one input line; with stopOnError, stops at the first command that fails. */
-export function runLine(ctx: CommandContext, line: string, stopOnError = false): LineResult {
+export async function runLine(
+  ctx: CommandContext,
+  line: string,
+  stopOnError = false,
+): Promise<LineResult> {
   const parsed = parseLine(line);
   if (!parsed.ok) {
     ctx.io.err(`tierswap: ${parsed.error}\n`);
@@ -126,7 +130,7 @@ export function runLine(ctx: CommandContext, line: string, stopOnError = false):
   let status = 0;
   let failed = false;
   for (const cmd of parsed.commands) {
-    status = runCommand(ctx, cmd);
+    status = await runCommand(ctx, cmd);
     if (status !== 0 && ctx.exit === undefined) failed = true;
     if (ctx.exit !== undefined || (failed && stopOnError)) break;
   }

@@ -29,7 +29,7 @@ export interface CommandSpec {
   readonly usage: string;
   readonly summary: string;
   /** Runs the command; returns its exit status (0 ok, 1 failed, 2 usage). */
-  run(ctx: CommandContext, args: readonly string[]): number;
+  run(ctx: CommandContext, args: readonly string[]): number | Promise<number>;
 }
 
 /** Errors a shell reports that the stack's errno table has no use for. */

@@ -24,10 +24,13 @@ import type { StackMode, StackZswapOptions, SwapStack } from '@tierswap/stack';
 import { createSwapStack, StackError } from '@tierswap/stack';
 import type { BlockDevice, SwapDeviceInfo } from '@tierswap/tiered-store';
 import { createFileDevice, createSqliteDevice, TieredStoreError } from '@tierswap/tiered-store';
-import type { AccessPattern, PageSource } from '@tierswap/workload';
+import type { Access, AccessPattern, PageSource } from '@tierswap/workload';
+import { WorkloadError } from '@tierswap/workload';
 
 const PAGE = 4096;
 const MIB = 1 << 20;
+/** How far a job's pattern is asked to run: as long as the session could (~31 700 years). */
+const PATTERN_SECONDS = 1e12;
 
 /** How the shell's stack is built (`runShell({ stackOptions })`). */
 export interface ShellStackOptions {
@@ -56,9 +59,11 @@ export interface Job {
   readonly pages: number;
   readonly source: string;
   readonly pattern: AccessPattern;
-  readonly seed: number;
-  /** Chunks of the pattern replayed so far (each advance asks for the next one). */
-  chunks: number;
+  /** When it started: its pattern's time 0. */
+  readonly startMs: number;
+  /** The pattern's accesses, pulled as time advances, and the next one. */
+  readonly accesses: Iterator<Access>;
+  next: IteratorResult<Access>;
 }
 
 export interface AdvanceResult {
@@ -78,7 +83,7 @@ export interface SwaponRequest {
 
 /** A thrown device or stack error as a Refusal carrying its errno. */
 export function asRefusal(e: unknown): Refusal {
-  if (e instanceof TieredStoreError || e instanceof StackError) {
+  if (e instanceof TieredStoreError || e instanceof StackError || e instanceof WorkloadError) {
     return refuse(e.errno, e.message.replace(/^@tierswap\/[a-z-]+\/[A-Za-z.]+: /, ''));
   }
   throw e;
@@ -296,7 +301,26 @@ export class ShellSession {
       this.stack.exit(pid);
       return asRefusal(e);
     }
-    const job: Job = { pid, group, pages, source: source.name, pattern, seed, chunks: 0 };
+    let accesses: Iterator<Access>;
+    try {
+      // One open-ended run of the pattern, pulled lazily: phases and traces go on across sleeps.
+      accesses = pattern
+        .accesses({ pages, durationSeconds: PATTERN_SECONDS, seed })
+        [Symbol.iterator]();
+    } catch (e) {
+      this.stack.exit(pid);
+      return asRefusal(e);
+    }
+    const job: Job = {
+      pid,
+      group,
+      pages,
+      source: source.name,
+      pattern,
+      startMs: this.clock.now(),
+      accesses,
+      next: accesses.next(),
+    };
     this.#jobs.set(pid, job);
     return job;
   }
@@ -316,37 +340,28 @@ export class ShellSession {
    * frame left after reclaim, a swap-in that fails) is killed, as the OOM killer would.
    */
   advance(seconds: number): AdvanceResult {
-    const startMs = this.clock.now();
-    const endMs = startMs + seconds * 1000;
-    const streams = this.jobs().map((job) => {
-      const it = job.pattern
-        .accesses({ pages: job.pages, durationSeconds: seconds, seed: job.seed + job.chunks })
-        [Symbol.iterator]();
-      job.chunks++;
-      return { job, it, head: it.next() };
-    });
+    const endMs = this.clock.now() + seconds * 1000;
+    const jobs = this.jobs();
     let accesses = 0;
     let faults = 0;
     const killed: { job: Job; reason: string }[] = [];
+    const due = (j: Job) =>
+      j.next.done === true ? Infinity : j.startMs + j.next.value.time * 1000;
     for (;;) {
-      let best: (typeof streams)[number] | undefined;
-      for (const s of streams) {
-        if (s.head.done === true) continue;
-        if (best === undefined || s.head.value.time < best.head.value!.time) best = s;
-      }
-      if (best === undefined || best.head.done === true) break;
-      const a = best.head.value;
-      const at = Math.min(endMs, startMs + a.time * 1000);
-      if (at > this.clock.now()) this.clock.set(at);
+      let best: Job | undefined;
+      for (const j of jobs)
+        if (due(j) <= endMs && (best === undefined || due(j) < due(best))) best = j;
+      if (best === undefined) break;
+      const a = best.next.value as Access;
+      if (due(best) > this.clock.now()) this.clock.set(due(best));
       try {
-        if (this.stack.touch(best.job.pid, a.page % best.job.pages)) faults++;
+        if (this.stack.touch(best.pid, a.page % best.pages)) faults++;
         accesses++;
-        best.head = best.it.next();
+        best.next = best.accesses.next();
       } catch (e) {
-        const r = asRefusal(e);
-        killed.push({ job: best.job, reason: r.reason });
-        this.kill(best.job.pid);
-        best.head = { done: true, value: undefined };
+        killed.push({ job: best, reason: asRefusal(e).reason });
+        this.kill(best.pid);
+        best.next = { done: true, value: undefined };
       }
     }
     if (endMs > this.clock.now()) this.clock.set(endMs);

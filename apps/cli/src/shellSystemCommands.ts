@@ -20,7 +20,7 @@ import {
   usage,
 } from './shellIo.js';
 import type { Job } from './shellSession.js';
-import { filePages, generatedPages, uniformAccesses, zipfAccesses } from './shellWorkload.js';
+import { accessPattern, PATTERN_USAGE, pageSource, SOURCE_USAGE } from './shellWorkload.js';
 
 const PAGE = 4096;
 const CGROUP = '/sys/fs/cgroup';
@@ -154,10 +154,9 @@ function groupPath(arg: string): string {
 }
 
 const run: CommandSpec = {
-  usage:
-    'run CGROUP PAGES|SIZE [--source generated|file:PATH] [--pattern uniform|zipf[:EXP]] [--rate N] [--seed N]',
+  usage: `run CGROUP PAGES|SIZE [--source ${SOURCE_USAGE.replace(/, | or /g, '|')}] [--pattern ${PATTERN_USAGE.replace(/, | or /g, '|')}] [--rate N] [--seed N]`,
   summary: 'start a workload: a process whose pages are touched as time advances',
-  run(ctx, args) {
+  async run(ctx, args) {
     const o = options(
       args,
       { '--source': 'source', '--pattern': 'pattern', '--rate': 'rate', '--seed': 'seed' },
@@ -174,41 +173,42 @@ const run: CommandSpec = {
     if (!Number.isSafeInteger(pages) || pages < 1 || pages > 2 ** 22) {
       return usage(ctx.io, run, `"${amount}" is not 1..4194304 pages or a size of at least 4K`);
     }
-    const rate = Number(o.values.get('rate') ?? '100');
-    if (!Number.isFinite(rate) || rate <= 0 || rate > 1e7) {
+    const rateText = o.values.get('rate') ?? '100';
+    const rate = Number(rateText);
+    if (!/^[0-9.]+$/.test(rateText) || !Number.isFinite(rate) || rate <= 0 || rate > 1e7) {
       return usage(
         ctx.io,
         run,
-        `rate "${o.values.get('rate')}" is not a number of accesses per second in (0, 1e7]`,
+        `rate "${rateText}" is not a number of accesses per second in (0, 1e7]`,
       );
     }
-    const seed = Number(o.values.get('seed') ?? '1');
-    if (!Number.isSafeInteger(seed))
-      return usage(ctx.io, run, `seed "${o.values.get('seed')}" is not an integer`);
+    const seedText = o.values.get('seed') ?? '1';
+    if (!/^[0-9]+$/.test(seedText) || !Number.isSafeInteger(Number(seedText))) {
+      return usage(ctx.io, run, `seed "${seedText}" is not an integer`);
+    }
+    const seed = Number(seedText);
     const sourceText = o.values.get('source') ?? 'generated';
-    let source: ReturnType<typeof filePages>;
-    if (sourceText === 'generated') source = generatedPages(pages, seed);
-    else if (sourceText.startsWith('file:') && sourceText.length > 5)
-      source = filePages(sourceText.slice(5), pages);
-    else return usage(ctx.io, run, `source "${sourceText}" is not generated or file:PATH`);
+    const source = pageSource(sourceText, pages, seed);
+    if (typeof source === 'string') return usage(ctx.io, run, source);
     if (isRefusal(source)) {
       report(ctx.io, `run: ${sourceText}`, source);
       return 1;
     }
     const patternText = o.values.get('pattern') ?? 'zipf';
-    const pm = /^(uniform|zipf)(?::([0-9]+(?:\.[0-9]+)?))?$/.exec(patternText);
-    if (pm === null || (pm[1] === 'uniform' && pm[2] !== undefined)) {
-      return usage(ctx.io, run, `pattern "${patternText}" is not uniform or zipf[:EXPONENT]`);
+    const pattern = await accessPattern(patternText, rate);
+    if (typeof pattern === 'string') return usage(ctx.io, run, pattern);
+    if (isRefusal(pattern)) {
+      report(ctx.io, `run: ${patternText}`, pattern);
+      return 1;
     }
-    const pattern =
-      pm[1] === 'uniform' ? uniformAccesses(rate) : zipfAccesses(rate, Number(pm[2] ?? '1.1'));
     const group = groupPath(cgroup);
     const job = ctx.session.run(group, pages, source, pattern, seed);
     if (isRefusal(job)) {
       report(ctx.io, `run: ${cgroup}`, job);
       return 1;
     }
-    ctx.io.out(`pid ${job.pid}: ${pages} pages in ${group} from ${source.name}, ${pattern.name}\n`);
+    const from = sourceText === 'generated' ? `generated pages (seed ${seed})` : sourceText;
+    ctx.io.out(`pid ${job.pid}: ${pages} pages in ${group} from ${from}, ${pattern.name}\n`);
     return 0;
   },
 };
