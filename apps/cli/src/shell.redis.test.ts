@@ -3,7 +3,8 @@
  * @tierswap/redis-device's ./testing export on a free loopback port and stopped after.
  * Pages written back from zswap land in Redis (counted with redis-cli), swapoff drains
  * them into the file tier and the device's keys are gone; a server that is not there
- * is EIO, a name already in use EBUSY, a URL without a host EINVAL.
+ * is EIO, a name already in use EBUSY, a URL without a host EINVAL; a server that dies
+ * under its pages makes swapoff EIO and kills the workload at its next fault.
  */
 
 import { PassThrough, Writable } from 'node:stream';
@@ -109,5 +110,52 @@ describe('swapon redis://', () => {
     expect(lines[9]).toBe('  url has no host');
     expect(r.status).toBe(1);
     expect(keys()).toBe(0);
+  });
+
+  it('a server that dies with pages on it: swapoff is EIO, the workload is killed at its next fault, the shell goes on', async () => {
+    const input = new PassThrough();
+    let text = '';
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        text += String(chunk);
+        done();
+      },
+    });
+    const done = runShell({
+      input,
+      output: sink,
+      errorOutput: sink,
+      interactive: false,
+      stackOptions: { defaultDevices: false },
+    });
+    const send = async (lines: readonly string[]) => {
+      const mark = `-- done ${lines.length} --`;
+      input.write(`${lines.join('\n')}\necho ${mark}\n`);
+      for (let i = 0; i < 3000 && !text.includes(mark); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(text).toContain(mark);
+    };
+    try {
+      await send([
+        `swapon --size 4M --name dying ${server.url}`,
+        'mkdir /sys/fs/cgroup/app',
+        'echo 0 > /sys/module/zswap/parameters/enabled',
+        'run app 64 --pattern uniform --rate 50',
+        'echo 256K > /sys/fs/cgroup/app/memory.reclaim',
+      ]);
+      expect(keys()).toBeGreaterThan(1);
+      server.kill();
+      text = '';
+      await send([`swapoff ${server.url}`, 'advance 10', 'ps']);
+      const lines = text.split('\n');
+      expect(lines[0]).toBe(`swapoff: ${server.url}: swapoff failed: Input/output error`);
+      expect(lines).toContainEqual(expect.stringMatching(/^advance: pid 1 \(\/app\) killed: /));
+      expect(lines).toContainEqual('PID CGROUP PAGES RESIDENT ZERO ZSWAP PATTERN');
+      input.end();
+      expect(await done).toBe(1);
+    } finally {
+      await server.start();
+    }
   });
 });

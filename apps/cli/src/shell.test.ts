@@ -112,6 +112,30 @@ describe('runShell, non-interactive', () => {
     expect(r.status).toBe(1);
   });
 
+  it('replays a recorded trace at its own times, one process of it per workload', async () => {
+    const path = join(scratch, 'two.trace.csv');
+    const lines = ['time,process,page,op'];
+    for (let i = 0; i < 6; i++) lines.push(`${i * 10},web,${100 + (i % 3) * 100},read`);
+    for (let i = 0; i < 4; i++) lines.push(`${i * 10 + 5},db,7,write`);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const r = await run(
+      [
+        'mkdir /sys/fs/cgroup/a',
+        `run a 3 --pattern trace:${path}`,
+        'advance 25',
+        `run a 1 --pattern trace:${path}:1`,
+        'advance 1h',
+        '',
+      ].join('\n'),
+    );
+    expect(r.err).toBe('');
+    expect(r.out.split('\n').filter((l) => /^[0-9]+:[0-9]{2}:[0-9]{2}: /.test(l))).toEqual([
+      '0:00:25: 3 accesses, 0 faults in 25 s', // web at 0, 10, 20
+      '1:00:25: 7 accesses, 0 faults in 3600 s', // web at 30, 40, 50; db at 25 + 5, 15, 25, 35 after its start
+    ]);
+    expect(r.status).toBe(0);
+  });
+
   it('cannot start with options the stack refuses, and says why', async () => {
     const r = await run('echo hi\n', { stackOptions: { ramBytes: 5 } });
     expect(r.err).toMatch(/^tierswap: shell: cannot start the stack: .*ramBytes 5/);
@@ -170,7 +194,9 @@ describe('ShellSession', () => {
 
 describe('completion', () => {
   const s = ShellSession.create({ defaultDevices: false });
-  afterAll(() => s.close());
+  afterAll(() => {
+    s.close();
+  });
   const ctx = { session: s, io: { out() {}, err() {}, columns: undefined } };
 
   it('completes command names first, then the stack’s paths', () => {

@@ -70,7 +70,7 @@ export async function runShell(options: RunShellOptions): Promise<number> {
   try {
     return interactive ? await repl(ctx, options) : await script(ctx, options);
   } finally {
-    session.close();
+    for (const problem of session.close()) io.err(`tierswap: closing ${problem}\n`);
   }
 }
 

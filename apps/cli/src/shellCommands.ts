@@ -12,7 +12,7 @@
  * denied` too. `>>` writes the same way: an interface file has nothing to append to.
  */
 
-import { isRefusal } from '@tierswap/base';
+import { isErrno, isRefusal } from '@tierswap/base';
 import { FILE_COMMANDS, isDirectory } from './shellFileCommands.js';
 import type { CommandContext, CommandSpec, ShellIo } from './shellIo.js';
 import { report, usage } from './shellIo.js';
@@ -68,8 +68,24 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   exit,
 };
 
-/** Runs one command, with its output written into the redirection's file if it has one. */
+/**
+ * Runs one command. What a layer throws (a device that failed, a bug) ends the command,
+ * not the shell: it is shown with its errno when it has one, and the command fails.
+ */
 async function runCommand(ctx: CommandContext, cmd: ShellCommand): Promise<number> {
+  try {
+    return await runRedirected(ctx, cmd);
+  } catch (e) {
+    const errno = (e as { errno?: unknown }).errno;
+    const message = e instanceof Error ? e.message : String(e);
+    if (isErrno(errno)) report(ctx.io, `${cmd.argv[0]}`, { errno, reason: message });
+    else ctx.io.err(`${cmd.argv[0]}: unexpected error: ${message}\n`);
+    return 1;
+  }
+}
+
+/** Runs one command, with its output written into the redirection's file if it has one. */
+async function runRedirected(ctx: CommandContext, cmd: ShellCommand): Promise<number> {
   const [name, ...args] = cmd.argv as [string, ...string[]];
   const spec = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (spec === undefined) {

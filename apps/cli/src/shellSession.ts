@@ -359,8 +359,14 @@ export class ShellSession {
         accesses++;
         best.next = best.accesses.next();
       } catch (e) {
-        killed.push({ job: best, reason: asRefusal(e).reason });
-        this.kill(best.pid);
+        let reason = asRefusal(e).reason;
+        try {
+          this.kill(best.pid);
+        } catch (exitError) {
+          // The job is gone from the shell either way; what its exit left behind is said.
+          reason += `; its exit failed too: ${exitError instanceof Error ? exitError.message : String(exitError)}`;
+        }
+        killed.push({ job: best, reason });
         best.next = { done: true, value: undefined };
       }
     }
@@ -370,19 +376,24 @@ export class ShellSession {
 
   // ==========================================================================
 
-  /** Ends every job, switches every device off without draining, removes the files. */
-  close(): void {
-    if (this.#closed) return;
+  /**
+   * Switches every device off without draining, closes it and removes its files, and
+   * the session's own directory. Returns what failed (a device that cannot be closed,
+   * such as a Redis server gone away), one message each, rather than throwing: leaving
+   * must not fail half way.
+   */
+  close(): string[] {
+    if (this.#closed) return [];
     this.#closed = true;
-    const errors: unknown[] = [];
+    const problems: string[] = [];
     for (const name of [...this.#devices.keys()]) {
       try {
         this.#release(name);
       } catch (e) {
-        errors.push(e);
+        problems.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
     if (this.#ownsDir) rmSync(this.dir, { recursive: true, force: true });
-    if (errors.length > 0) throw errors[0];
+    return problems;
   }
 }
