@@ -40,10 +40,17 @@ export interface RunShellOptions {
   readonly echo?: boolean;
 }
 
-const BANNER =
-  'tierswap shell: a live swap stack (zswap -> ssd file -> hdd SQLite) on a virtual clock.\n' +
-  'Try: mkdir /sys/fs/cgroup/app; run app 4000; echo 8M > /sys/fs/cgroup/app/memory.max; sleep 1h\n' +
-  "     cat /sys/fs/cgroup/app/memory.stat; cat /proc/swaps.  'help' lists the commands.\n";
+/** What the interactive shell says first: what is running, and what to try. */
+function banner(session: ShellSession): string {
+  const fs = session.stack.fs;
+  const codec = String(fs.read('/sys/module/zswap/parameters/compressor')).trim();
+  const chain = [`zswap (${codec})`, ...session.swaps().map((d) => `${d.tier} (${d.kind})`)];
+  return (
+    `tierswap shell: a live swap stack, ${chain.join(' -> ')}, on a virtual clock.\n` +
+    'Try: mkdir /sys/fs/cgroup/app; echo 6M > /sys/fs/cgroup/app/memory.max; run app 2000; sleep 1h\n' +
+    "     cat /sys/fs/cgroup/app/memory.stat; cat /proc/swaps.  'help' lists the commands.\n"
+  );
+}
 
 function streamIo(output: NodeJS.WritableStream, errorOutput: NodeJS.WritableStream): ShellIo {
   const tty = output as NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -116,7 +123,7 @@ async function repl(ctx: CommandContext, options: RunShellOptions): Promise<numb
     rl.setPrompt(prompt());
     rl.prompt();
   });
-  ctx.io.out(BANNER);
+  ctx.io.out(banner(ctx.session));
   rl.setPrompt(prompt());
   rl.prompt();
   try {
