@@ -18,7 +18,7 @@ import { runShell } from './shell.js';
 import { complete } from './shellCommands.js';
 import { columns, humanBytes, parseDuration, parseSize } from './shellIo.js';
 import { parseLine } from './shellParse.js';
-import { ShellSession } from './shellSession.js';
+import { createShellSession } from './shellSession.js';
 import { pageSource } from './shellWorkload.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tierswap-shell-test-'));
@@ -145,7 +145,7 @@ describe('runShell, non-interactive', () => {
 
 describe('ShellSession', () => {
   it('removes the temporary directory it made, with the default devices in it', () => {
-    const s = ShellSession.create();
+    const s = createShellSession();
     const dir = s.dir;
     expect(s.swaps().map((d) => d.name)).toEqual([join(dir, 'ssd.swap'), join(dir, 'hdd.db')]);
     expect(existsSync(join(dir, 'ssd.swap'))).toBe(true);
@@ -157,7 +157,7 @@ describe('ShellSession', () => {
     const path = join(scratch, 'source.bin');
     const bytes = new Uint8Array(4096 + 100).map((_, i) => (i * 7 + 3) & 0xff);
     writeFileSync(path, bytes);
-    const s = ShellSession.create({ defaultDevices: false });
+    const s = createShellSession({ defaultDevices: false });
     try {
       const src = pageSource(`file:${path}`, 5, 1);
       if (typeof src === 'string' || isRefusal(src)) throw new Error(String(src));
@@ -180,7 +180,7 @@ describe('ShellSession', () => {
   it('swapon never takes over an existing file', () => {
     const path = join(scratch, 'precious.txt');
     writeFileSync(path, 'keep me');
-    const s = ShellSession.create({ defaultDevices: false });
+    const s = createShellSession({ defaultDevices: false });
     try {
       const r = s.swapon({ spec: path, priority: 1, bytes: 1 << 20 });
       expect(isRefusal(r) && r.errno).toBe('EEXIST');
@@ -193,7 +193,7 @@ describe('ShellSession', () => {
 });
 
 describe('completion', () => {
-  const s = ShellSession.create({ defaultDevices: false });
+  const s = createShellSession({ defaultDevices: false });
   afterAll(() => {
     s.close();
   });

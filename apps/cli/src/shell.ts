@@ -23,7 +23,7 @@ import { complete, runLine } from './shellCommands.js';
 import type { CommandContext, ShellIo } from './shellIo.js';
 import { clockText } from './shellIo.js';
 import type { ShellStackOptions } from './shellSession.js';
-import { ShellSession } from './shellSession.js';
+import { createShellSession, type ShellSession } from './shellSession.js';
 
 export type { ShellStackOptions } from './shellSession.js';
 
@@ -68,7 +68,7 @@ export async function runShell(options: RunShellOptions): Promise<number> {
   const io = streamIo(output, errorOutput);
   let session: ShellSession;
   try {
-    session = ShellSession.create(options.stackOptions);
+    session = createShellSession(options.stackOptions);
   } catch (e) {
     io.err(`tierswap: shell: cannot start the stack: ${(e as Error).message}\n`);
     return 1;

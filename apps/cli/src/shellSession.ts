@@ -131,6 +131,7 @@ export class ShellSession {
     }
   }
 
+  /** Use createShellSession(). */
   static create(options: ShellStackOptions = {}): ShellSession {
     return new ShellSession(options);
   }
@@ -396,4 +397,9 @@ export class ShellSession {
     if (this.#ownsDir) rmSync(this.dir, { recursive: true, force: true });
     return problems;
   }
+}
+
+/** Starts a session: its stack, its default devices (unless told not to), its directory. */
+export function createShellSession(options: ShellStackOptions = {}): ShellSession {
+  return ShellSession.create(options);
 }
