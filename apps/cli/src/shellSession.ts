@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { Refusal, VirtualClock } from '@tierswap/base';
-import { createVirtualClock, isRefusal, refuse } from '@tierswap/base';
+import { createVirtualClock, isErrno, isRefusal, refuse } from '@tierswap/base';
 import { createRedisDevice } from '@tierswap/redis-device';
 import type { StackMode, StackZswapOptions, SwapStack } from '@tierswap/stack';
 import { createSwapStack, StackError } from '@tierswap/stack';
@@ -81,10 +81,16 @@ export interface SwaponRequest {
   readonly redisName?: string;
 }
 
-/** A thrown device or stack error as a Refusal carrying its errno. */
+/**
+ * A thrown device, stack or workload error as a Refusal carrying its errno; an I/O
+ * error caused by a system call carries that call's errno when the table has it (a
+ * swap file in a missing directory is ENOENT, as swapon(8) would say, not EIO).
+ */
 export function asRefusal(e: unknown): Refusal {
   if (e instanceof TieredStoreError || e instanceof StackError || e instanceof WorkloadError) {
-    return refuse(e.errno, e.message.replace(/^@tierswap\/[a-z-]+\/[A-Za-z.]+: /, ''));
+    const cause = (e.cause as { code?: unknown } | undefined)?.code;
+    const errno = e.errno === 'EIO' && isErrno(cause) ? cause : e.errno;
+    return refuse(errno, e.message.replace(/^@tierswap\/[a-z-]+\/[A-Za-z.]+: /, ''));
   }
   throw e;
 }
