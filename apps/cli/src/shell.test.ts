@@ -6,7 +6,7 @@
  * completion, and an interactive session through node:readline.
  */
 
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -215,19 +215,21 @@ describe('completion', () => {
 });
 
 describe('runShell, interactive', () => {
-  it('prompts with the virtual time, completes with Tab, and leaves at exit', async () => {
+  it('prompts with the virtual time, completes with Tab, keeps the history, and leaves at exit', async () => {
     const before = process.env.NO_COLOR;
     process.env.NO_COLOR = '1';
     try {
       const input = new PassThrough();
       const out = collector();
       const err = collector();
+      const historyFile = join(scratch, 'state', 'history');
       const done = runShell({
         input,
         output: out.stream,
         errorOutput: err.stream,
         interactive: true,
         stackOptions: { defaultDevices: false },
+        historyFile,
       });
       // One chunk per keystroke group: readline takes a Tab inside a longer chunk for pasted text.
       const type = async (text: string) => {
@@ -245,6 +247,22 @@ describe('runShell, interactive', () => {
       expect(text).toContain('tierswap 0:01:30# ');
       expect(text).toContain('Filename\t\t\t\tType');
       expect(err.text()).toBe('');
+      // The history is kept, oldest first; the next session starts with it (up-arrow: the last line).
+      expect(readFileSync(historyFile, 'utf8')).toBe('sleep 90\ncat /proc/swaps\nexit 4\n');
+      const again = new PassThrough();
+      const out2 = collector();
+      const second = runShell({
+        input: again,
+        output: out2.stream,
+        errorOutput: err.stream,
+        interactive: true,
+        stackOptions: { defaultDevices: false },
+        historyFile,
+      });
+      again.write('\u001b[A'); // up: the previous session's last command, `exit 4`
+      await new Promise((r) => setImmediate(r));
+      again.write('\r');
+      expect(await second).toBe(4);
     } finally {
       if (before === undefined) delete process.env.NO_COLOR;
       else process.env.NO_COLOR = before;

@@ -4,9 +4,9 @@
  * (shellCommands.ts) against a ShellSession (shellSession.ts) until `exit` or the end
  * of the input, then removes the stack's devices and temporary directory.
  *
- * Interactive (a terminal): node:readline with history, tab completion of commands and
- * of the stack's paths (stack.fs.ls), and a prompt showing the virtual time; Ctrl-C
- * drops the line being typed, Ctrl-D leaves.
+ * Interactive (a terminal): node:readline with history (kept in `historyFile` if given),
+ * tab completion of commands and of the stack's paths (stack.fs.ls), and a prompt
+ * showing the virtual time; Ctrl-C drops the line being typed, Ctrl-D leaves.
  *
  * Non-interactive (a script file or a pipe): the lines run in order and only the
  * commands' output is printed. Like sh without -e, a failing command does not stop the
@@ -17,6 +17,8 @@
  * prints: a transcript.
  */
 
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { createColors } from 'picocolors';
 import { complete, runLine } from './shellCommands.js';
@@ -38,6 +40,8 @@ export interface RunShellOptions {
   readonly stopOnError?: boolean;
   /** Print each input line before its output, commands as `$ line`, comments as they are (sh -v): transcripts. */
   readonly echo?: boolean;
+  /** Interactive: where the command history is kept between sessions (none when omitted). */
+  readonly historyFile?: string;
 }
 
 /** What the interactive shell says first: what is running, and what to try. */
@@ -105,6 +109,33 @@ async function script(ctx: CommandContext, options: RunShellOptions): Promise<nu
   return failed ? 1 : 0;
 }
 
+const HISTORY_SIZE = 1000;
+
+/** The history file's lines, newest first (none if there is no file yet). */
+function loadHistory(file: string | undefined): string[] {
+  if (file === undefined) return [];
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .reverse()
+      .slice(0, HISTORY_SIZE);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+/** Writes the history (at most HISTORY_SIZE lines); a failure is said once, not fatal. */
+function saveHistory(file: string, newestFirst: readonly string[], ctx: CommandContext): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${[...newestFirst].reverse().join('\n')}\n`, { mode: 0o600 });
+  } catch (e) {
+    ctx.io.err(`tierswap: history not saved to ${file}: ${(e as Error).message}\n`);
+  }
+}
+
 async function repl(ctx: CommandContext, options: RunShellOptions): Promise<number> {
   const color = createColors(process.env.NO_COLOR === undefined || process.env.NO_COLOR === '');
   const prompt = () => `${color.bold('tierswap')} ${color.cyan(clockText(ctx.session.seconds))}# `;
@@ -112,10 +143,16 @@ async function repl(ctx: CommandContext, options: RunShellOptions): Promise<numb
     input: options.input,
     output: options.output,
     terminal: true,
-    historySize: 1000,
+    history: loadHistory(options.historyFile),
+    historySize: HISTORY_SIZE,
     removeHistoryDuplicates: true,
     completer: (line: string) => complete(ctx, line),
   });
+  const file = options.historyFile;
+  if (file !== undefined) {
+    // Newest first, as readline holds it; oldest first in the file, as sh keeps one.
+    rl.on('history', (h: string[]) => saveHistory(file, h, ctx));
+  }
   rl.on('SIGINT', () => {
     // As a shell does: drop the line being typed and prompt again.
     rl.write(null, { ctrl: true, name: 'u' });
