@@ -4,7 +4,6 @@
  * through the tierswap stack on a virtual clock.
  */
 
-// Page sources (wl-sources): generated, files, live processes, snapshot files, recipes.
 export type { FileSource, FileSourceOptions, SkippedPath } from './fileSource.js';
 export { fileSource } from './fileSource.js';
 export type {
@@ -15,6 +14,8 @@ export type {
 export { generatedSource } from './generatedSource.js';
 export type { ProcessReadStats, ProcessSource, ProcessSourceOptions } from './processSource.js';
 export { processSource } from './processSource.js';
+export type { RecipeName, RecipeOptions, RecipeResult } from './recipes.js';
+export { RECIPE_NAMES, recipeAvailability, runRecipe } from './recipes.js';
 export type { SnapshotSource, SnapshotWriteResult } from './snapshotFile.js';
 export { readSnapshot, writeSnapshot } from './snapshotFile.js';
 // Shared types and the package's error.
@@ -29,11 +30,12 @@ export type {
   CgroupSample,
   DeviceSample,
   PoolSample,
+  SampledMemoryStat,
   SampledVmstat,
   ScenarioSample,
   TierSample,
 } from './metrics.js';
-export { SAMPLED_VMSTAT } from './metrics.js';
+export { SAMPLED_MEMORY_STAT, SAMPLED_VMSTAT } from './metrics.js';
 export { seriesToCsv } from './metricsCsv.js';
 export { loadScenario, parseScenario } from './scenarioLoad.js';
 export type { ScenarioProgress, ScenarioResult, ScenarioRunOptions } from './scenarioRunner.js';
