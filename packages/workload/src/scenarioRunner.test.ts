@@ -191,6 +191,33 @@ describe('runScenario', () => {
     expect(modelled(c).series).not.toEqual(modelled(a).series);
   });
 
+  it('samples at multiples of the period on a fine step, with times as written', async () => {
+    const r = await runScenario(
+      {
+        ...scenario('vswap'),
+        durationSeconds: 1,
+        stepSeconds: 0.1,
+        sampleEverySeconds: 0.3,
+        timeline: [],
+      },
+      { sources: { a: inputs.sources.a }, patterns: { a: inputs.patterns.a } } as never,
+    ).catch((e: unknown) => e);
+    expect(r).toBeInstanceOf(WorkloadError); // b is declared but has no source here
+    const one = await runScenario(
+      {
+        ...scenario('vswap'),
+        durationSeconds: 1,
+        stepSeconds: 0.1,
+        sampleEverySeconds: 0.3,
+        processes: [scenario('vswap').processes![0]!],
+        timeline: [],
+      },
+      { sources: { a: inputs.sources.a }, patterns: { a: inputs.patterns.a } },
+    );
+    expect(one.series.map((s) => s.t)).toEqual([0, 0.3, 0.6, 0.9, 1]);
+    expect(one.series.reduce((n, s) => n + s.accesses, 0)).toBe(400);
+  });
+
   it('writes the series as CSV, one row per sample', async () => {
     const r = await runScenario(scenario('vswap'), inputs);
     const csv = seriesToCsv(r).trimEnd().split('\n');

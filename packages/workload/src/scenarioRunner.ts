@@ -246,9 +246,9 @@ function run(
     let nextSample = every;
     let ev = 0;
     for (let k = 0; ; k++) {
-      const t0 = k * step;
+      const t0 = tidy(k * step);
       if (t0 >= end) break;
-      const t1 = Math.min((k + 1) * step, end);
+      const t1 = Math.min(tidy((k + 1) * step), end);
       setClock(t0);
       while (ev < events.length && events[ev]!.t < t1) {
         const e = events[ev++]!;
@@ -265,7 +265,7 @@ function run(
       if (t1 >= nextSample - 1e-9 || t1 >= end) {
         sample(t1);
         // The next multiple of the period after t1, computed, not summed, so it never drifts.
-        nextSample = (Math.floor(t1 / every + 1e-9) + 1) * every;
+        nextSample = tidy((Math.floor(t1 / every + 1e-9) + 1) * every);
       }
     }
   }
@@ -301,6 +301,11 @@ function withoutUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>;
   };
+}
+
+/** A time computed as k × step, rounded to the nanosecond: 0.3, not 0.30000000000000004. */
+function tidy(t: number): number {
+  return Math.round(t * 1e9) / 1e9;
 }
 
 function invalid(detail: string): WorkloadError {
