@@ -112,13 +112,21 @@ export const patternSpecSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** zswap's parameters at start (all changeable later at /sys/module/zswap/parameters). */
 export const zswapSpecSchema = z.strictObject({
-  enabled: z.boolean().optional(),
-  compressor: z.enum(['lz4', 'zstd', 'none']).optional(),
-  level: z.number().int().min(1).max(19).optional(),
-  maxPoolPercent: z.number().int().min(0).max(100).optional(),
-  acceptThresholdPercent: z.number().int().min(0).max(100).optional(),
-  shrinkerEnabled: z.boolean().optional(),
+  enabled: z.boolean().optional().describe('zswap.enabled (default true).'),
+  compressor: z.enum(['lz4', 'zstd', 'none']).optional().describe('Default lz4.'),
+  level: z.number().int().min(1).max(19).optional().describe("zstd's level (default 3)."),
+  maxPoolPercent: z.number().int().min(0).max(100).optional().describe('Default 20.'),
+  acceptThresholdPercent: z.number().int().min(0).max(100).optional().describe('Default 90.'),
+  shrinkerEnabled: z.boolean().optional().describe('Default true.'),
+  maxCompressedBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe('Compressed results above this are stored as poor (default 4095).'),
 });
 
 export const stackSpecSchema = z.strictObject({
@@ -142,13 +150,13 @@ export const deviceSpecSchema = z
     kind: z
       .enum(['file', 'sqlite', 'redis'])
       .describe('A preallocated swapfile, a SQLite table, or a Redis server (with url).'),
-    /** Capacity in 4 KiB slots, or `size` in bytes (one of the two). */
     slots: z
       .number()
       .int()
       .min(1)
       .max(2 ** 26)
-      .optional(),
+      .optional()
+      .describe('Capacity in 4 KiB slots, or give size (one of the two).'),
     size: sizeSchema.optional().describe('Capacity as a size (64M), instead of slots.'),
     priority: z
       .number()
@@ -174,12 +182,12 @@ export const deviceSpecSchema = z
     if ((d.slots === undefined) === (d.size === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['slots'], message: 'give one of slots or size' });
     }
-    if (d.size !== undefined && Math.floor(d.size / 4096) < 1) {
+    if (d.size !== undefined && (d.size < 4096 || d.size / 4096 > 2 ** 26)) {
       ctx.addIssue({
         code: 'custom',
         path: ['size'],
         input: d.size,
-        message: 'must hold at least one 4 KiB page',
+        message: 'must hold 1..2^26 pages of 4 KiB (4K..256G)',
       });
     }
     if (d.kind === 'redis' && d.url === undefined) {
