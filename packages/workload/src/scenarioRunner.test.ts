@@ -207,6 +207,31 @@ describe('runScenario', () => {
     expect(one.series.reduce((n, s) => n + s.accesses, 0)).toBe(400);
   });
 
+  it('stops at the next sample when its signal is aborted, and removes its devices', async () => {
+    const stop = new AbortController();
+    const seen: number[] = [];
+    const tmp = mkdtempSync(join(tmpdir(), 'scenario-abort-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const run = runScenario(scenario('vswap'), {
+        ...inputs,
+        signal: stop.signal,
+        onProgress: (p) => {
+          seen.push(p.t);
+          if (p.t === 10) stop.abort();
+        },
+      });
+      await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    expect(seen).toEqual([0, 5, 10]);
+    expect(readdirSync(tmp)).toEqual([]);
+    rmSync(tmp, { recursive: true });
+  });
+
   it('writes the series as CSV, one row per sample', async () => {
     const r = await runScenario(scenario('vswap'), inputs);
     const csv = seriesToCsv(r).trimEnd().split('\n');
