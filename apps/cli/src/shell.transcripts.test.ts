@@ -5,8 +5,9 @@
  * are fed to runShell with `echo` on (sh -v style), and its whole output must be the
  * file, byte for byte. The session's directory shows as $TMP.
  *
- * Directives in comments: `# status: N` (the exit status expected, default 0) and
- * `# stack: no-devices` (start without tiers and devices).
+ * Directives in comments: `# status: N` (the exit status expected, default 0),
+ * `# stack: no-devices` (start without tiers and devices) and `# stack: classic` (the
+ * classic design instead of vswap).
  *
  * UPDATE_TRANSCRIPTS=1 rewrites the files from what the shell printed (then read the
  * diff: the test only holds the shell to what was reviewed).
@@ -68,7 +69,11 @@ export async function replay(transcript: string): Promise<{ output: string; stat
       errorOutput: out.stream,
       interactive: false,
       echo: true,
-      stackOptions: { dir, defaultDevices: !transcript.includes('# stack: no-devices') },
+      stackOptions: {
+        dir,
+        defaultDevices: !transcript.includes('# stack: no-devices'),
+        ...(transcript.includes('# stack: classic') ? { mode: 'classic' as const } : {}),
+      },
     });
     // Every device file the session made is gone with it.
     expect(readdirSync(dir)).toEqual([]);

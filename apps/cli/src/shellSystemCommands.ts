@@ -42,6 +42,12 @@ function options(
       values.set(flag, '');
       continue;
     }
+    // Short flags together, as getopt takes them: -av is -a -v.
+    const letters = /^-[a-zA-Z]{2,}$/.test(a) ? [...a.slice(1)].map((l) => flags[`-${l}`]) : [];
+    if (letters.length > 0 && letters.every((f) => f !== undefined)) {
+      for (const f of letters) values.set(f!, '');
+      continue;
+    }
     let name = withValue[key];
     let value: string | undefined;
     if (name !== undefined) {
@@ -139,7 +145,9 @@ const swapoff: CommandSpec = {
         report(ctx.io, `swapoff: ${t}: swapoff failed`, r);
         status = 1;
       } else if (o.values.has('verbose')) {
-        ctx.io.out(`swapoff ${r.name}: ${r.moved} pages moved\n`);
+        // vswap moves the pages to other devices; classic reads them back (try_to_unuse).
+        const how = ctx.session.stack.mode === 'classic' ? 'read back into memory' : 'moved';
+        ctx.io.out(`swapoff ${r.name}: ${r.moved} pages ${how}\n`);
       }
     }
     return status;
