@@ -18,13 +18,17 @@ function bars(
   y: string,
   color: string,
   yTitle: string,
-  options: { log?: boolean; sort?: string[] } = {},
+  options: { log?: boolean; sort?: string[]; colorSort?: string[] } = {},
 ): ChartSpec {
   return {
     width: WIDTH,
     height: 260,
     data: { values },
-    mark: { type: 'bar', tooltip: true },
+    // Bars cannot start at zero on a log scale: a log chart shows points instead.
+    mark:
+      options.log === true
+        ? { type: 'point', filled: true, size: 90, tooltip: true }
+        : { type: 'bar', tooltip: true },
     encoding: {
       x: {
         field: x,
@@ -44,7 +48,8 @@ function bars(
         field: color,
         type: 'nominal',
         title: null,
-        legend: { orient: 'bottom', columns: 3 },
+        legend: { orient: 'bottom', columns: 3, labelLimit: 320 },
+        ...(options.colorSort && { sort: options.colorSort }),
       },
     },
   } as ChartSpec;
@@ -78,7 +83,10 @@ export function compressionCharts(r: CompressionResult): ChartInput[] {
     png: true,
     caption:
       'Input bytes / compressed bytes. The pool bar counts what the zsmalloc-like arena really held after packing.',
-    spec: bars(ratios, 'codec', 'ratio', 'method', 'ratio (higher is better)', { sort: order }),
+    spec: bars(ratios, 'codec', 'ratio', 'method', 'ratio (higher is better)', {
+      sort: order,
+      colorSort: [...new Set(ratios.map((x) => String(x.method)))],
+    }),
   });
 
   const sizes: Record<string, unknown>[] = [];
@@ -221,7 +229,7 @@ export function compressionCharts(r: CompressionResult): ChartInput[] {
         data: { values: b },
         mark: { type: 'bar', tooltip: true },
         encoding: {
-          y: { field: 'binding', type: 'nominal', title: null },
+          y: { field: 'binding', type: 'nominal', title: null, axis: { labelLimit: 280 } },
           yOffset: { field: 'direction', type: 'nominal' },
           x: { field: 'mbps', type: 'quantitative', title: 'MB/s (one thread)' },
           color: { field: 'direction', type: 'nominal', title: null, legend: { orient: 'bottom' } },
@@ -247,7 +255,13 @@ export function compressionCharts(r: CompressionResult): ChartInput[] {
         data: { values: reg },
         mark: { type: 'bar', tooltip: true },
         encoding: {
-          y: { field: 'region', type: 'nominal', title: null, sort: null },
+          y: {
+            field: 'region',
+            type: 'nominal',
+            title: null,
+            sort: null,
+            axis: { labelLimit: 280 },
+          },
           yOffset: { field: 'codec', type: 'nominal', sort: order },
           x: { field: 'ratio', type: 'quantitative', title: 'ratio' },
           color: { field: 'codec', type: 'nominal', sort: order, legend: { orient: 'bottom' } },

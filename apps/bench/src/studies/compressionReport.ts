@@ -75,6 +75,8 @@ export function compressionSummary(r: CompressionResult): string {
     );
     lines.push('');
   }
+  lines.push('<!-- charts -->');
+  lines.push('');
   if (r.units.length > 0) {
     lines.push('## Multi-page units (zram multi-page proposal)');
     lines.push('');

@@ -25,7 +25,7 @@ export function filePageSource(
     total += n;
   }
   return {
-    name: paths.length === 1 ? (paths[0] ?? 'file') : `${regions.length} files`,
+    name: regions.length === 1 ? (regions[0]?.name ?? 'file') : `${regions.length} files`,
     regions,
     pageCount: total,
     *pages(): Generator<SourcePage> {
