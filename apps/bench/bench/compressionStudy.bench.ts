@@ -110,9 +110,9 @@ try {
     'CLI s': Number((natives[i]?.wallSeconds ?? 0).toFixed(2)),
     'store p50 us': Number(c.store.p50Us.toFixed(2)),
     'load p50 us': Number(c.load.p50Us.toFixed(2)),
-    'store MB/s/core': Math.round(c.throughput.storeMBpsPerCore),
+    'store MB/s at p50': Math.round(c.throughput.storeMBpsAtP50),
     'CLI comp MB/s': natives[i]?.compressMBps ?? 0,
-    'load MB/s/core': Math.round(c.throughput.loadMBpsPerCore),
+    'load MB/s at p50': Math.round(c.throughput.loadMBpsAtP50),
     'CLI decomp MB/s': natives[i]?.decompressMBps ?? 0,
   }));
   console.table(rows);

@@ -52,6 +52,17 @@ function unitList(value: string): number[] {
   });
 }
 
+/** A study id per source, so studies of several sources share one report directory. */
+export function studyId(sourceName: string): string {
+  const slug = sourceName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(-40)
+    .replace(/^-+/, '');
+  return slug === '' ? 'compression' : `compression-${slug}`;
+}
+
 interface CompressionFlags {
   pid?: number;
   quick?: boolean;
@@ -120,7 +131,11 @@ export function createProgram(
         ...(flags.units !== undefined && { unitSizes: flags.units }),
       });
       if (flags.report !== undefined) {
-        const files = await writeCompressionReport(createReportWriter(flags.report), result);
+        const files = await writeCompressionReport(
+          createReportWriter(flags.report),
+          result,
+          studyId(result.source.name),
+        );
         process.stderr.write(`report: ${files.index}\n`);
       }
       out(

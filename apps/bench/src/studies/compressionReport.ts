@@ -45,14 +45,14 @@ export function compressionSummary(r: CompressionResult): string {
     lines.push('');
   }
   lines.push(
-    '| codec | ratio | pool ratio | packing overhead | incompressible | > 2990 B | store p50 / p99 µs | load p50 / p99 µs | store MB/s/core | load MB/s/core | CLI ratio | CLI comp MB/s | CLI decomp MB/s |',
+    '| codec | ratio | pool ratio | packing overhead | incompressible | > 2990 B | store p50 / p99 µs | load p50 / p99 µs | store MB/s p50 / mean | load MB/s p50 / mean | CLI ratio | CLI comp MB/s | CLI decomp MB/s |',
   );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const c of r.codecs) {
     const n = c.native;
     lines.push(
       `| ${c.codec} | ${num(c.ratio, 3)} | ${num(c.pool.ratio, 3)} | ${pct(c.pool.packingOverhead)} | ${pct(c.incompressibleShare)} | ${pct(c.over2990Share)} | ` +
-        `${us(c.store.p50Us)} / ${us(c.store.p99Us)} | ${us(c.load.p50Us)} / ${us(c.load.p99Us)} | ${num(c.throughput.storeMBpsPerCore, 0)} | ${num(c.throughput.loadMBpsPerCore, 0)} | ` +
+        `${us(c.store.p50Us)} / ${us(c.store.p99Us)} | ${us(c.load.p50Us)} / ${us(c.load.p99Us)} | ${num(c.throughput.storeMBpsAtP50, 0)} / ${num(c.throughput.storeMBpsPerCore, 0)} | ${num(c.throughput.loadMBpsAtP50, 0)} / ${num(c.throughput.loadMBpsPerCore, 0)} | ` +
         `${n === null ? '–' : num(n.ratio, 3)} | ${n === null ? '–' : num(n.compressMBps, 0)} | ${n === null ? '–' : num(n.decompressMBps, 0)} |`,
     );
   }
@@ -120,11 +120,11 @@ export function compressionSummary(r: CompressionResult): string {
     const codecs = r.codecs.map((c) => c.codec);
     lines.push('## Per region (largest 15)');
     lines.push('');
-    lines.push(`| region | perms | MiB | zero | same-filled | ${codecs.join(' | ')} |`);
-    lines.push(`|---|---|---:|---:|---:|${codecs.map(() => '---:').join('|')}|`);
+    lines.push(`| region | start | perms | MiB | zero | same-filled | ${codecs.join(' | ')} |`);
+    lines.push(`|---|---|---|---:|---:|---:|${codecs.map(() => '---:').join('|')}|`);
     for (const g of r.regions.slice(0, 15)) {
       lines.push(
-        `| ${g.name.replaceAll('|', '\\|')} | ${g.perms} | ${((g.pages * r.pageSize) / MIB).toFixed(1)} | ${pct(g.zeroShare)} | ${pct(g.sameFilledShare)} | ` +
+        `| ${g.name.replaceAll('|', '\\|')} | ${g.start > 0 ? `0x${g.start.toString(16)}` : ''} | ${g.perms} | ${((g.pages * r.pageSize) / MIB).toFixed(1)} | ${pct(g.zeroShare)} | ${pct(g.sameFilledShare)} | ` +
           `${codecs.map((c) => num(g.ratios[c] ?? 0, 2)).join(' | ')} |`,
       );
     }
@@ -137,6 +137,9 @@ export function compressionSummary(r: CompressionResult): string {
   );
   lines.push(
     "- Ratios count every page's compressed size, also beyond a page for incompressible ones (the pool keeps those raw), so they are the CLIs' numbers: `lz4 -b1 -B4096` and `zstd -bN -B4096` compress the same file in independent 4 KiB blocks and print the exact total.",
+  );
+  lines.push(
+    "- Throughput: ours is one page over the median store / load time (one core's speed, as the CLIs report their best iteration) and, after it, input over the summed per-page times (which on a busy machine include preemption and garbage collection).",
   );
   lines.push(
     `- Times: reading the source ${num(r.timing.loadSeconds, 2)} s, codec passes ${num(r.timing.codecSeconds, 2)} s, the CLIs ${num(r.timing.nativeSeconds, 2)} s, all ${num(r.timing.totalSeconds, 2)} s.`,
@@ -154,7 +157,11 @@ function unitsSentence(r: CompressionResult): string {
 function dictionarySentence(r: CompressionResult): string {
   const d = r.dictionary;
   if (d === null || d.rows.length === 0) return '';
-  return ` A ${Math.round(d.dictionaryBytes / 1024)} KiB zstd dictionary gains ${d.rows.map((x) => `${x.codec} ${num(x.gain, 2)}x`).join(', ')}.`;
+  const worse = d.rows.some((x) => x.gain < 1);
+  return (
+    ` A ${Math.round(d.dictionaryBytes / 1024)} KiB zstd dictionary trained on a sample changes the ratio by ${d.rows.map((x) => `${x.codec} ${num(x.gain, 2)}x`).join(', ')}` +
+    (worse ? ' (these pages are too varied for one small dictionary to help).' : '.')
+  );
 }
 
 /** Write the study into a report (JSON + schema, summary, charts, index). */

@@ -66,7 +66,13 @@ export const codecResultSchema = z.object({
   store: latencySchema,
   load: latencySchema,
   throughput: z.object({
-    /** Input MB per second of one core's time inside store / load. */
+    /**
+     * One page over the median store / load time: a core's speed when nothing else
+     * runs (the CLIs likewise report their best iteration).
+     */
+    storeMBpsAtP50: z.number().nonnegative(),
+    loadMBpsAtP50: z.number().nonnegative(),
+    /** Input MB per second of the summed per-page times: includes preemption and GC on a busy machine. */
     storeMBpsPerCore: z.number().nonnegative(),
     loadMBpsPerCore: z.number().nonnegative(),
     /** Wall time of this codec's pass (all workers: store, load, compare). */
@@ -116,6 +122,8 @@ export const bindingResultSchema = z.object({
 
 export const regionResultSchema = z.object({
   name: z.string(),
+  /** The mapping's start address (0 for a file): tells apart regions of one name. */
+  start: z.number().nonnegative(),
   perms: z.string(),
   pages: count,
   zeroShare: share,

@@ -351,6 +351,8 @@ function codecResult(
   const footprint = answers.reduce((s, a) => s + a.footprintBytes, 0);
   const storeMs = answers.reduce((s, a) => s + a.storeMs, 0);
   const loadMs = answers.reduce((s, a) => s + a.loadMs, 0);
+  const store = latency(mergeHistograms(answers.map((a) => a.storeNs)));
+  const load = latency(mergeHistograms(answers.map((a) => a.loadNs)));
   return {
     codec: spec.name,
     library: answers[0]?.library ?? 'unknown',
@@ -374,9 +376,11 @@ function codecResult(
       packingOverhead: footprint / Math.max(1, held) - 1,
       growth: [...(answers[0]?.checkpoints ?? [])],
     },
-    store: latency(mergeHistograms(answers.map((a) => a.storeNs))),
-    load: latency(mergeHistograms(answers.map((a) => a.loadNs))),
+    store,
+    load,
     throughput: {
+      storeMBpsAtP50: PAGE / Math.max(1e-3, store.p50Us),
+      loadMBpsAtP50: PAGE / Math.max(1e-3, load.p50Us),
       storeMBpsPerCore: inputBytes / 1e6 / Math.max(1e-9, storeMs / 1000),
       loadMBpsPerCore: inputBytes / 1e6 / Math.max(1e-9, loadMs / 1000),
       wallSeconds: Math.max(...answers.map((a) => a.wallMs)) / 1000,
@@ -518,6 +522,7 @@ function regionBreakdown(
     });
     rows.push({
       name: region?.name === '' ? '[anon]' : (region?.name ?? `region ${r}`),
+      start: region?.start ?? 0,
       perms: region?.perms ?? '',
       pages: n,
       zeroShare: (zero[r] ?? 0) / n,
