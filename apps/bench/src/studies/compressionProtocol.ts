@@ -22,6 +22,8 @@ export interface WorkerSetup {
   readonly pageSize: number;
   readonly worker: number;
   readonly workers: number;
+  /** Int32Array[1]: pages processed, summed over every pass (Atomics.add), for the progress bar. */
+  readonly progress: SharedArrayBuffer;
 }
 
 /** Store every page of this worker's share in a real zswap pool, then load them all back. */

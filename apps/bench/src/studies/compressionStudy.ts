@@ -201,14 +201,22 @@ export async function compressionStudy(
   const loadSeconds = (performance.now() - started) / 1000;
   const W = Math.max(1, Math.min(workerCount, Math.ceil(count / BLOCK_PAGES)));
   const zstdLevels = [...new Set(specs.filter((s) => s.codec === 'zstd').map((s) => s.level))];
-  const steps =
-    specs.length +
+  // Progress in pages: workers count theirs (store and load passes count twice), the
+  // main thread adds a source's worth for the bindings and for each CLI run.
+  const passes =
+    2 * specs.length +
     specs.length * unitSizes.length +
-    (options.dictionary !== false && zstdLevels.length > 0 ? 1 : 0) +
+    (options.dictionary !== false ? zstdLevels.length : 0) +
     (options.bindings !== false ? 1 : 0) +
     (native ? specs.length : 0);
-  const bar = progressBar(`compression: ${source.name}`, steps);
-  const workers = startWorkers(pages, count, PAGE, W);
+  const bar = progressBar(`compression: ${source.name}`, passes * count);
+  const progress = new Int32Array(new SharedArrayBuffer(4));
+  const tick = setInterval(() => bar.update(Atomics.load(progress, 0)), 250);
+  tick.unref();
+  const step = (): void => {
+    Atomics.add(progress, 0, count);
+  };
+  const workers = startWorkers(pages, count, PAGE, W, progress.buffer as SharedArrayBuffer);
   try {
     // ---- the codec passes: the pool, sizes, kinds, latencies
     const codecStarted = performance.now();
@@ -235,7 +243,6 @@ export async function compressionStudy(
         );
       sizesOf.set(spec.name, new Int32Array(sizes));
       answersOf.set(spec.name, answers);
-      bar.increment();
     }
     const codecSeconds = (performance.now() - codecStarted) / 1000;
     const kind = new Uint8Array(kinds);
@@ -246,7 +253,7 @@ export async function compressionStudy(
       else if (k === KIND_SAME_FILLED) sameFilledPages++;
     }
 
-    const units = await runUnits(workers, specs, unitSizes, sizesOf, count, bar.increment);
+    const units = await runUnits(workers, specs, unitSizes, sizesOf, count);
     const dictionary =
       options.dictionary !== false && zstdLevels.length > 0
         ? await runDictionary(
@@ -260,13 +267,12 @@ export async function compressionStudy(
             sizesOf,
           )
         : null;
-    if (dictionary !== null) bar.increment();
 
     const bindings =
       options.bindings !== false
         ? await compareBindings(samplePages(pages, count, bindingPages), zstdLevels)
         : [];
-    if (options.bindings !== false) bar.increment();
+    if (options.bindings !== false) step();
 
     // ---- the CLIs on the same bytes, after our passes (never at the same time)
     const nativeOf = new Map<string, NativeRun>();
@@ -278,7 +284,7 @@ export async function compressionStudy(
         writePages(pages, count, PAGE, file);
         for (const spec of specs) {
           nativeOf.set(spec.name, runNative(spec.codec, spec.level, file));
-          bar.increment();
+          step();
         }
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -325,6 +331,8 @@ export async function compressionStudy(
       },
     };
   } finally {
+    clearInterval(tick);
+    bar.update(Atomics.load(progress, 0));
     bar.stop();
     await workers.close();
   }
@@ -395,7 +403,6 @@ async function runUnits(
   unitSizes: readonly number[],
   sizesOf: ReadonlyMap<string, Int32Array>,
   count: number,
-  step: () => void,
 ): Promise<UnitsResult[]> {
   const rows: UnitsResult[] = [];
   for (const spec of specs) {
@@ -417,7 +424,6 @@ async function runUnits(
         ratio,
         gain: ratio / ((count * PAGE) / Math.max(1, baseBytes)),
       });
-      step();
     }
   }
   return rows;

@@ -35,6 +35,7 @@ import {
 const setup = workerData as WorkerSetup;
 const P = setup.pageSize;
 const all = new Uint8Array(setup.pages);
+const progress = new Int32Array(setup.progress);
 
 /** Calls fn(i) for every page of this worker, in order. */
 function forEachPage(fn: (i: number) => void): void {
@@ -42,6 +43,7 @@ function forEachPage(fn: (i: number) => void): void {
   for (let b = worker * BLOCK_PAGES; b < pageCount; b += workers * BLOCK_PAGES) {
     const end = Math.min(pageCount, b + BLOCK_PAGES);
     for (let i = b; i < end; i++) fn(i);
+    Atomics.add(progress, 0, end - b);
   }
 }
 

@@ -41,11 +41,12 @@ export function startWorkers(
   pageCount: number,
   pageSize: number,
   count: number,
+  progress: SharedArrayBuffer,
 ): StudyWorkers {
   const { entry, eval: isCode, execArgv } = workerEntry();
   const workers: Worker[] = [];
   for (let w = 0; w < count; w++) {
-    const setup: WorkerSetup = { pages, pageCount, pageSize, worker: w, workers: count };
+    const setup: WorkerSetup = { pages, pageCount, pageSize, worker: w, workers: count, progress };
     workers.push(new Worker(entry, { workerData: setup, eval: isCode, execArgv }));
   }
   const ask = (worker: Worker, task: WorkerTask): Promise<WorkerAnswer> =>
