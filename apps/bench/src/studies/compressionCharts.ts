@@ -269,7 +269,8 @@ export function compressionCharts(r: CompressionResult): ChartInput[] {
     charts.push({
       id: 'regions',
       title: 'Ratio per region (largest 15)',
-      caption: 'Each mapping (VMA) or file on its own: where the compressible memory is.',
+      caption:
+        'Each mapping (VMA) or file on its own: where the compressible memory is. Log scale: bars start at ratio 1.',
       spec: {
         width: WIDTH - 240,
         data: { values: reg },
@@ -283,7 +284,15 @@ export function compressionCharts(r: CompressionResult): ChartInput[] {
             axis: { labelLimit: 280 },
           },
           yOffset: { field: 'codec', type: 'nominal', sort: order },
-          x: { field: 'ratio', type: 'quantitative', title: 'ratio' },
+          // Log scale, bars from ratio 1: a nearly empty mapping (ratio 100+) would
+          // otherwise flatten every other bar.
+          x: {
+            field: 'ratio',
+            type: 'quantitative',
+            title: 'ratio (log scale)',
+            scale: { type: 'log' },
+          },
+          x2: { datum: 1 },
           color: { field: 'codec', type: 'nominal', sort: order, legend: { orient: 'bottom' } },
         },
       } as ChartSpec,
