@@ -139,6 +139,9 @@ export function compressionSummary(r: CompressionResult): string {
     "- Ratios count every page's compressed size, also beyond a page for incompressible ones (the pool keeps those raw), so they are the CLIs' numbers: `lz4 -b1 -B4096` and `zstd -bN -B4096` compress the same file in independent 4 KiB blocks and print the exact total.",
   );
   lines.push(
+    "- Multi-page units compress consecutive pages of the source together (`createCodec` with a 16 or 64 KiB page). The dictionary (`trainZstdDictionary`, libzstd's ZDICT) is trained on a spread sample of the non-zero pages and then used on every page, the sample included, as a zram device would train on its own data; the second ratio counts its bytes once.",
+  );
+  lines.push(
     "- Throughput: ours is one page over the median store / load time (one core's speed, as the CLIs report their best iteration) and, after it, input over the summed per-page times (which on a busy machine include preemption and garbage collection).",
   );
   lines.push(
