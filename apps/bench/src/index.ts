@@ -33,3 +33,21 @@ export {
   studyManifestSchema,
 } from './report/reportWriter.js';
 export { xmlProblem } from './report/xmlCheck.js';
+export { compressionCharts } from './studies/compressionCharts.js';
+export { hasTool, type NativeRun, runNative } from './studies/compressionNative.js';
+export { compressionSummary, writeCompressionReport } from './studies/compressionReport.js';
+export {
+  type BindingResult,
+  type CodecResult,
+  type CompressionResult,
+  compressionResultSchema,
+  type DictionaryResult,
+  type Latency,
+  type RegionResult,
+  type UnitsResult,
+} from './studies/compressionResult.js';
+export {
+  type CompressionStudyOptions,
+  compressionStudy,
+  parseCodecName,
+} from './studies/compressionStudy.js';
