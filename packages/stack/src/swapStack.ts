@@ -124,6 +124,22 @@ export class SwapStack {
       ...(zswap.maxCompressedBytes === undefined
         ? {}
         : { maxCompressedBytes: zswap.maxCompressedBytes }),
+      ...(zswap.proactiveCursor === undefined ? {} : { proactiveCursor: zswap.proactiveCursor }),
+      ...(zswap.incompressible === undefined ? {} : { incompressible: zswap.incompressible }),
+      ...(zswap.rawRetrySeconds === undefined ? {} : { rawRetrySeconds: zswap.rawRetrySeconds }),
+      ...(zswap.retryCompressor === undefined
+        ? {}
+        : {
+            retryCodec: timedCodec(
+              createCodec(
+                zswap.retryCompressor,
+                zswap.retryCompressor === 'zstd' && zswap.retryLevel !== undefined
+                  ? { level: zswap.retryLevel }
+                  : {},
+              ),
+              codecTimes,
+            ),
+          }),
     });
     this.#core = core;
     registerZswapFiles(files, core.pool);
