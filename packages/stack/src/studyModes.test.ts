@@ -122,3 +122,41 @@ describe.each(['vswap', 'classic'] as const)('%s mode', (mode) => {
     close();
   });
 });
+
+describe('the study parameters at /sys/module/zswap/parameters', () => {
+  const P = '/sys/module/zswap/parameters/';
+  it('read back what was written; bad values are refused with the errno and change nothing', () => {
+    const { stack, close } = world('vswap', {});
+    const fs = stack.fs;
+    expect(fs.read(`${P}proactive_cursor`)).toBe('Y\n');
+    expect(fs.read(`${P}incompressible`)).toBe('store_raw\n');
+    expect(fs.read(`${P}max_pool_percent`)).toBe('100\n'); // the option, not a default
+    expect(fs.write(`${P}proactive_cursor`, 'N')).toBeUndefined();
+    expect(fs.write(`${P}incompressible`, 'retry\n')).toBeUndefined();
+    expect(fs.write(`${P}raw_retry_seconds`, '15')).toBeUndefined();
+    expect(fs.write(`${P}retry_compressor`, 'zstd')).toBeUndefined();
+    expect(fs.write(`${P}max_compressed_bytes`, '2990')).toBeUndefined();
+    expect(stack.pool.tunables()).toMatchObject({
+      proactiveCursor: false,
+      incompressible: 'retry',
+      rawRetrySeconds: 15,
+      maxCompressedBytes: 2990,
+    });
+    expect(fs.read(`${P}retry_compressor`)).toBe('zstd\n');
+    const bad: [string, string, string][] = [
+      ['proactive_cursor', 'maybe', 'EINVAL'],
+      ['incompressible', 'keep', 'EINVAL'],
+      ['raw_retry_seconds', '-1', 'EINVAL'],
+      ['retry_compressor', 'lzo', 'ENOENT'],
+      ['max_compressed_bytes', '4096', 'EINVAL'],
+      ['max_compressed_bytes', '0', 'EINVAL'],
+    ];
+    for (const [file, value, errno] of bad) {
+      const r = fs.write(`${P}${file}`, value);
+      expect(r === undefined ? 'ok' : r.errno, `${file} ${value}`).toBe(errno);
+    }
+    expect(stack.pool.tunables().maxCompressedBytes).toBe(2990);
+    expect(fs.read(`${P}incompressible`)).toBe('retry\n');
+    close();
+  });
+});

@@ -72,7 +72,7 @@ export class ZswapPool {
   readonly #reclaim: ZswapReclaim;
   readonly #queueShrinkWork: (() => void) | undefined;
   readonly #rawRetry: RawRetry;
-  readonly #retryCodec: Codec | undefined;
+  #retryCodec: Codec | undefined;
 
   // ------------------------------------------------------------ tunables
   #tun: Tunables;
@@ -179,6 +179,32 @@ export class ZswapPool {
    */
   setTunables(t: ZswapTunables): void {
     this.#tun = checkTunables(this.#tun, t, this.pageSize, 'pool.setTunables');
+  }
+
+  /** The tunables now (what setTunables last applied, over the options and defaults). */
+  tunables(): Required<ZswapTunables> {
+    const { maxPoolBytes: _a, acceptBytes: _b, ...t } = this.#tun;
+    return t;
+  }
+
+  /** The codec 'retry' mode recompresses raw entries with (undefined: the current compressor). */
+  setRetryCodec(codec: Codec | undefined): void {
+    if (codec !== undefined) {
+      checkCodec(codec, 'pool.setRetryCodec');
+      if (codec.pageSize !== this.pageSize) {
+        throw new ZswapError(
+          'INVALID_ARGUMENT',
+          'pool.setRetryCodec',
+          `codec page size ${codec.pageSize} != pool page size ${this.pageSize}`,
+        );
+      }
+    }
+    this.#retryCodec = codec;
+  }
+
+  /** The codec raw entries are retried with. */
+  get retryCodec(): Codec {
+    return this.#retryCodec ?? this.compressor;
   }
 
   /** Maximum pool footprint in bytes (max_pool_percent of RAM). */
