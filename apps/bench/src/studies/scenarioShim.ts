@@ -68,7 +68,10 @@ export interface ShimSample {
   readonly residentPages: number;
   readonly swappedPages: number;
   readonly cgroups: Readonly<
-    Record<string, { current: number; swapCurrent: number; zswapCurrent: number }>
+    Record<
+      string,
+      { current: number; swapCurrent: number; zswapCurrent: number; zswpwb: number; pswpin: number }
+    >
   >;
   readonly pool: { storedPages: number; poolBytes: number };
   readonly vmstat: Readonly<Record<string, number>>;
@@ -91,6 +94,14 @@ function readNumber(stack: SwapStack, path: string): number {
   return isRefusal(r) ? 0 : Number(r.trim());
 }
 
+/** One line of a group's memory.stat (hierarchical, as the kernel shows it). */
+function statLine(stack: SwapStack, g: string, key: string): number {
+  const r = stack.fs.read(`${CG}${g}/memory.stat`);
+  if (isRefusal(r)) return 0;
+  const line = r.split('\n').find((l) => l.startsWith(`${key} `));
+  return line === undefined ? 0 : Number(line.slice(key.length + 1));
+}
+
 function sample(stack: SwapStack, t: number, accesses: number, groups: string[]): ShimSample {
   const vm: Record<string, number> = {};
   const text = stack.fs.read('/proc/vmstat');
@@ -100,13 +111,17 @@ function sample(stack: SwapStack, t: number, accesses: number, groups: string[])
       if (sp > 0) vm[line.slice(0, sp)] = Number(line.slice(sp + 1));
     }
   }
-  const cgroups: Record<string, { current: number; swapCurrent: number; zswapCurrent: number }> =
-    {};
+  const cgroups: Record<
+    string,
+    { current: number; swapCurrent: number; zswapCurrent: number; zswpwb: number; pswpin: number }
+  > = {};
   for (const g of groups) {
     cgroups[g] = {
       current: readNumber(stack, `${CG}${g}/memory.current`),
       swapCurrent: readNumber(stack, `${CG}${g}/memory.swap.current`),
       zswapCurrent: readNumber(stack, `${CG}${g}/memory.zswap.current`),
+      zswpwb: statLine(stack, g, 'zswpwb'),
+      pswpin: statLine(stack, g, 'pswpin'),
     };
   }
   const st = stack.stats();
