@@ -16,9 +16,17 @@
  * reclaim plus proactive writeback is the deployment the series describes.
  */
 
+import {
+  type AccessPattern,
+  type PageSource,
+  phasedPattern,
+  readSnapshot,
+  readTrace,
+  tracePattern,
+  zipfPattern,
+} from '@tierswap/workload';
 import { z } from 'zod';
-import { JOB_DIR, runJob } from './jobWorkload.js';
-import { shimFilePages, shimZipfPattern } from './scenarioShim.js';
+import { JOB_DIR, nodeBinarySource, runJob } from './jobWorkload.js';
 import {
   finishStudy,
   MiB,
@@ -45,10 +53,14 @@ export interface AgeAdvisorOptions extends StudyOptions {
   readonly everySeconds?: number;
   /** Access patterns to run (default both; quick zipf only). */
   readonly patterns?: readonly ('zipf' | 'phased')[];
+  /** A snapshot file (writeSnapshot / `tierswap snapshot`) to use instead of the node binary's pages. */
+  readonly snapshot?: string;
+  /** A recorded trace (readTrace's format) to replay instead of the synthetic patterns. */
+  readonly trace?: string;
 }
 
 const pointSchema = z.object({
-  pattern: z.enum(['zipf', 'phased']),
+  pattern: z.enum(['zipf', 'phased', 'trace']),
   /** null: the baseline without proactive writeback. */
   ageSeconds: z.number().nullable(),
   meanCurrentBytes: z.number(),
@@ -61,6 +73,7 @@ const pointSchema = z.object({
 });
 
 export const ageAdvisorSchema = z.object({
+  source: z.string(),
   pages: z.number(),
   durationSeconds: z.number(),
   everySeconds: z.number(),
@@ -68,28 +81,24 @@ export const ageAdvisorSchema = z.object({
   sloRefaultsPerMinute: z.number(),
   points: z.array(pointSchema),
   advice: z.array(
-    z.object({ pattern: z.enum(['zipf', 'phased']), ageSeconds: z.number().nullable() }),
+    z.object({ pattern: z.enum(['zipf', 'phased', 'trace']), ageSeconds: z.number().nullable() }),
   ),
 });
 export type AgeAdvisorData = z.output<typeof ageAdvisorSchema>;
 type Point = z.output<typeof pointSchema>;
 
 async function runOnce(
-  pattern: 'zipf' | 'phased',
+  pattern: AccessPattern,
   age: number | null,
-  pages: readonly Uint8Array[],
+  input: { source: PageSource },
   duration: number,
   every: number,
   budget: number,
 ) {
   const m = await runJob({
-    pages,
+    source: input.source,
     durationSeconds: duration,
-    pattern: shimZipfPattern(
-      pages.length / 20,
-      1.1,
-      pattern === 'phased' ? duration / 4 : undefined,
-    ),
+    pattern,
     timeline:
       age === null
         ? []
@@ -115,18 +124,35 @@ export async function ageAdvisorStudy(
 ): Promise<StudyOutput<typeof ageAdvisorSchema>> {
   const quick = options.quick === true;
   const ages = options.ages ?? (quick ? [30, 120] : [15, 30, 60, 120, 300, 600, 1200]);
-  const pages = options.pages ?? (quick ? 1024 : 8192);
+  const input: { source: PageSource; name: string } =
+    options.snapshot === undefined
+      ? {
+          source: nodeBinarySource(options.pages ?? (quick ? 1024 : 8192)),
+          name: 'the node binary',
+        }
+      : { source: readSnapshot(options.snapshot), name: `snapshot ${options.snapshot}` };
+  const pages = input.source.pageCount;
   const duration = options.durationSeconds ?? (quick ? 600 : 3600);
   const every = options.everySeconds ?? 30;
-  const patterns = options.patterns ?? (quick ? ['zipf'] : ['zipf', 'phased']);
+  const patterns: readonly ('zipf' | 'phased' | 'trace')[] =
+    options.trace !== undefined
+      ? ['trace']
+      : (options.patterns ?? (quick ? ['zipf'] : ['zipf', 'phased']));
+  const rate = pages / 20;
+  const trace = options.trace === undefined ? undefined : await readTrace(options.trace);
+  const patternOf = (p: 'zipf' | 'phased' | 'trace'): AccessPattern =>
+    p === 'trace' && trace !== undefined
+      ? tracePattern(trace)
+      : p === 'zipf'
+        ? zipfPattern({ rate, exponent: 1.1 })
+        : phasedPattern({ rate, workingSetShare: 0.25, phaseSeconds: duration / 4, exponent: 1.1 });
   const budget = Math.floor(pages / 4) * PAGE;
-  const real = shimFilePages(process.execPath, 512, pages);
   const slo = GOOGLE_PROMOTION_SLO * pages;
   const points: Point[] = [];
   const total = patterns.length * (ages.length + 1);
   let done = 0;
   for (const pattern of patterns) {
-    const base = await runOnce(pattern, null, real, duration, every, budget);
+    const base = await runOnce(patternOf(pattern), null, input, duration, every, budget);
     options.onProgress?.(++done, total, `${pattern} baseline`);
     const row = (age: number | null, m: typeof base): Point => ({
       pattern,
@@ -141,7 +167,7 @@ export async function ageAdvisorStudy(
     });
     points.push(row(null, base));
     for (const age of ages) {
-      points.push(row(age, await runOnce(pattern, age, real, duration, every, budget)));
+      points.push(row(age, await runOnce(patternOf(pattern), age, input, duration, every, budget)));
       options.onProgress?.(++done, total, `${pattern} age ${age}`);
     }
   }
@@ -152,6 +178,7 @@ export async function ageAdvisorStudy(
     return { pattern, ageSeconds: ok[0]?.ageSeconds ?? null };
   });
   const data: AgeAdvisorData = {
+    source: input.name,
     pages,
     durationSeconds: duration,
     everySeconds: every,
@@ -175,7 +202,7 @@ function summary(d: AgeAdvisorData): string {
   const lines = [
     '# Age advisor',
     '',
-    `A job of ${d.pages} real pages (${round((d.pages * PAGE) / MiB, 1)} MiB of the node binary), ` +
+    `A job of ${d.pages} real pages (${round((d.pages * PAGE) / MiB, 1)} MiB of ${d.source}), ` +
       `touched with a hot/cold pattern for ${d.durationSeconds} virtual seconds while an agent reclaims 2% of it ` +
       `every 5 s into zswap; \`memory.zswap.proactive_writeback "max=${d.budgetBytes} <age>"\` every ${d.everySeconds} s. ` +
       `Memory saved is the mean memory.current over the second half against the run without writeback; ` +

@@ -15,14 +15,9 @@
  * pages stay in zswap.
  */
 
+import { type AccessPattern, fileSource, type PageSource, zipfPattern } from '@tierswap/workload';
 import { z } from 'zod';
-import {
-  runScenarioShim,
-  type ShimWrite,
-  shimFilePages,
-  shimPagesSource,
-  shimZipfPattern,
-} from './scenarioShim.js';
+import { runScenarioShim, type ShimWrite } from './scenarioShim.js';
 import {
   finishStudy,
   mdTable,
@@ -120,14 +115,11 @@ export async function fairnessStudy(
         from: 60,
       },
     ];
-    const sources: Record<string, ReturnType<typeof shimPagesSource>> = {};
-    const patterns: Record<string, ReturnType<typeof shimZipfPattern>> = {};
+    const sources: Record<string, PageSource> = {};
+    const patterns: Record<string, AccessPattern> = {};
     names.forEach((_, i) => {
-      sources[`app${i}`] = shimPagesSource(
-        `node binary part ${i}`,
-        shimFilePages(process.execPath, 512 + i * pages, pages),
-      );
-      patterns[`app${i}`] = shimZipfPattern(pages / 20, 1.1);
+      sources[`app${i}`] = sliceSource(fileSource(process.execPath), i * pages, pages);
+      patterns[`app${i}`] = zipfPattern({ rate: pages / 20, exponent: 1.1 });
     });
     const r = await runScenarioShim(
       {
@@ -195,6 +187,22 @@ export async function fairnessStudy(
     summary: summary(data),
     charts: [chart(data)],
   });
+}
+
+/** Pages [first, first + count) of a source: each child gets its own part of the binary. */
+function sliceSource(source: PageSource, first: number, count: number): PageSource {
+  return {
+    name: `${source.name} pages ${first}..${first + count - 1}`,
+    regions: source.regions,
+    pageCount: count,
+    *pages() {
+      let i = 0;
+      for (const p of source.pages()) {
+        if (i >= first + count) return;
+        if (i++ >= first) yield p;
+      }
+    },
+  };
 }
 
 function summary(d: FairnessData): string {

@@ -14,9 +14,9 @@
  * age is what keeps hot entries from being written back.
  */
 
+import { zipfPattern } from '@tierswap/workload';
 import { z } from 'zod';
-import { JOB_DIR, runJob } from './jobWorkload.js';
-import { shimFilePages, shimZipfPattern } from './scenarioShim.js';
+import { JOB_DIR, nodeBinarySource, runJob } from './jobWorkload.js';
 import {
   finishStudy,
   MiB,
@@ -86,17 +86,18 @@ export async function interfaceABStudy(
   const every = options.everySeconds ?? 30;
   const budget = options.budgetBytes ?? Math.max(1, Math.floor(pages * 0.02)) * PAGE;
   const age = options.ageSeconds ?? 120;
-  const real = shimFilePages(process.execPath, 512, pages);
+  const source = nodeBinarySource(pages);
+  const pattern = zipfPattern({ rate: pages / 20, exponent: 1.1 });
   const rows: z.input<typeof rowSchema>[] = [];
   let baseline = 0;
   // A short run first, discarded: the first run in a process pays for JIT warm-up.
-  await runJob({ pages: real, durationSeconds: 60, pattern: shimZipfPattern(pages / 20, 1.1) });
+  await runJob({ source, durationSeconds: 60, pattern });
   for (const [k, name] of INTERFACES.entries()) {
     const w = writeFor(name, budget, age);
     const m = await runJob({
-      pages: real,
+      source,
       durationSeconds: duration,
-      pattern: shimZipfPattern(pages / 20, 1.1),
+      pattern,
       timeline:
         w === undefined
           ? []

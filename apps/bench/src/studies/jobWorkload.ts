@@ -12,22 +12,33 @@
  */
 
 import type { StackMode } from '@tierswap/stack';
-import type { AccessPattern } from '@tierswap/workload';
-import { runScenarioShim, type ShimWrite, shimPagesSource } from './scenarioShim.js';
+import {
+  type AccessPattern,
+  fileSource,
+  type PageSource,
+  runScenario,
+  type ScenarioInput,
+  type ScenarioResult,
+  type TimelineEntry,
+} from '@tierswap/workload';
 import { mean, PAGE } from './studyKit.js';
 
 export const JOB = '/job';
 export const JOB_DIR = `/sys/fs/cgroup${JOB}`;
 
+type TimelineInput = NonNullable<ScenarioInput['timeline']>[number];
+
 export interface JobRun {
-  readonly pages: readonly Uint8Array[];
+  /** The job's pages (fileSource, readSnapshot, processSource... or built in code). */
+  readonly source: PageSource;
+  /** Its accesses (zipfPattern, phasedPattern, tracePattern...). */
   readonly pattern: AccessPattern;
   readonly durationSeconds: number;
   readonly mode?: StackMode;
   /** Share of the job the agent reclaims every `agentEverySeconds` (default 0.02 every 5 s). */
   readonly agentShare?: number;
   readonly agentEverySeconds?: number;
-  readonly timeline?: readonly ShimWrite[];
+  readonly timeline?: readonly TimelineInput[];
   readonly seed?: number;
 }
 
@@ -48,13 +59,13 @@ export interface JobMetrics {
   /** The timeline's writes refused, by errno (EAGAIN: less than asked was done). */
   readonly refusals: Readonly<Record<string, number>>;
   /** The run itself, for studies that read more. */
-  readonly run: Awaited<ReturnType<typeof runScenarioShim>>;
+  readonly run: ScenarioResult;
 }
 
 export async function runJob(job: JobRun): Promise<JobMetrics> {
-  const n = job.pages.length;
+  const n = job.source.pageCount;
   const share = job.agentShare ?? 0.02;
-  const timeline: ShimWrite[] = [];
+  const timeline: TimelineInput[] = [];
   if (share > 0) {
     timeline.push({
       kind: 'write',
@@ -64,50 +75,52 @@ export async function runJob(job: JobRun): Promise<JobMetrics> {
     });
   }
   timeline.push(...(job.timeline ?? []));
+  const spec: ScenarioInput = {
+    name: 'job',
+    seed: job.seed ?? 1,
+    durationSeconds: job.durationSeconds,
+    sampleEverySeconds: 10,
+    stack: { mode: job.mode ?? 'vswap', ramBytes: n * PAGE * 4, zswap: { maxPoolPercent: 100 } },
+    devices: [{ name: 'disk', kind: 'file', slots: n + 64, priority: 10 }],
+    cgroups: [{ path: JOB }],
+    processes: [
+      {
+        name: 'app',
+        cgroup: JOB,
+        // Placeholders the runner validates; the run uses the source and pattern below.
+        source: { kind: 'generated', pages: n },
+        pattern: { kind: 'uniform', rate: 1 },
+      },
+    ],
+    timeline,
+  };
   const cpu0 = process.cpuUsage();
-  const run = await runScenarioShim(
-    {
-      name: 'job',
-      seed: job.seed ?? 1,
-      durationSeconds: job.durationSeconds,
-      sampleEverySeconds: 10,
-      stack: { mode: job.mode ?? 'vswap', ramBytes: n * PAGE * 4, zswap: { maxPoolPercent: 100 } },
-      devices: [{ name: 'disk', kind: 'file', slots: n + 64, priority: 10 }],
-      cgroups: [{ path: JOB }],
-      processes: [
-        {
-          name: 'app',
-          cgroup: JOB,
-          source: { kind: 'generated', pages: n },
-          pattern: { kind: 'uniform', rate: 1 },
-        },
-      ],
-      timeline,
-    },
-    {
-      sources: { app: shimPagesSource('job pages', job.pages) },
-      patterns: { app: job.pattern },
-    },
-  );
+  const run = await runScenario(spec, {
+    sources: { app: job.source },
+    patterns: { app: job.pattern },
+  });
   const cpu = process.cpuUsage(cpu0);
   const s = run.series;
   const half = s.filter((x) => x.t >= job.durationSeconds / 2);
   const last = s.at(-1)!;
   const minutes = job.durationSeconds / 60;
-  const refusals: Record<string, number> = {};
-  for (const l of run.timeline) {
-    if (l.errno !== undefined) refusals[l.errno] = (refusals[l.errno] ?? 0) + 1;
-  }
   return {
     meanCurrentBytes: mean(half.map((x) => x.cgroups[JOB]!.current)),
     meanZswapBytes: mean(half.map((x) => x.cgroups[JOB]!.zswapCurrent)),
-    diskRefaultsPerMinute: (last.vmstat.workingset_refault_disk ?? 0) / minutes,
-    zswapRefaultsPerMinute: (last.vmstat.workingset_refault_zswap ?? 0) / minutes,
-    writtenBackPages: last.vmstat.zswpwb ?? 0,
-    pswpout: last.vmstat.pswpout ?? 0,
+    diskRefaultsPerMinute: last.vmstat.workingset_refault_disk / minutes,
+    zswapRefaultsPerMinute: last.vmstat.workingset_refault_zswap / minutes,
+    writtenBackPages: last.vmstat.zswpwb,
+    pswpout: last.vmstat.pswpout,
     codecMs: (last.cpu.compressNs + last.cpu.decompressNs) / 1e6,
     cpuMs: (cpu.user + cpu.system) / 1000,
-    refusals,
+    refusals: run.final.refusals,
     run,
   };
 }
+
+/** The node binary's first `pages` pages: real code and data, the same on every run. */
+export function nodeBinarySource(pages: number): PageSource {
+  return fileSource(process.execPath, { maxPages: pages });
+}
+
+export type { TimelineEntry };

@@ -1,14 +1,16 @@
 /**
- * TEMPORARY: the subset of @tierswap/workload's runScenario the studies use, with the
- * same input keys and the same sample field names, until runScenario is on main; the
- * studies then import runScenario and this file goes. It runs a ScenarioInput-shaped
+ * TEMPORARY: the subset of @tierswap/workload's runScenario the fairness and swap
+ * metadata studies use, with the same input keys and sample field names, plus what
+ * runScenario does not return yet: each cgroup's memory.stat zswpwb and pswpin, and
+ * the stack's metadataBytes() at the end (requested from the runner's owner). Once
+ * runScenario returns those, both studies call it and this file goes. It runs a ScenarioInput-shaped
  * object (stack, file devices, cgroups with their first files, processes whose pages
  * and accesses come from `options.sources` / `options.patterns`, and `write` timeline
  * entries `at` a time or `every` period) on a virtual clock, sampling the metrics the
  * studies read.
  */
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createVirtualClock, isRefusal } from '@tierswap/base';
@@ -258,91 +260,4 @@ export async function runScenarioShim(
     for (const d of devices) d.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-// ---------------------------------------------------------------- temporary inputs
-// Until @tierswap/workload's sources and patterns are on main: a file's pages, pages
-// given in code, and a seeded zipf pattern (optionally moving its hot set in phases).
-
-/** mulberry32: a small seeded PRNG. */
-export function shimRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Pages given in code as a PageSource. */
-export function shimPagesSource(name: string, pages: readonly Uint8Array[]): PageSource {
-  return {
-    name,
-    regions: [{ name, start: 0, end: pages.length * 4096, perms: 'file' }],
-    pageCount: pages.length,
-    *pages() {
-      for (const bytes of pages) yield { bytes, region: 0 };
-    },
-  };
-}
-
-/** `count` pages of a real file from page `first` on (wrapping), read now. */
-export function shimFilePages(path: string, first: number, count: number): Uint8Array[] {
-  const buf = readFileSync(path);
-  const total = Math.floor(buf.length / 4096);
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) {
-    const p = (first + i) % total;
-    out.push(new Uint8Array(buf.subarray(p * 4096, (p + 1) * 4096)));
-  }
-  return out;
-}
-
-/**
- * Zipf over the pages in a seeded random rank order, `rate` accesses per second at
- * even spacing; with `phaseSeconds`, the ranks rotate by `shiftShare` of the pages
- * every phase (the hot set moves).
- */
-export function shimZipfPattern(
-  rate: number,
-  exponent: number,
-  phaseSeconds?: number,
-  shiftShare = 0.25,
-): AccessPattern {
-  return {
-    name: `zipf(${exponent})`,
-    *accesses({ pages, durationSeconds, seed }) {
-      const r = shimRng(seed);
-      const order = Array.from({ length: pages }, (_, i) => i);
-      for (let i = pages - 1; i > 0; i--) {
-        const j = Math.floor(r() * (i + 1));
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
-      const cdf = new Float64Array(pages);
-      let sum = 0;
-      for (let k = 0; k < pages; k++) {
-        sum += 1 / (k + 1) ** exponent;
-        cdf[k] = sum;
-      }
-      const n = Math.floor(durationSeconds * rate);
-      for (let i = 0; i < n; i++) {
-        const time = i / rate;
-        const u = r() * sum;
-        let lo = 0;
-        let hi = pages - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (cdf[mid]! < u) lo = mid + 1;
-          else hi = mid;
-        }
-        const shift =
-          phaseSeconds === undefined
-            ? 0
-            : Math.floor(time / phaseSeconds) * Math.floor(pages * shiftShare);
-        yield { time, stream: 0, page: order[(lo + shift) % pages]!, write: false };
-      }
-    },
-  };
 }
