@@ -14,7 +14,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createVirtualClock, isRefusal } from '@tierswap/base';
-import { createSwapStack, type SwapStack, type SwapStackStats } from '@tierswap/stack';
+import {
+  createSwapStack,
+  type StackMetadata,
+  type SwapStack,
+  type SwapStackStats,
+} from '@tierswap/stack';
 import { createFileDevice, type FileDevice } from '@tierswap/tiered-store';
 import type { Access, AccessPattern, PageSource } from '@tierswap/workload';
 
@@ -39,6 +44,7 @@ export interface ShimScenario {
   readonly stack: {
     readonly mode?: 'vswap' | 'classic';
     readonly ramBytes: number;
+    readonly ghostSlots?: number;
     readonly zswap?: {
       readonly compressor?: 'lz4' | 'zstd' | 'none';
       readonly level?: number;
@@ -83,7 +89,13 @@ export interface ShimSample {
 export interface ShimResult {
   readonly series: readonly ShimSample[];
   readonly timeline: readonly { t: number; path: string; value: string; errno?: string }[];
-  readonly final: { readonly stats: SwapStackStats };
+  readonly final: {
+    readonly stats: SwapStackStats;
+    readonly metadata: StackMetadata;
+    /** Pages in zswap, and slots and used slots of each real device, at the end. */
+    readonly zswapPages: number;
+    readonly devices: readonly { readonly slots: number; readonly used: number }[];
+  };
 }
 
 export interface ShimOptions {
@@ -155,6 +167,7 @@ export async function runScenarioShim(
       clock,
       ramBytes: spec.stack.ramBytes,
       mode: spec.stack.mode ?? 'vswap',
+      ...(spec.stack.ghostSlots === undefined ? {} : { ghostSlots: spec.stack.ghostSlots }),
       zswap: spec.stack.zswap ?? {},
       devices: devices.map((device, i) => ({
         device,
@@ -255,7 +268,16 @@ export async function runScenarioShim(
         nextSample = (Math.floor(t1 / every + 1e-9) + 1) * every;
       }
     }
-    return { series, timeline: log, final: { stats: stack.stats() } };
+    return {
+      series,
+      timeline: log,
+      final: {
+        stats: stack.stats(),
+        metadata: stack.metadataBytes(),
+        zswapPages: stack.pool.stats().stored_pages,
+        devices: stack.swapSpace.swaps().map((d) => ({ slots: d.slots, used: d.used })),
+      },
+    };
   } finally {
     for (const d of devices) d.close();
     rmSync(dir, { recursive: true, force: true });
