@@ -116,6 +116,11 @@ describe.each(['vswap', 'classic'] as const)('%s mode', (mode) => {
     expect(z.stored_incompressible_pages).toBe(0);
     expect(stat(stack, '/j', 'zswap')).toBeLessThan(32 * 3000 + 4 * 4096);
     expect(stack.stats().compressNs).toBeGreaterThan(before); // the retries' codec time is counted
+    expect(stack.stats().vmstat).toMatchObject({
+      stored_incompressible_pages: 0,
+      recompress_attempts: 32,
+      recompressed_pages: 32,
+    });
     for (let i = 0; i < 32; i++) {
       expect(Buffer.compare(stack.read(pid, i), lowEntropy(i))).toBe(0);
     }

@@ -400,6 +400,10 @@ export class SwapStack {
     for (const [k, v] of Object.entries(rest)) if (typeof v === 'number') vmstat[k] = v;
     const z = c.pool.stats();
     vmstat.zswpwb = z.written_back_pages;
+    // zswap's raw entries and their retries (debugfs names), for the incompressible study.
+    vmstat.stored_incompressible_pages = z.stored_incompressible_pages;
+    vmstat.recompress_attempts = z.recompress_attempts;
+    vmstat.recompressed_pages = z.recompressed_pages;
     let resident = 0;
     let swapped = 0;
     const p = c.pages;
