@@ -4,11 +4,13 @@
  * summary and vega-lite charts), the options every study takes (--quick, a report
  * writer to add itself to, progress), and the small helpers they use on a scenario's
  * time series. Kept apart from the report kit so a study is a pure function of its
- * options that a test can run without writing files.
+ * options that a test can run without writing files; given a writer, it adds itself
+ * to that report directory (JSON + schema, summary, charts as SVG and PNG, the index).
  */
 
 import type { TopLevelSpec } from 'vega-lite';
 import type { z } from 'zod';
+import type { ReportWriter } from '../report/reportWriter.js';
 
 /** One chart: the report kit's ChartInput. */
 export interface StudyChart {
@@ -30,10 +32,8 @@ export interface StudyOutput<S extends z.ZodType> {
   readonly charts: readonly StudyChart[];
 }
 
-/** Where a study adds itself (the report kit's ReportWriter). */
-export interface StudyReport {
-  addStudy(study: StudyOutput<z.ZodType>): Promise<unknown>;
-}
+/** Where a study adds itself: the report kit's writer (createReportWriter). */
+export type StudyReport = Pick<ReportWriter, 'addStudy'>;
 
 export interface StudyOptions {
   /** Small inputs and short runs: finishes in seconds (CI smoke tests). */
@@ -50,7 +50,8 @@ export async function finishStudy<S extends z.ZodType>(
   study: Omit<StudyOutput<S>, 'data'> & { readonly data: z.input<S> },
 ): Promise<StudyOutput<S>> {
   const out: StudyOutput<S> = { ...study, data: study.schema.parse(study.data) };
-  if (options.report !== undefined) await options.report.addStudy(out);
+  // The writer parses the data again (input side); what the schema produced parses to itself.
+  if (options.report !== undefined) await options.report.addStudy({ ...study, data: study.data });
   return out;
 }
 
