@@ -43,9 +43,9 @@ import {
 export const GOOGLE_PROMOTION_SLO = 0.002;
 
 export interface AgeAdvisorOptions extends StudyOptions {
-  /** Ages to try, seconds (default 15..1200; quick: 30, 120). */
+  /** Ages to try, seconds (default 30..1800; quick: 30, 120). */
   readonly ages?: readonly number[];
-  /** Pages of the job (default 8192; quick 1024). */
+  /** Pages of the job (default 4096; quick 1024). */
   readonly pages?: number;
   /** Virtual seconds per run (default 3600; quick 600). */
   readonly durationSeconds?: number;
@@ -123,11 +123,11 @@ export async function ageAdvisorStudy(
   options: AgeAdvisorOptions = {},
 ): Promise<StudyOutput<typeof ageAdvisorSchema>> {
   const quick = options.quick === true;
-  const ages = options.ages ?? (quick ? [30, 120] : [15, 30, 60, 120, 300, 600, 1200]);
+  const ages = options.ages ?? (quick ? [30, 120] : [30, 60, 120, 300, 600, 900, 1200, 1800]);
   const input: { source: PageSource; name: string } =
     options.snapshot === undefined
       ? {
-          source: nodeBinarySource(options.pages ?? (quick ? 1024 : 8192)),
+          source: nodeBinarySource(options.pages ?? (quick ? 1024 : 4096)),
           name: 'the node binary',
         }
       : { source: readSnapshot(options.snapshot), name: `snapshot ${options.snapshot}` };

@@ -265,7 +265,14 @@ function chart(d: FairnessData): StudyChart {
           walk: p.cursor ? 'with cursor' : 'without cursor (v4)',
         })),
       },
-      facet: { column: { field: 'walk', type: 'nominal', title: null, sort: 'descending' } },
+      facet: {
+        column: {
+          field: 'walk',
+          type: 'nominal',
+          title: null,
+          sort: ['with cursor', 'without cursor (v4)'],
+        },
+      },
       spec: {
         width: 300,
         height: 220,
