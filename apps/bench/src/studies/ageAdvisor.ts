@@ -31,7 +31,6 @@ import {
   finishStudy,
   MiB,
   mdTable,
-  mean,
   PAGE,
   round,
   type StudyChart,
