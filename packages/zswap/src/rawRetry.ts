@@ -10,6 +10,8 @@
  * Raw entries are kept in a Set of entry indices in store order (they are the
  * minority; the hot store path only adds to it when it stores raw). A pass takes at
  * most RAW_RETRY_BATCH of them, oldest first, that are at least rawRetrySeconds old.
+ * An entry is tried once: one that does not compress leaves the set and stays raw (a
+ * first study run retried random pages on every pass: four attempts in five wasted).
  *
  * A success replaces the arena object in place: same entry, same LRU position, same
  * store time and referenced bit; the charges move from raw to compressed without
@@ -110,8 +112,16 @@ export class RawRetry {
     } catch {
       out = undefined;
     }
-    if (out === undefined || out.length === 0 || out.length >= P) return false;
-    if (out.length > h.maxCompressedBytes()) return false;
+    if (
+      out === undefined ||
+      out.length === 0 ||
+      out.length >= P ||
+      out.length > h.maxCompressedBytes()
+    ) {
+      // The same bytes through the same codec give the same answer: never retry this entry.
+      this.#raw.delete(idx);
+      return false;
+    }
     const slot = h.codecs.slotFor(codec);
     if (slot < 0) return false; // eight codecs hold entries: stay raw
     let handle: number;

@@ -122,19 +122,25 @@ describe('incompressible pages', () => {
     expect(pool.memcgStats(B).zswap).toBe(0);
   });
 
-  it("'retry' with the same codec only spends attempts; the next pass waits rawRetrySeconds", () => {
+  it("'retry' with the same codec spends one attempt per entry; passes wait rawRetrySeconds", () => {
     const { pool, clock } = setup({ incompressible: 'retry', rawRetrySeconds: 30 });
     pool.store(1, B, lowEntropy(1));
     clock.advance(31_000);
     pool.runShrinkWorker();
     expect(pool.stats().recompress_attempts).toBe(1);
     expect(pool.stats().recompressed_pages).toBe(0);
+    pool.store(2, B, lowEntropy(2));
+    clock.advance(10_000);
     pool.runShrinkWorker(); // not due again yet
     expect(pool.stats().recompress_attempts).toBe(1);
+    clock.advance(21_000);
+    pool.runShrinkWorker(); // due: entry 2 is tried, entry 1 is not tried again
+    expect(pool.stats().recompress_attempts).toBe(2);
     clock.advance(31_000);
     pool.runShrinkWorker();
     expect(pool.stats().recompress_attempts).toBe(2);
     expect(pool.lengthOf(1)).toBe(4096);
+    expect(pool.stats().stored_incompressible_pages).toBe(2);
   });
 
   it('retryRawEntries runs a pass now; bad arguments and modes are refused naming the value', () => {

@@ -114,7 +114,8 @@ export async function interfaceABStudy(
       zswapRefaultsPerMinute: round(m.zswapRefaultsPerMinute),
       codecMs: round(m.codecMs),
       cpuMs: round(m.cpuMs),
-      eagain: m.refusals.EAGAIN ?? 0,
+      // Only this interface's writes (the agent's memory.reclaim can say EAGAIN too).
+      eagain: m.run.timeline.filter((l) => l.value === w?.value && l.errno === 'EAGAIN').length,
     });
     options.onProgress?.(k + 1, INTERFACES.length, name);
   }
