@@ -15,9 +15,15 @@
  * pages stay in zswap.
  */
 
-import { type AccessPattern, fileSource, type PageSource, zipfPattern } from '@tierswap/workload';
+import {
+  type AccessPattern,
+  fileSource,
+  type PageSource,
+  runScenario,
+  type ScenarioInput,
+  zipfPattern,
+} from '@tierswap/workload';
 import { z } from 'zod';
-import { runScenarioShim, type ShimWrite } from './scenarioShim.js';
 import {
   finishStudy,
   mdTable,
@@ -85,7 +91,7 @@ export async function fairnessStudy(
   const runs: z.input<typeof runSchema>[] = [];
   const series: z.input<typeof pointSchema>[] = [];
   for (const [k, cursor] of [true, false].entries()) {
-    const timeline: ShimWrite[] = [
+    const timeline: NonNullable<ScenarioInput['timeline']> = [
       {
         kind: 'write',
         path: '/sys/module/zswap/parameters/proactive_cursor',
@@ -121,7 +127,7 @@ export async function fairnessStudy(
       sources[`app${i}`] = sliceSource(fileSource(process.execPath), i * pages, pages);
       patterns[`app${i}`] = zipfPattern({ rate: pages / 20, exponent: 1.1 });
     });
-    const r = await runScenarioShim(
+    const r = await runScenario(
       {
         name: `fairness-${cursor ? 'cursor' : 'no-cursor'}`,
         durationSeconds: duration,
@@ -164,7 +170,7 @@ export async function fairnessStudy(
       perChild,
       swapinsPerChild,
       imbalance: min === 0 ? null : round(Math.max(...counts) / min, 2),
-      diskRefaultsPerMinute: round((last.vmstat.workingset_refault_disk ?? 0) / (duration / 60)),
+      diskRefaultsPerMinute: round(last.vmstat.workingset_refault_disk / (duration / 60)),
       allChildrenReachedAt: reached,
     });
     options.onProgress?.(k + 1, 2, cursor ? 'with cursor' : 'without cursor');

@@ -27,9 +27,8 @@
  */
 
 import type { StackMode } from '@tierswap/stack';
-import { fileSource, zipfPattern } from '@tierswap/workload';
+import { fileSource, runScenario, zipfPattern } from '@tierswap/workload';
 import { z } from 'zod';
-import { runScenarioShim } from './scenarioShim.js';
 import {
   finishStudy,
   mdTable,
@@ -128,14 +127,15 @@ export async function swapMetadataStudy(
   const pages = options.pages ?? (quick ? 1024 : 16384);
   const duration = options.durationSeconds ?? (quick ? 300 : 1800);
   const ramBytes = pages * PAGE * 4;
-  const ghostSlots = Math.max(1024, Math.floor(ramBytes / PAGE)); // the stack's default
+  // The stack's default ghost swapfile (scenarios take the default): one slot per page of RAM.
+  const ghostSlots = Math.max(1024, Math.floor(ramBytes / PAGE));
   const runs: z.input<typeof runSchema>[] = [];
   for (const [k, mode] of (['vswap', 'classic'] as StackMode[]).entries()) {
-    const r = await runScenarioShim(
+    const r = await runScenario(
       {
         name: `metadata-${mode}`,
         durationSeconds: duration,
-        stack: { mode, ramBytes, ghostSlots, zswap: { maxPoolPercent: 100 } },
+        stack: { mode, ramBytes, zswap: { maxPoolPercent: 100 } },
         devices: [{ name: 'disk', kind: 'file', slots: pages + 64, priority: 10 }],
         cgroups: [{ path: JOB }],
         processes: [
@@ -168,16 +168,17 @@ export async function swapMetadataStudy(
     );
     const f = r.final;
     const swapped = f.stats.swappedPages;
+    const zswapPages = r.series.at(-1)!.pool.storedPages;
     // Zero-filled entries still out (no exits in this run), then what is neither zero nor zswap is on disk.
     // (Device slots in use are not it: a classic-mode zswap page also holds a disk slot.)
     const zero = (f.stats.vmstat.swpout_zero ?? 0) - (f.stats.vmstat.swpin_zero ?? 0);
-    const disk = Math.max(0, swapped - f.zswapPages - zero);
+    const disk = Math.max(0, swapped - zswapPages - zero);
     const occ: Occupancy = {
       swapped,
-      zswap: f.zswapPages,
+      zswap: zswapPages,
       disk,
       ghostSlots,
-      diskSlots: f.devices.reduce((a, d) => a + d.slots, 0),
+      diskSlots: pages + 64,
     };
     const per = designBytes(occ);
     const m = f.metadata;
