@@ -18,6 +18,9 @@
  *   node --conditions=@tierswap/source --import tsx packages/workload/scripts/record-and-replay.ts \
  *     [--seconds 20] [--size-mib 48] [--hot-keys 4000] [--rate 10000] [--max-regions 100] [--out DIR]
  *
+ * `--replay-only --out DIR` runs step 5 again on what an earlier run left in DIR (no
+ * root needed then).
+ *
  * Everything lands in --out (default a new directory under the temp dir, printed):
  * redis.snap, redis.damon.csv, damon-replay.yaml, series-vswap.csv, series-classic.csv.
  * The DAMON state is restored by recordDamon; redis and the load are always stopped.
@@ -50,6 +53,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '10000' },
     'max-regions': { type: 'string', default: '100' },
     out: { type: 'string' },
+    'replay-only': { type: 'boolean', default: false },
   },
 });
 const positive = (name: string, text: string | undefined): number => {
@@ -72,12 +76,19 @@ function need(bin: string): void {
     process.exit(2);
   }
 }
-const unavailable = damonUnavailableReason();
-if (unavailable !== undefined) {
-  console.error(`cannot record with DAMON: ${unavailable}`);
-  process.exit(2);
+if (args['replay-only']) {
+  if (args.out === undefined) {
+    console.error('--replay-only needs --out DIR, the directory of an earlier run');
+    process.exit(2);
+  }
+} else {
+  const unavailable = damonUnavailableReason();
+  if (unavailable !== undefined) {
+    console.error(`cannot record with DAMON: ${unavailable}`);
+    process.exit(2);
+  }
+  for (const bin of ['redis-server', 'redis-cli', 'redis-benchmark']) need(bin);
 }
-for (const bin of ['redis-server', 'redis-cli', 'redis-benchmark']) need(bin);
 
 const out = resolve(args.out ?? mkdtempSync(join(tmpdir(), 'tierswap-record-replay-')));
 mkdirSync(out, { recursive: true });
@@ -111,6 +122,7 @@ function resp(parts: string[]): string {
 const key = (kind: string, i: number) => `${kind}:${String(i).padStart(12, '0')}`;
 
 async function main(): Promise<void> {
+  if (args['replay-only']) return replay(join(out, 'damon-replay.yaml'));
   // 1. redis-server, loaded.
   const server = spawn(
     'redis-server',
@@ -175,7 +187,9 @@ async function main(): Promise<void> {
   // 4. The scenario: the process's own pages, its recording replayed, under pressure.
   const dur = Math.ceil(trace.time[trace.length - 1] as number) + 1;
   const every = Math.max(1, Math.round(dur / 6));
-  const limitPages = Math.floor(pages * 0.35);
+  // memory.max 40% of the pages, zswap's share of it an eighth of them: the working set
+  // DAMON saw (a quarter to a half of the pages) does not all fit, so it refaults.
+  const limitPages = Math.floor(pages * 0.4);
   const scenario = {
     name: `redis-damon-replay (pid ${pid}, ${seconds} s)`,
     seed: 1,
@@ -196,7 +210,7 @@ async function main(): Promise<void> {
         path: '/redis',
         files: {
           'memory.max': limitPages * 4096,
-          'memory.zswap.max': `${Math.ceil((pages * 4) / 1024 / 4)}M`,
+          'memory.zswap.max': `${Math.ceil((pages * 4) / 1024 / 8)}M`,
         },
       },
     ],
@@ -236,7 +250,11 @@ async function main(): Promise<void> {
   );
   console.log(`scenario: ${scenarioPath}`);
 
-  // 5. Run it on both designs.
+  await replay(scenarioPath);
+}
+
+/** 5. Runs the scenario on both designs: prints a table of each series, writes each as CSV. */
+async function replay(scenarioPath: string): Promise<void> {
   const spec = loadScenario(scenarioPath);
   for (const mode of ['vswap', 'classic'] as const) {
     const started = performance.now();
@@ -248,7 +266,8 @@ async function main(): Promise<void> {
     );
     console.log(table(result));
     for (const l of result.timeline)
-      if (l.ok === false) console.log(`  refused at ${l.t} s: ${l.reason}`);
+      if (!l.ok)
+        console.log(`  refused at ${l.t} s: ${l.target} "${l.value}": ${l.errno} ${l.reason}`);
   }
 }
 
@@ -269,14 +288,15 @@ const MiB = (b: number) => (b / 1048576).toFixed(1);
 export function table(result: ScenarioResult): string {
   const tiers = Object.keys(result.series[0]?.tiers ?? {});
   const head = [
-    't',
+    't s',
     'accesses',
-    'cur MiB',
+    'memory.current MiB',
+    'swap.current MiB',
     'pool MiB',
-    'ratio',
-    'zswap rf',
-    ...tiers.map((t) => `${t} rf`),
-    'zswpwb',
+    'pool ratio',
+    'zswap refaults',
+    ...tiers.map((t) => `${t} refaults`),
+    'zswpwb (proactive)',
     'demoted',
     'written MiB',
     'read MiB',
@@ -289,11 +309,12 @@ export function table(result: ScenarioResult): string {
       s.t,
       s.accesses,
       MiB(cg?.current ?? 0),
+      MiB(cg?.swapCurrent ?? 0),
       MiB(s.pool.poolBytes),
       s.pool.ratio.toFixed(2),
       s.vmstat.workingset_refault_zswap,
       ...tiers.map((t) => s.tiers[t]?.refault ?? 0),
-      s.vmstat.zswpwb,
+      `${s.vmstat.zswpwb} (${s.vmstat.zswpwb_proactive})`,
       s.vmstat.swap_demote,
       MiB(dev.reduce((a, d) => a + d.bytesWritten, 0)),
       MiB(dev.reduce((a, d) => a + d.bytesRead, 0)),
