@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { acquireDamonLock } from './damonLock.js';
 import { damonUnavailableReason, recordDamon } from './damonRecorder.js';
 import { saveKdamonds } from './damonSysfs.js';
 import type { ScenarioSample } from './metrics.js';
@@ -46,6 +47,16 @@ int main(void) {
 }
 `;
 
+/** The kdamonds while no recorder runs (other worktrees' tests record on this machine too). */
+async function quietKdamonds() {
+  const release = await acquireDamonLock('test', 300_000);
+  try {
+    return saveKdamonds();
+  } finally {
+    release();
+  }
+}
+
 const MAX_PAGES = 1536; // 6 MiB: the hot buffer and then some, a fifth of the cold one
 
 describe('a DAMON recording replayed by a scenario file', () => {
@@ -67,14 +78,15 @@ describe('a DAMON recording replayed by a scenario file', () => {
         .map((x) => Number.parseInt(x, 16)) as [number, number];
       const pid = child.pid as number;
 
-      const before = saveKdamonds();
+      const before = await quietKdamonds();
       const rec = await recordDamon({
         pid,
         seconds: 5,
+        snapshotMs: 200,
         pauseOthers: true,
         path: join(dir, 'child.damon.csv'),
       });
-      expect(saveKdamonds()).toEqual(before);
+      expect(await quietKdamonds()).toEqual(before);
       await writeSnapshot(processSource(pid), join(dir, 'child.snap'));
       child.kill('SIGKILL');
       expect(rec.snapshots).toBeGreaterThan(10);
