@@ -259,6 +259,35 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Puts the kdamonds back as `saved` found them, with the configuration the others have
+ * now, not the one they had then: whoever runs them may have changed it meanwhile (this
+ * machine's agent moves kdamond 0's region as memory is added), and that is theirs to
+ * keep. If reading them fails (the tree half rebuilt), the saved copy is the best there
+ * is. Nothing to do when no kdamond was added.
+ */
+export function restoreLatest(saved: SavedKdamonds, admin: string): void {
+  let latest = { ...saved, admin };
+  try {
+    const now = saveKdamonds(admin);
+    if (now.kdamonds.length === saved.kdamonds.length) {
+      // Ours was never added: only turn back on those that were stopped for it.
+      saved.kdamonds.forEach((k, i) => {
+        if (k.state === 'on' && now.kdamonds[i]?.state === 'off') {
+          writeSysfs(join(admin, 'kdamonds', String(i), 'state'), 'on', WHERE);
+        }
+      });
+      return;
+    }
+    if (now.kdamonds.length > saved.kdamonds.length) {
+      latest = { admin, kdamonds: now.kdamonds.slice(0, saved.kdamonds.length) };
+    }
+  } catch {
+    latest = { ...saved, admin };
+  }
+  restoreKdamonds(latest);
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Asks the kdamond for its regions; an EBUSY (someone else holds DAMON's lock) is retried for up to 3 s. Returns the error if it failed. */
@@ -301,11 +330,24 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
     );
   }
   // One recorder at a time on the machine (see damonLock.ts); released after the restore.
-  const release = await acquireDamonLock(WHERE, o.waitMs);
+  const lock = await acquireDamonLock(WHERE, o.waitMs);
+  const release = lock.release;
   let saved: SavedKdamonds;
   let running: number[];
   try {
+    // A recorder killed before it could restore (SIGKILL) left its kdamond: put back
+    // what it found, the others as they are now.
+    if (lock.stale !== '') {
+      let found: SavedKdamonds | undefined;
+      try {
+        found = JSON.parse(lock.stale) as SavedKdamonds;
+      } catch {
+        found = undefined; // a lock cut short while written: nothing to go by
+      }
+      if (found !== undefined && Array.isArray(found.kdamonds)) restoreLatest(found, o.adminDir);
+    }
     saved = saveKdamonds(o.adminDir);
+    lock.record(JSON.stringify(saved));
     running = saved.kdamonds.flatMap((k, i) => (k.state === 'on' ? [i] : []));
     if (running.length > 0 && !o.pauseOthers) {
       throw new WorkloadError(
@@ -323,21 +365,8 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
   const restore = () => {
     if (restored) return;
     restored = true;
-    // The other kdamonds as they are now, not as they were at the start: whoever runs
-    // them may have changed their configuration meanwhile (this machine's agent moves
-    // kdamond 0's region as memory is added), and that is theirs to keep. If reading
-    // them fails (the tree half rebuilt), the start's copy is the best there is.
-    let latest = saved;
     try {
-      const now = saveKdamonds(o.adminDir);
-      if (now.kdamonds.length === saved.kdamonds.length + 1) {
-        latest = { admin: saved.admin, kdamonds: now.kdamonds.slice(0, saved.kdamonds.length) };
-      }
-    } catch {
-      latest = saved;
-    }
-    try {
-      restoreKdamonds(latest);
+      restoreLatest(saved, o.adminDir);
     } finally {
       release();
     }
