@@ -43,6 +43,7 @@ import type { SavedKdamonds } from './damonSysfs.js';
 import {
   DAMON_ADMIN,
   readSysfs,
+  readTriedRegions,
   restoreKdamond,
   restoreKdamonds,
   saveKdamonds,
@@ -96,6 +97,8 @@ export interface DamonRecording {
   readonly trace: DamonTrace;
   /** Snapshots taken. */
   readonly snapshots: number;
+  /** Snapshots skipped because their regions changed while being read (three tries each). */
+  readonly skippedSnapshots: number;
   /** Why recording stopped: the time was up, or the process exited. */
   readonly ended: 'time' | 'process-exited';
 }
@@ -226,26 +229,6 @@ function configure(
   w(`${s}/access_pattern/nr_accesses/max`, U32_MAX);
   w(`${s}/access_pattern/age/min`, 0);
   w(`${s}/access_pattern/age/max`, U32_MAX);
-}
-
-/** The tried regions the kdamond last reported. */
-function readRegions(dir: string, time: number): DamonRegionRow[] {
-  const rows: DamonRegionRow[] = [];
-  const names = readdirSync(dir).filter((n) => /^\d+$/.test(n));
-  names.sort((a, b) => Number(a) - Number(b));
-  for (const n of names) {
-    const r = join(dir, n);
-    const num = (f: string) => Number(readSysfs(join(r, f), WHERE));
-    rows.push({
-      time,
-      start: num('start'),
-      end: num('end'),
-      nrAccesses: num('nr_accesses'),
-      age: num('age'),
-    });
-  }
-  rows.sort((a, b) => a.start - b.start);
-  return rows;
 }
 
 /** Is the process there and not a zombie (a zombie's /proc entry stays until it is reaped)? */
@@ -388,6 +371,7 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
 
   const rows: DamonRegionRow[] = [];
   let snapshots = 0;
+  let skippedSnapshots = 0;
   let ended: DamonRecording['ended'] = 'time';
   try {
     for (const i of running) stopKdamond(o.adminDir, i);
@@ -426,7 +410,17 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
         });
       }
       const time = (clock.now() - started) / 1000;
-      const snap = virtualRows(frames, plan, readRegions(tried, time), time);
+      // A region directory can vanish under the reader (the kernel rebuilds the list
+      // when anyone asks this kdamond for an update): read again, then skip the sample.
+      let physical: DamonRegionRow[] | undefined;
+      for (let attempt = 0; attempt < 3 && physical === undefined; attempt++) {
+        physical = readTriedRegions(tried, time);
+      }
+      if (physical === undefined) {
+        skippedSnapshots++;
+        continue;
+      }
+      const snap = virtualRows(frames, plan, physical, time);
       if (snap.length === 0 && !alive(o.pid)) {
         ended = 'process-exited';
         break;
@@ -454,5 +448,5 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
     rows,
   );
   if (options.path !== undefined) writeTrace(trace, options.path);
-  return { trace, snapshots, ended };
+  return { trace, snapshots, skippedSnapshots, ended };
 }
