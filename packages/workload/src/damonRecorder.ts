@@ -32,7 +32,7 @@
  * monitoring results (region ages) start over, as after any restart.
  */
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '@tierswap/base';
