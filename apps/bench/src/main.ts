@@ -8,16 +8,17 @@
  * stderr at the end, progress bars go to stderr on a terminal only.
  *
  * Exit codes: 0 done (or help), 1 a study failed, 2 bad usage (an unknown study or
- * option, a bad value): the message says which and what is valid.
+ * option, a bad value, a missing path): the message says which and what is valid.
  *
  *   node --conditions=@tierswap/source --import tsx apps/bench/src/main.ts age-advisor --quick
  *   node --conditions=@tierswap/source --import tsx apps/bench/src/main.ts all --quick --report /tmp/report
  */
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { TierswapError } from '@tierswap/base';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BenchError } from './benchError.js';
 import { type Progress, progressBar } from './report/progress.js';
@@ -201,10 +202,41 @@ function progressFor(name: string): {
   };
 }
 
-function reportWriter(flags: CommonFlags, name: string): ReportWriter | undefined {
+interface Report {
+  readonly writer: ReportWriter;
+  /** Removes the directory when this command made it (a failed run leaves nothing behind). */
+  discard(): void;
+}
+
+function openReport(flags: CommonFlags, name: string): Report | undefined {
   if (flags.report === false) return undefined;
+  const made = flags.report === undefined;
   const dir = flags.report ?? mkdtempSync(join(tmpdir(), `tierswap-bench-${name}-`));
-  return createReportWriter(dir);
+  return {
+    writer: createReportWriter(dir),
+    discard: () => {
+      if (made) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `run` with the report; a failed run removes a report directory it made. */
+async function withReport<T>(
+  flags: CommonFlags,
+  name: string,
+  run: (writer: ReportWriter | undefined) => Promise<T>,
+  err: (text: string) => void,
+): Promise<T> {
+  const report = openReport(flags, name);
+  let result: T;
+  try {
+    result = await run(report?.writer);
+  } catch (error) {
+    report?.discard();
+    throw error;
+  }
+  if (report !== undefined) err(`report: ${join(report.writer.dir, 'index.html')}\n`);
+  return result;
 }
 
 async function runStudy(
@@ -220,7 +252,7 @@ async function runStudy(
 }
 
 function usageLine(name: string): string {
-  const flags = OWN_OPTIONS[name]!().map((o) => o.flags.split(' ')[0]);
+  const flags = (OWN_OPTIONS[name]?.() ?? []).map((o) => o.flags.split(' ')[0]);
   return `  ${name.padEnd(19)}${flags.length === 0 ? '' : flags.join(' ')}`;
 }
 
@@ -262,45 +294,65 @@ export function createProgram(
     cmd.action(async (...args: unknown[]) => {
       const flags = (name === 'compression' ? args[1] : args[0]) as CommonFlags;
       const { json, report: _r, quick, units, native, dictionary, bindings, ...own } = flags;
-      const report = reportWriter(flags, name);
-      const result = await runStudy(name, {
-        ...own,
-        quick: quick === true,
-        ...(report !== undefined && { report }),
-        ...(name === 'compression' && {
-          ...((args[0] as string[]).length > 0 && { paths: args[0] as string[] }),
-          ...(units !== undefined && { unitSizes: units }),
-          // Left out unless refused: the study's default is "when the CLIs are installed".
-          ...(native === false && { native: false }),
-          dictionary: dictionary !== false,
-          bindings: bindings !== false,
-        }),
-      });
-      out(json === true ? `${JSON.stringify(result.data, null, 2)}\n` : printable(result.summary));
-      if (report !== undefined) err(`report: ${join(report.dir, 'index.html')}\n`);
+      await withReport(
+        flags,
+        name,
+        async (report) => {
+          const result = await runStudy(name, {
+            ...own,
+            quick: quick === true,
+            ...(report !== undefined && { report }),
+            ...(name === 'compression' && {
+              ...((args[0] as string[]).length > 0 && { paths: args[0] as string[] }),
+              ...(units !== undefined && { unitSizes: units }),
+              // Left out unless refused: the study's default is "when the CLIs are installed".
+              ...(native === false && { native: false }),
+              dictionary: dictionary !== false,
+              bindings: bindings !== false,
+            }),
+          });
+          out(
+            json === true ? `${JSON.stringify(result.data, null, 2)}\n` : printable(result.summary),
+          );
+        },
+        err,
+      );
     });
   }
 
   common(
     program.command('all').description('every study, with its defaults, into one report'),
   ).action(async (flags: CommonFlags) => {
-    const report = reportWriter(flags, 'all');
-    const data: Record<string, unknown> = {};
-    const summaries: string[] = [];
-    for (const name of STUDY_NAMES) {
-      const started = Date.now();
-      const result = await runStudy(name, {
-        quick: flags.quick === true,
-        ...(report !== undefined && { report }),
-      });
-      data[name] = result.data;
-      summaries.push(printable(result.summary));
-      err(`${name}: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    }
-    out(flags.json === true ? `${JSON.stringify(data, null, 2)}\n` : summaries.join('\n'));
-    if (report !== undefined) err(`report: ${join(report.dir, 'index.html')}\n`);
+    await withReport(
+      flags,
+      'all',
+      async (report) => {
+        const data: Record<string, unknown> = {};
+        const summaries: string[] = [];
+        for (const name of STUDY_NAMES) {
+          const started = Date.now();
+          const result = await runStudy(name, {
+            quick: flags.quick === true,
+            ...(report !== undefined && { report }),
+          });
+          data[name] = result.data;
+          summaries.push(printable(result.summary));
+          err(`${name}: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+        }
+        out(flags.json === true ? `${JSON.stringify(data, null, 2)}\n` : summaries.join('\n'));
+      },
+      err,
+    );
   });
   return program;
+}
+
+/** What the input caused (a bad value, a missing path or process) rather than the study. */
+function isBadInput(error: unknown): boolean {
+  if (error instanceof BenchError) return error.code === 'INVALID_ARGUMENT';
+  return (
+    error instanceof TierswapError && ['EINVAL', 'ERANGE', 'ENOENT', 'ESRCH'].includes(error.errno)
+  );
 }
 
 /** Runs the command line; resolves to the exit code (0 done, 1 a study failed, 2 bad usage). */
@@ -315,7 +367,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     // Commander printed its message already; help and version end with exit code 0.
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    return error instanceof BenchError && error.code === 'INVALID_ARGUMENT' ? 2 : 1;
+    return isBadInput(error) ? 2 : 1;
   }
 }
 
