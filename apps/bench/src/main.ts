@@ -152,7 +152,7 @@ const OWN_OPTIONS: Readonly<Record<string, () => Option[]>> = {
   ],
   fairness: () => [
     int('--children <n>', 'children of the parent (default 3)'),
-    pages('per child, 4096; quick 512'),
+    pages('4096 per child; quick 512'),
     duration('3600; quick 600'),
     int('--every-seconds <s>', 'writeback every this many seconds (default 20)'),
     int('--budget-pages <n>', 'pages per writeback request (default 32, under the 128-page batch)'),
