@@ -35,6 +35,8 @@ section > h2 { border-bottom: 1px solid #dde1e8; padding-bottom: 6px; }
 .files { font-size: 13px; color: #555; }
 .files a { margin-right: 12px; }
 table { border-collapse: collapse; margin: 10px 0; font-size: 13px; }
+/* Wide tables (the stack's, the pool's) scroll inside their card instead of widening the page. */
+section table { display: block; max-width: 100%; overflow-x: auto; }
 th, td { border: 1px solid #d5d9e0; padding: 3px 8px; text-align: left; }
 th { background: #f0f2f6; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
