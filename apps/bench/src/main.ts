@@ -89,17 +89,6 @@ function patternList(value: string): string[] {
   });
 }
 
-/** A study id per source, so studies of several sources share one report directory. */
-export function studyId(sourceName: string): string {
-  const slug = sourceName
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(-40)
-    .replace(/^-+/, '');
-  return slug === '' ? 'compression' : `compression-${slug}`;
-}
-
 const int = (flags: string, what: string) =>
   new Option(flags, what).argParser(positiveInt(flags.split(' ')[0]!));
 const pages = (dflt: string) => int('--pages <n>', `pages of the job (default ${dflt})`);

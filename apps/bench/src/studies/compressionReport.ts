@@ -183,3 +183,14 @@ export function writeCompressionReport(
     charts: compressionCharts(result),
   });
 }
+
+/** A study id per source, so studies of several sources share one report directory. */
+export function studyId(sourceName: string): string {
+  const slug = sourceName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(-40)
+    .replace(/^-+/, '');
+  return slug === '' ? 'compression' : `compression-${slug}`;
+}

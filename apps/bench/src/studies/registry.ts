@@ -11,11 +11,10 @@
  * machine.
  */
 
-import { studyId } from '../main.js';
 import { openSource } from '../openSource.js';
 import type { ReportWriter } from '../report/reportWriter.js';
 import { type AgeAdvisorOptions, ageAdvisorStudy } from './ageAdvisor.js';
-import { compressionSummary, writeCompressionReport } from './compressionReport.js';
+import { compressionSummary, studyId, writeCompressionReport } from './compressionReport.js';
 import { type CompressionStudyOptions, compressionStudy } from './compressionStudy.js';
 import { type FairnessOptions, fairnessStudy } from './fairness.js';
 import { type IncompressibleOptions, incompressibleStudy } from './incompressible.js';
