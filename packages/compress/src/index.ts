@@ -1,7 +1,8 @@
 /**
  * @tierswap/compress: synchronous page codecs (lz4, zstd, none) over the system's C
- * libraries, a Promise-based zstd batch codec for measurements, and zero / same-filled
- * page detection. The only package of tierswap that loads compression libraries.
+ * libraries, a Promise-based zstd batch codec for measurements, zstd dictionaries
+ * (training, and a codec compressing against one), and zero / same-filled page
+ * detection. The only package of tierswap that loads compression libraries.
  */
 
 export type { CompressErrorCode } from './compressError.js';
@@ -21,3 +22,10 @@ export type {
 export { DEFAULT_PAGE_SIZE } from './types.js';
 export { createZstdBatchCodec } from './zstdBatchCodec.js';
 export { ZSTD_DEFAULT_LEVEL } from './zstdCodec.js';
+export {
+  createZstdDictionaryCodec,
+  type DictionaryCodec,
+  type DictionaryCodecOptions,
+  type TrainDictionaryOptions,
+  trainZstdDictionary,
+} from './zstdDictionary.js';

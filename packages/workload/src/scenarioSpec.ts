@@ -1,0 +1,203 @@
+/**
+ * The scenario model: one zod schema for what a scenario file holds, with its
+ * TypeScript types inferred from it (ScenarioInput is what a file or caller writes,
+ * ScenarioSpec what validation returns, defaults filled in and sizes in bytes).
+ *
+ * A scenario is a machine (the stack: design, RAM, zswap, tiers), its swap devices,
+ * its cgroups with their first interface-file values, the processes (each a page
+ * source for its memory and an access pattern for its accesses) and a timeline of
+ * actions at the kernel's paths. Objects are strict: a misspelt key is an error naming
+ * it, not a setting silently ignored. Checks that span fields (a process naming a
+ * cgroup or device that is not declared, times past the end) are in scenarioRefs.ts.
+ */
+
+import { z } from 'zod';
+import { scenarioRefs } from './scenarioRefs.js';
+import { parseSize } from './scenarioSize.js';
+import { timelineEntrySchema } from './timelineSpec.js';
+
+/** A size: bytes, or kernel memparse text ('1G', '200M', '64K'). */
+export const sizeSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const bytes = parseSize(value);
+  if (bytes === undefined) {
+    ctx.issues.push({
+      code: 'custom',
+      input: value,
+      message: 'must be a byte count or a size like 64K, 200M, 1G',
+    });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1..64 characters of A-Z a-z 0-9 . _ -');
+const seconds = z.number().finite().nonnegative();
+const positiveSeconds = z.number().finite().positive();
+const share = z.number().min(0).max(1);
+
+/** Where a process's pages come from (the constructors are mapped in scenarioInputs.ts). */
+export const sourceSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('generated'),
+    pages: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 26),
+    zeroShare: share.optional(),
+    sameFilledShare: share.optional(),
+    incompressibleShare: share.optional(),
+    /** Target compressibility of the other pages (0 = random bytes .. 1 = very repetitive). */
+    compressibility: share.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('files'),
+    paths: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    maxPages: z.number().int().min(1).optional(),
+  }),
+  z.strictObject({ kind: z.literal('snapshot'), path: z.string().min(1) }),
+  z.strictObject({
+    kind: z.literal('process'),
+    pid: z.number().int().min(1),
+    maxPages: z.number().int().min(1).optional(),
+  }),
+]);
+
+/** How a process touches its pages; rate = accesses per virtual second. */
+export const patternSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('uniform'), rate: z.number().positive() }),
+  z.strictObject({
+    kind: z.literal('zipf'),
+    rate: z.number().positive(),
+    exponent: z.number().positive(),
+  }),
+  z.strictObject({
+    kind: z.literal('phased'),
+    rate: z.number().positive(),
+    workingSetShare: z.number().gt(0).max(1),
+    phaseSeconds: positiveSeconds,
+    exponent: z.number().positive().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('trace'),
+    path: z.string().min(1),
+    /** Which stream (process) of the trace to replay; default: the first. */
+    stream: z.number().int().nonnegative().optional(),
+  }),
+]);
+
+export const zswapSpecSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  compressor: z.enum(['lz4', 'zstd', 'none']).optional(),
+  level: z.number().int().min(1).max(19).optional(),
+  maxPoolPercent: z.number().int().min(0).max(100).optional(),
+  acceptThresholdPercent: z.number().int().min(0).max(100).optional(),
+  shrinkerEnabled: z.boolean().optional(),
+});
+
+export const stackSpecSchema = z.strictObject({
+  mode: z.enum(['vswap', 'classic']).default('vswap'),
+  ramBytes: sizeSchema,
+  zswap: zswapSpecSchema.optional(),
+  /** The text of /sys/kernel/mm/swap/tiers, e.g. '+ssd:100 +hdd:-1'. */
+  tiers: z.string().optional(),
+});
+
+export const deviceSpecSchema = z
+  .strictObject({
+    name,
+    kind: z.enum(['file', 'sqlite', 'redis']),
+    /** Capacity in 4 KiB slots, or `size` in bytes (one of the two). */
+    slots: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 26)
+      .optional(),
+    size: sizeSchema.optional(),
+    /** swapon priority; its tier follows from it (default -1). */
+    priority: z.number().int().min(-1).max(32767).default(-1),
+    /** Switched on at start (default true); false leaves it for a timeline `swapon`. */
+    on: z.boolean().default(true),
+    /** file / sqlite: where to create it (kept after the run); default a temporary directory the run removes. */
+    path: z.string().min(1).optional(),
+    /** redis: the server's URL (redis://host:port). */
+    url: z.string().min(1).optional(),
+  })
+  .superRefine((d, ctx) => {
+    if ((d.slots === undefined) === (d.size === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['slots'], message: 'give one of slots or size' });
+    }
+    if (d.size !== undefined && Math.floor(d.size / 4096) < 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['size'],
+        input: d.size,
+        message: 'must hold at least one 4 KiB page',
+      });
+    }
+    if (d.kind === 'redis' && d.url === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'a redis device needs a url' });
+    }
+    if (d.kind !== 'redis' && d.url !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: `a ${d.kind} device takes no url` });
+    }
+    if (d.kind === 'redis' && d.path !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: 'a redis device takes no path' });
+    }
+  });
+
+const cgroupPath = z
+  .string()
+  .regex(/^(\/[A-Za-z0-9._-]+)+$/, "must be a cgroup path below the root, like '/job/a'");
+
+export const cgroupSpecSchema = z.strictObject({
+  /** The path below /sys/fs/cgroup, e.g. '/job'. Parents must come first. */
+  path: cgroupPath,
+  /** Interface files written at creation, in order: { 'memory.max': '256M' }. */
+  files: z
+    .record(z.string().regex(/^memory\.[a-z_.]+$/), z.union([z.string(), z.number()]))
+    .optional(),
+});
+
+export const processSpecSchema = z.strictObject({
+  name,
+  /** The cgroup it is charged to (a declared one or one a timeline mkdir creates). */
+  cgroup: cgroupPath,
+  source: sourceSpecSchema,
+  pattern: patternSpecSchema,
+  /** Spawned at this time (default 0, unless a timeline `spawn` names it). */
+  start: seconds.optional(),
+  /** Exits at this time (default: runs to the end). */
+  exit: seconds.optional(),
+});
+
+export const scenarioSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    /** Seeds every access pattern (each process gets its own stream from it). */
+    seed: z.number().int().nonnegative().max(0xffffffff).default(1),
+    durationSeconds: positiveSeconds,
+    /** Virtual time between rounds of accesses (the timeline's resolution too). */
+    stepSeconds: positiveSeconds.default(1),
+    sampleEverySeconds: positiveSeconds.default(10),
+    stack: stackSpecSchema,
+    devices: z.array(deviceSpecSchema).default([]),
+    cgroups: z.array(cgroupSpecSchema).default([]),
+    processes: z.array(processSpecSchema).default([]),
+    timeline: z.array(timelineEntrySchema).default([]),
+  })
+  .superRefine(scenarioRefs);
+
+/** A scenario as written (a file, or a caller's object): sizes as text, defaults omitted. */
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+/** A validated scenario: defaults filled in, sizes in bytes. */
+export type ScenarioSpec = z.output<typeof scenarioSchema>;
+export type SourceSpec = z.output<typeof sourceSpecSchema>;
+export type PatternSpec = z.output<typeof patternSpecSchema>;
+export type DeviceSpec = z.output<typeof deviceSpecSchema>;
+export type CgroupSpec = z.output<typeof cgroupSpecSchema>;
+export type ProcessSpec = z.output<typeof processSpecSchema>;
+export type StackSpec = z.output<typeof stackSpecSchema>;
