@@ -7,9 +7,15 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ScenarioSample } from '@tierswap/workload';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DemoReport } from './demoReport.js';
+import type { ScenarioSummary } from './scenarioSummary.js';
 import { runBuiltCli } from './testing/runBuiltCli.js';
+
+interface Demo {
+  readonly summary: ScenarioSummary;
+  readonly series: readonly ScenarioSample[];
+}
 
 let dir: string;
 beforeEach(() => {
@@ -27,14 +33,16 @@ describe('tierswap demo', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     for (const text of [
-      'tierswap demo: 96.0M of this machine',
-      'What the scripted writes did',
+      'tierswap demo: 96.0M of pages, vswap design, 3600 virtual seconds',
+      '/usr/share',
+      'What the timeline’s writes answered',
       'memory.zswap.proactive_writeback',
       'demote=ssd',
       'ALGORITHM',
       'COMPR',
-      'memory.stat highlights',
-      'zswpwb_proactive',
+      'Per cgroup',
+      'memory.zswap.current',
+      'Swap tiers',
       'Over virtual time',
       '3600 s (virtual)',
     ]) {
@@ -47,57 +55,50 @@ describe('tierswap demo', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('--json: the report as data, pages all accounted for, every tier used', async () => {
+  it('--json: the summary and the series as data, every page accounted for, every tier used', async () => {
     const r = await runBuiltCli(['demo', '--pages', '2048', '--seconds', '600', '--json'], {
       env: { TMPDIR: dir },
     });
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as DemoReport;
-    const total = report.sources.reduce((n, s) => n + s.pages, 0);
-    expect(total).toBe(3 * 2048);
-    const placed = Object.values(report.summary.pages).reduce((a, b) => a + b, 0);
-    expect(placed).toBe(total);
-    expect(report.summary.pages['tier:ssd']).toBeGreaterThan(0);
-    expect(report.summary.pages['tier:hdd']).toBeGreaterThan(0);
-    expect(report.summary.compressedBytes).toBeGreaterThan(0);
-    expect(report.summary.ratio).toBeCloseTo(
-      report.summary.dataBytes / report.summary.compressedBytes,
+    const { summary, series } = JSON.parse(r.stdout) as Demo;
+    expect(summary.pages).toBe(3 * 2048);
+    const placed = Object.values(summary.placement).reduce((a, b) => a + b, 0);
+    expect(placed).toBe(summary.pages);
+    expect(summary.placement.ssd).toBeGreaterThan(0);
+    expect(summary.placement.hdd).toBeGreaterThan(0);
+    expect(summary.zswap.compressedBytes).toBeGreaterThan(0);
+    expect(summary.zswap.ratio).toBeCloseTo(
+      summary.zswap.dataBytes / summary.zswap.compressedBytes,
       10,
     );
-    expect(report.samples[0]?.time).toBe(0);
-    expect(report.samples[report.samples.length - 1]?.time).toBe(600);
-    expect(
-      report.events.some(
-        (e) => e.path.endsWith('memory.reclaim') && (e.moved.swap_demote ?? 0) > 0,
-      ),
-    ).toBe(true);
-    expect(
-      report.events.some(
-        (e) => e.path.endsWith('proactive_writeback') && (e.moved.zswpwb ?? 0) > 0,
-      ),
-    ).toBe(true);
-    expect(report.groups['/demo/web']?.stat.pgmajfault).toBeGreaterThan(0);
+    expect(summary.tiers.hdd?.demoted_in).toBeGreaterThan(0);
+    expect(series[0]?.t).toBe(0);
+    expect(series[series.length - 1]?.t).toBe(600);
+    const writes = summary.timeline.filter((e) => e.kind === 'write');
+    expect(writes.some((e) => e.target.endsWith('proactive_writeback') && e.ok)).toBe(true);
+    expect(writes.some((e) => e.value?.endsWith('demote=ssd') && e.ok)).toBe(true);
+    expect(summary.majorFaults).toBeGreaterThan(0);
     expect(readdirSync(dir)).toEqual([]);
   });
 
   it('the same seed gives the same run', async () => {
     const args = ['demo', '--pages', '256', '--seconds', '300', '--json', '--seed', '7'];
-    const a = JSON.parse((await runBuiltCli(args, { env: { TMPDIR: dir } })).stdout) as DemoReport;
-    const b = JSON.parse((await runBuiltCli(args, { env: { TMPDIR: dir } })).stdout) as DemoReport;
-    // Measured codec time (vmstat zswap_*_ns) is the one thing that may differ.
-    const counters = (r: DemoReport) =>
-      JSON.stringify(r.samples, (k, v: unknown) => (k.endsWith('_ns') ? undefined : v));
+    const a = JSON.parse((await runBuiltCli(args, { env: { TMPDIR: dir } })).stdout) as Demo;
+    const b = JSON.parse((await runBuiltCli(args, { env: { TMPDIR: dir } })).stdout) as Demo;
+    // Measured codec time (`cpu`) is the one thing that may differ.
+    const counters = (d: Demo) =>
+      JSON.stringify(d.series, (k, v: unknown) => (k === 'cpu' ? undefined : v));
     expect(counters(b)).toBe(counters(a));
-    expect(b.summary).toEqual(a.summary);
+    expect(b.summary.placement).toEqual(a.summary.placement);
   });
 
-  it('Ctrl-C removes the temporary directory', async () => {
-    const r = await runBuiltCli(['demo', '--pages', '4096', '--seconds', '86400'], {
+  it('Ctrl-C ends the run with exit 130, printing no result, and its temporary directory is gone', async () => {
+    const r = await runBuiltCli(['demo', '--pages', '1024', '--seconds', '1800'], {
       env: { TMPDIR: dir },
       onSpawn: (child) => {
         // Interrupt once the demo's directory exists (the run has started).
         const poll = setInterval(() => {
-          if (readdirSync(dir).some((n) => n.startsWith('tierswap-demo-'))) {
+          if (readdirSync(dir).some((n) => n.startsWith('tierswap-scenario-'))) {
             clearInterval(poll);
             child.kill('SIGINT');
           }
@@ -105,7 +106,9 @@ describe('tierswap demo', () => {
         child.on('close', () => clearInterval(poll));
       },
     });
-    expect(r.signal).toBe('SIGINT');
+    expect(r.code).toBe(130);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('tierswap: interrupted by SIGINT');
     expect(readdirSync(dir)).toEqual([]);
   });
 });

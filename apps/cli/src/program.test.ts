@@ -79,7 +79,7 @@ describe('tierswap conventions', () => {
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /^tierswap: ENOENT: no such file or directory, mkdtemp '.*tierswap-demo-/m,
+      /^tierswap: .*ENOENT: no such file or directory, mkdtemp '.*tierswap-scenario-/m,
     );
   });
 

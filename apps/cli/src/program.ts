@@ -1,16 +1,18 @@
 /**
  * The tierswap program: commander 14 with every command registered, and runCli, which
- * parses and turns the outcome into an exit code (0 ok, 1 failure, 2 usage). commander
- * throws instead of exiting (exitOverride), so a usage error it finds (an unknown
- * option, a missing argument, a value an option's parser refused) becomes 2 here, a
- * CliError or any other failure becomes 1 with its message on stderr, and --help and
- * --version are 0. Commands receive the Terminal, never process.stdout directly.
+ * parses and turns the outcome into an exit code (0 ok, 1 failure, 2 usage, 130 after
+ * Ctrl-C). commander throws instead of exiting (exitOverride), so a usage error it
+ * finds (an unknown option, a missing argument, a value an option's parser refused)
+ * becomes 2 here, a CliError or any other failure becomes 1 with its message on
+ * stderr, and --help and --version are 0. Commands receive the Terminal, never
+ * process.stdout directly.
  */
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cliError.js';
 import { registerDemo } from './demoCommand.js';
+import { Interrupted } from './interrupts.js';
 import type { Terminal, TerminalOptions } from './terminal.js';
 import { createTerminal } from './terminal.js';
 
@@ -67,6 +69,10 @@ export async function runCli(
       // --help and --version throw with exit code 0; everything else commander throws is
       // a usage error, already printed by commander.
       return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof Interrupted) {
+      term.err(term.errorColors.yellow(`tierswap: ${e.message}`));
+      return e.exitCode;
     }
     const message = e instanceof CliError ? e.detail : e instanceof Error ? e.message : String(e);
     term.err(term.errorColors.red(`tierswap: ${message}`));
