@@ -13,7 +13,7 @@
  * memory.current here is resident pages plus the group's zswap bytes, as the kernel
  * charges zswap's compressed memory to the memcg. After every new resident page the
  * group and its ancestors are checked: above memory.max, reclaim the excess (at least
- * SWAP_CLUSTER_MAX pages, up to MAX_RECLAIM_RETRIES rounds; what remains is counted as
+ * SWAP_CLUSTER_MAX pages, until MAX_RECLAIM_RETRIES rounds freed nothing; what remains is counted as
  * oom, where the kernel would OOM-kill); above memory.high, one best-effort round.
  */
 
@@ -114,9 +114,13 @@ export function enforceLimits(core: StackCore, g: GroupId): void {
     const max = tree.limitPages(a, 'memory');
     if (max < PAGE_COUNTER_MAX) {
       let over = currentBytes(core, a) - max * P;
-      for (let round = 0; over > 0 && round < MAX_RECLAIM_RETRIES; round++) {
+      // As try_charge and memory_max_write: only a fruitless round uses up a retry. A
+      // round over freshly touched pages frees nothing (it clears their accessed bits)
+      // and the next one reclaims them, so giving up on the first zero would report an
+      // oom with every page reclaimable.
+      for (let fruitless = 0; over > 0 && fruitless < MAX_RECLAIM_RETRIES; ) {
         const want = Math.max(SWAP_CLUSTER_MAX, Math.ceil(over / P));
-        if (reclaimPages(core, a, want) === 0) break;
+        if (reclaimPages(core, a, want) === 0) fruitless++;
         over = currentBytes(core, a) - max * P;
       }
       if (over > 0) core.counters.oom++;
@@ -132,10 +136,11 @@ export function enforceLimits(core: StackCore, g: GroupId): void {
 
 /** A free frame; reclaims globally (from the root) when RAM is full. */
 export function allocFrame(core: StackCore): number {
-  for (let round = 0; round <= MAX_RECLAIM_RETRIES; round++) {
+  // Global reclaim retries the same way: a round that only cleared accessed bits is not the end.
+  for (let fruitless = 0; fruitless <= MAX_RECLAIM_RETRIES; ) {
     const f = core.pages.allocFrame();
     if (f >= 0) return f;
-    if (reclaimPages(core, ROOT_GROUP, SWAP_CLUSTER_MAX) === 0) break;
+    if (reclaimPages(core, ROOT_GROUP, SWAP_CLUSTER_MAX) === 0) fruitless++;
   }
   throw new StackError(
     'OUT_OF_MEMORY',

@@ -32,6 +32,7 @@ interface World {
   stack: SwapStack;
   clock: VirtualClock;
   fastName: string;
+  fast: FileDevice;
   close: () => void;
 }
 
@@ -57,6 +58,7 @@ function world(mode: StackMode, opts: { devices?: boolean } = {}): World {
     stack,
     clock,
     fastName: fast.name,
+    fast,
     close: () => {
       fast.close();
       slow.close();
@@ -290,6 +292,36 @@ describe.each(['vswap', 'classic'] as const)('%s mode', (mode) => {
     ok(stack.fs.write(`${CG}/job/memory.max`, '48K'));
     expect(stack.tree.usagePages(job, 'memory') * PAGE).toBeLessThanOrEqual(48 * 1024);
     checkPages(stack, pid, 100, 0);
+    close();
+  });
+
+  it('a lower memory.max over freshly touched pages reclaims them (second chance, then out), no oom', () => {
+    const { stack, close } = world(mode);
+    ok(stack.fs.mkdir(`${CG}/job`));
+    const pid = stack.spawn('/job', 2000);
+    // Every page written just now: all accessed bits set, so the first round frees nothing.
+    for (let i = 0; i < 2000; i++) stack.write(pid, i, page(i));
+    ok(stack.fs.write(`${CG}/job/memory.max`, '6M'));
+    expect(Number(stack.fs.read(`${CG}/job/memory.current`))).toBeLessThanOrEqual(6 << 20);
+    expect(stack.fs.read('/proc/vmstat') as string).toMatch(/^oom_kill 0$/m);
+    expect(stack.stats().vmstat.pgsteal).toBeGreaterThan(0);
+    checkPages(stack, pid, 2000, 0);
+    close();
+  });
+
+  it('a swap-in whose device read fails leaves the page swapped and the process able to exit', () => {
+    const { stack, fast, close } = world(mode);
+    ok(stack.fs.write('/sys/module/zswap/parameters/enabled', 'N'));
+    ok(stack.fs.mkdir(`${CG}/job`));
+    const pid = fillAndReclaim(stack, '/job', 8, 0);
+    expect(stack.whereIs(pid, 0)).toBe('tier:fast');
+    fast.close(); // its reads now fail, as a device gone away would
+    expect(() => stack.read(pid, 0)).toThrow();
+    expect(stack.whereIs(pid, 0)).toBe('tier:fast');
+    const job = stack.groupId('/job')!;
+    expect(stack.tree.usagePages(job, 'memory')).toBe(0);
+    stack.exit(pid);
+    expect(stack.tree.usagePages(job, 'swap')).toBe(0);
     close();
   });
 

@@ -256,8 +256,18 @@ export class SwapStack {
     c.counters.pgfault++;
     const f = attachFrame(c, idx);
     const view = p.frameView(f);
-    if (st === PageState.SWAPPED) swapInPage(c, idx, view);
-    else view.fill(0);
+    if (st === PageState.SWAPPED) {
+      try {
+        swapInPage(c, idx, view);
+      } catch (e) {
+        // A failed read (a device's I/O error, a server gone) leaves the page swapped,
+        // its entry and backend untouched, so a later fault or exit finds it consistent.
+        p.state[idx] = PageState.SWAPPED;
+        p.frame[idx] = -1;
+        p.freeFrame(f);
+        throw e;
+      }
+    } else view.fill(0);
     chargeResident(c, idx);
     return f;
   }
