@@ -32,7 +32,7 @@ describe('tierswap conventions', () => {
     expect(r.stderr).toBe('');
   });
 
-  it.each([['demo']])('%s --help shows its options, exit 0', async (command) => {
+  it.each([['demo'], ['snapshot']])('%s --help shows its options, exit 0', async (command) => {
     const r = await runBuiltCli([command, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Usage: tierswap ${command}`);

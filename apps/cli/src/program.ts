@@ -4,15 +4,17 @@
  * Ctrl-C). commander throws instead of exiting (exitOverride), so a usage error it
  * finds (an unknown option, a missing argument, a value an option's parser refused)
  * becomes 2 here, a CliError or any other failure becomes 1 with its message on
- * stderr, and --help and --version are 0. Commands receive the Terminal, never
+ * stderr (a TierswapError's detail, without its module prefix), and --help and
+ * --version are 0. Commands receive the Terminal, never
  * process.stdout directly.
  */
 
 import { readFileSync } from 'node:fs';
+import { TierswapError } from '@tierswap/base';
 import { Command, CommanderError } from 'commander';
-import { CliError } from './cliError.js';
 import { registerDemo } from './demoCommand.js';
 import { Interrupted } from './interrupts.js';
+import { registerSnapshot } from './snapshotCommand.js';
 import type { Terminal, TerminalOptions } from './terminal.js';
 import { createTerminal } from './terminal.js';
 
@@ -49,6 +51,7 @@ export function createProgram(term: Terminal): Command {
       styleArgumentText: (s) => c.yellow(s),
     });
   registerDemo(program, term);
+  registerSnapshot(program, term);
   // TODO(cli-shell): register `tierswap shell` here, calling runShell(options) from
   // ./shell.js, once the cli-shell branch lands on main.
   return program;
@@ -74,7 +77,9 @@ export async function runCli(
       term.err(term.errorColors.yellow(`tierswap: ${e.message}`));
       return e.exitCode;
     }
-    const message = e instanceof CliError ? e.detail : e instanceof Error ? e.message : String(e);
+    // A library's error names its module for a developer; a user needs what went wrong.
+    const message =
+      e instanceof TierswapError ? e.detail : e instanceof Error ? e.message : String(e);
     term.err(term.errorColors.red(`tierswap: ${message}`));
     if (process.env.TIERSWAP_DEBUG && e instanceof Error && e.stack) term.err(e.stack);
     return 1;
