@@ -14,6 +14,7 @@ import { TierswapError } from '@tierswap/base';
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './demoCommand.js';
 import { Interrupted } from './interrupts.js';
+import { registerRun } from './runCommand.js';
 import { registerSnapshot } from './snapshotCommand.js';
 import type { Terminal, TerminalOptions } from './terminal.js';
 import { createTerminal } from './terminal.js';
@@ -52,6 +53,7 @@ export function createProgram(term: Terminal): Command {
     });
   registerDemo(program, term);
   registerSnapshot(program, term);
+  registerRun(program, term);
   // TODO(cli-shell): register `tierswap shell` here, calling runShell(options) from
   // ./shell.js, once the cli-shell branch lands on main.
   return program;
