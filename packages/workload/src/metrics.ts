@@ -38,7 +38,21 @@ export const SAMPLED_VMSTAT = Object.freeze([
 
 export type SampledVmstat = (typeof SAMPLED_VMSTAT)[number];
 
-export interface CgroupSample {
+/** The memory.stat lines kept per cgroup (hierarchical, as memory.stat counts them). */
+export const SAMPLED_MEMORY_STAT = Object.freeze([
+  'pswpin',
+  'pswpout',
+  'zswpin',
+  'zswpout',
+  'zswpwb',
+  'zswpwb_proactive',
+  'swap_demote',
+  'pgmajfault',
+] as const);
+
+export type SampledMemoryStat = (typeof SAMPLED_MEMORY_STAT)[number];
+
+export interface CgroupSample extends Readonly<Record<SampledMemoryStat, number>> {
   /** memory.current: resident + zswap bytes. */
   readonly current: number;
   readonly swapCurrent: number;
@@ -105,7 +119,12 @@ function readNumber(stack: SwapStack, path: string): number | undefined {
 
 /** /proc/vmstat as a record. */
 export function readVmstat(stack: SwapStack): Record<string, number> {
-  const text = stack.fs.read('/proc/vmstat');
+  return readKeyed(stack, '/proc/vmstat');
+}
+
+/** A flat-keyed file ('name value' lines: /proc/vmstat, memory.stat) as a record. */
+function readKeyed(stack: SwapStack, path: string): Record<string, number> {
+  const text = stack.fs.read(path);
   const out: Record<string, number> = {};
   if (isRefusal(text)) return out;
   for (const line of text.split('\n')) {
@@ -134,11 +153,14 @@ export function takeSample(ctx: SampleContext, t: number, accesses: number): Sce
     const dir = `/sys/fs/cgroup${path}`;
     const current = readNumber(stack, `${dir}/memory.current`);
     if (current === undefined) continue; // removed (rmdir) or not yet made
-    cgroups[path] = {
+    const stat = readKeyed(stack, `${dir}/memory.stat`);
+    const sample: Record<string, number> = {
       current,
       swapCurrent: readNumber(stack, `${dir}/memory.swap.current`) ?? 0,
       zswapCurrent: readNumber(stack, `${dir}/memory.zswap.current`) ?? 0,
     };
+    for (const k of SAMPLED_MEMORY_STAT) sample[k] = stat[k] ?? 0;
+    cgroups[path] = sample as unknown as CgroupSample;
   }
 
   const z = stack.pool.stats();

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOSTILE_VALUES } from '@tierswap/bench-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,6 +117,35 @@ describe('processSource', () => {
     expect((e as WorkloadError).message).toBe(
       `@tierswap/workload/processSource: process ${gone} does not exist or has exited (/proc/${gone}/maps: ENOENT)`,
     );
+  });
+
+  it('names a zombie: exited, not yet reaped, no memory', async () => {
+    // sh starts a short child, then becomes sleep, which never reaps it.
+    const parent = spawn('sh', ['-c', 'true & exec sleep 30'], { stdio: 'ignore' });
+    try {
+      let zombie = 0;
+      for (let i = 0; i < 100 && zombie === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        for (const name of readdirSync('/proc')) {
+          if (!/^\d+$/.test(name)) continue;
+          try {
+            const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+            const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            if (Number(f[1]) === parent.pid && f[0] === 'Z') zombie = Number(name);
+          } catch {
+            // exited while listed
+          }
+        }
+      }
+      expect(zombie).toBeGreaterThan(0);
+      expect(() => processSource(zombie)).toThrow(
+        new RegExp(
+          `^@tierswap/workload/processSource: process ${zombie} has exited \\(a zombie its parent has not reaped\\): it has no memory left to read \\(/proc/${zombie}/\\w+: E\\w+\\)$`,
+        ),
+      );
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   // Root may read every process; the refusal is made real by reading as nobody.

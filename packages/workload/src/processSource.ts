@@ -19,8 +19,8 @@
  *   vanished and skipped. Reading sets the pages' accessed bit (the kernel's
  *   FOLL_TOUCH), which ages them younger for reclaim and DAMON: nothing else changes.
  * - The snapshot is taken when the source is made and held in memory, so `pages()`
- *   yields the same bytes every time, as the PageSource contract asks. `maxPages`
- *   bounds the memory it takes.
+ *   yields the same bytes every time, as the PageSource contract asks (the same views
+ *   each time: copy a page before changing it). `maxPages` bounds the memory it takes.
  * - A pid that does not exist is PROCESS_GONE; one the caller may not trace is
  *   PERMISSION_DENIED with what to do: /proc/PID/mem needs ptrace access.
  */
@@ -116,9 +116,28 @@ export function selectMappings(maps: string, anonymousOnly: boolean): Mapping[] 
   return out;
 }
 
+/** A process that has exited but not been reaped keeps its pid and loses its memory. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false; // gone altogether
+  }
+}
+
 function pidError(pid: number, what: string, err: unknown): WorkloadError {
   const sys = (err as NodeJS.ErrnoException | undefined)?.code;
   if (sys === 'ENOENT' || sys === 'ESRCH') {
+    if (isZombie(pid)) {
+      return new WorkloadError(
+        'PROCESS_GONE',
+        WHERE,
+        `process ${pid} has exited (a zombie its parent has not reaped): it has no memory left to read (${what}: ${sys})`,
+        { cause: err },
+      );
+    }
     return new WorkloadError(
       'PROCESS_GONE',
       WHERE,
@@ -236,7 +255,12 @@ export function processSource(pid: number, options: ProcessSourceOptions = {}): 
 
   /** Read the run [first, first + count) of present pages; false when the process is gone. */
   const readRun = (region: number, first: number, count: number): void => {
-    const run = new Uint8Array(count * PAGE_SIZE);
+    // Not zeroed: only whole pages the read filled are kept.
+    const run = new Uint8Array(
+      Buffer.allocUnsafeSlow(count * PAGE_SIZE).buffer,
+      0,
+      count * PAGE_SIZE,
+    );
     let got = 0;
     try {
       while (got < run.length) {

@@ -1,46 +1,64 @@
 /**
  * The one place a scenario's source and pattern specs become a PageSource and an
  * AccessPattern: each spec kind maps to the constructor of the part of this package
- * that owns it (the page sources, the access patterns and traces). A kind whose
- * constructor is not in this build says so by name instead of running without it.
+ * that owns it (generatedSource, fileSource, readSnapshot, processSource; uniformPattern,
+ * zipfPattern, phasedPattern, readTrace + tracePattern). The constructors check their
+ * own arguments; the schema has already checked the types and ranges a file can get
+ * wrong, so what they refuse here is about the machine (a missing file, a gone pid).
  */
 
+import { fileSource } from './fileSource.js';
+import { generatedSource } from './generatedSource.js';
+import { phasedPattern, uniformPattern, zipfPattern } from './patterns.js';
+import { processSource } from './processSource.js';
 import type { PatternSpec, SourceSpec } from './scenarioSpec.js';
+import { readSnapshot } from './snapshotFile.js';
+import { readTrace } from './traceFile.js';
+import { tracePattern } from './tracePattern.js';
 import type { AccessPattern, PageSource } from './types.js';
-import { WorkloadError } from './workloadError.js';
 
-function unavailable(what: string): never {
-  throw new WorkloadError(
-    'UNSUPPORTED',
-    'runScenario',
-    `${what} is not available in this build of @tierswap/workload`,
-  );
+/** Options with their undefined fields left out (the constructors' options are exact). */
+function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
 }
 
 /** The PageSource a spec names; `seed` seeds a generated source. */
-export function sourceFromSpec(spec: SourceSpec, _seed: number): PageSource {
+export function sourceFromSpec(spec: SourceSpec, seed: number): PageSource {
   switch (spec.kind) {
-    case 'generated':
-      return unavailable('source kind "generated" (generatedSource)');
+    case 'generated': {
+      const { kind: _, ...options } = spec;
+      return generatedSource({ ...defined(options), seed });
+    }
     case 'files':
-      return unavailable('source kind "files" (fileSource)');
+      return fileSource(spec.paths, defined({ maxPages: spec.maxPages }));
     case 'snapshot':
-      return unavailable('source kind "snapshot" (readSnapshot)');
+      return readSnapshot(spec.path);
     case 'process':
-      return unavailable('source kind "process" (processSource)');
+      return processSource(spec.pid, defined({ maxPages: spec.maxPages }));
   }
 }
 
-/** The AccessPattern a spec names. */
-export function patternFromSpec(spec: PatternSpec): AccessPattern {
+/** The AccessPattern a spec names (a trace is read from its file first). */
+export async function patternFromSpec(spec: PatternSpec): Promise<AccessPattern> {
   switch (spec.kind) {
-    case 'uniform':
-      return unavailable('pattern kind "uniform" (uniformPattern)');
-    case 'zipf':
-      return unavailable('pattern kind "zipf" (zipfPattern)');
-    case 'phased':
-      return unavailable('pattern kind "phased" (phasedPattern)');
+    case 'uniform': {
+      const { kind: _, ...options } = spec;
+      return uniformPattern(defined(options));
+    }
+    case 'zipf': {
+      const { kind: _, ...options } = spec;
+      return zipfPattern(defined(options));
+    }
+    case 'phased': {
+      const { kind: _, ...options } = spec;
+      return phasedPattern(defined(options));
+    }
     case 'trace':
-      return unavailable('pattern kind "trace" (readTrace, tracePattern)');
+      return tracePattern(
+        await readTrace(spec.path),
+        defined({ stream: spec.stream, rate: spec.rate }),
+      );
   }
 }

@@ -28,25 +28,33 @@ function fieldPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(the scenario)' : out;
 }
 
-/** The value at an issue's path in the input, for issues that do not carry it. */
-function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+/** The value at an issue's path in the input, and whether the path names a present key. */
+function valueAt(data: unknown, path: readonly PropertyKey[]): { found: boolean; value: unknown } {
   let v = data;
   for (const p of path) {
-    if (typeof v !== 'object' || v === null) return undefined;
+    if (typeof v !== 'object' || v === null || !Object.hasOwn(v, p)) {
+      return { found: false, value: undefined };
+    }
     v = (v as Record<PropertyKey, unknown>)[p];
   }
-  return v;
+  return { found: true, value: v };
 }
 
 function describe(issue: z.core.$ZodIssue, data: unknown): string {
   const path = [...issue.path];
-  let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
-    message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    const keys = issue.keys.map((k) => `"${k}"`).join(', ');
+    return `${fieldPath(path)}: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`;
   }
-  const value = 'input' in issue && issue.input !== undefined ? issue.input : valueAt(data, path);
-  const got = issue.code === 'unrecognized_keys' ? '' : ` (got ${showValue(value)})`;
-  return `${fieldPath(path)}: ${message}${got}`;
+  // The value as the file wrote it (before any transform), else what the issue carries.
+  const at = valueAt(data, path);
+  if (!at.found && issue.code === 'invalid_type') {
+    return `${fieldPath(path)}: missing (expected ${issue.expected})`;
+  }
+  // A check across fields (one of at / every) names a key that may be absent: no value to show.
+  if (!at.found && issue.code === 'custom') return `${fieldPath(path)}: ${issue.message}`;
+  const value = at.found ? at.value : 'input' in issue ? issue.input : undefined;
+  return `${fieldPath(path)}: ${issue.message} (got ${showValue(value)})`;
 }
 
 /**

@@ -11,9 +11,8 @@
  */
 
 import type { Refusal } from '@tierswap/base';
-import { refuse } from '@tierswap/base';
+import { isRefusal, refuse } from '@tierswap/base';
 import type { SwapStack } from '@tierswap/stack';
-import { StackError } from '@tierswap/stack';
 import type { ProcessSpec } from './scenarioSpec.js';
 import type { ActionDone } from './timeline.js';
 import type { Access, AccessPattern, PageSource } from './types.js';
@@ -29,6 +28,22 @@ export function mixSeed(seed: number, ...parts: number[]): number {
     h ^= h >>> 13;
   }
   return h >>> 0;
+}
+
+/**
+ * A failure of the stack or a device during a run as a WorkloadError saying when:
+ * RAM running out (ENOMEM) is the scenario's sizing, anything else is I/O.
+ */
+export function stackFailure(e: unknown, when: string): WorkloadError {
+  const code =
+    e instanceof WorkloadError
+      ? e.code
+      : (e as { errno?: unknown }).errno === 'ENOMEM'
+        ? 'INVALID_SCENARIO'
+        : 'IO_ERROR';
+  return new WorkloadError(code, 'runScenario', `${when}: ${(e as Error).message}`, {
+    cause: e,
+  });
 }
 
 interface Proc {
@@ -91,16 +106,11 @@ export class ScenarioProcesses {
     const p = this.#byName.get(name)!;
     if (p.pid !== undefined) return refuse('EBUSY', `${name} is already running as pid ${p.pid}`);
     const stack = this.#stack;
-    let pid: number;
-    try {
-      pid = stack.spawn(p.spec.cgroup, p.source.pageCount);
-    } catch (e) {
-      // The cgroup was removed (or never made): what clone() into it would answer.
-      if (e instanceof StackError && e.code === 'INVALID_ARGUMENT') {
-        return refuse('ENOENT', `${name}: cgroup ${p.spec.cgroup} does not exist`);
-      }
-      throw e;
+    // A cgroup removed by rmdir (or not made yet): what clone() into it would answer.
+    if (isRefusal(stack.fs.read(`/sys/fs/cgroup${p.spec.cgroup}/memory.current`))) {
+      return refuse('ENOENT', `${name}: cgroup ${p.spec.cgroup} does not exist`);
     }
+    const pid = stack.spawn(p.spec.cgroup, p.source.pageCount);
     let i = 0;
     try {
       for (const page of p.source.pages()) {
@@ -109,13 +119,12 @@ export class ScenarioProcesses {
         i++;
       }
     } catch (e) {
-      stack.exit(pid);
-      throw new WorkloadError(
-        'INVALID_ARGUMENT',
-        'runScenario',
-        `at ${t} s, loading process ${name}'s page ${i}: ${(e as Error).message}`,
-        { cause: e },
-      );
+      try {
+        stack.exit(pid);
+      } catch {
+        // The stack's own failure is the one to report, below.
+      }
+      throw stackFailure(e, `at ${t} s, loading process ${name}'s page ${i}`);
     }
     if (i !== p.source.pageCount) {
       stack.exit(pid);

@@ -47,7 +47,8 @@ function duplicates(ctx: Ctx, list: readonly string[], field: string, key: strin
 }
 
 export function scenarioRefs(s: RefsView, ctx: Ctx): void {
-  const end = s.durationSeconds;
+  // With durationSeconds itself invalid (already reported), times are not checked against it.
+  const end = s.durationSeconds > 0 ? s.durationSeconds : Number.POSITIVE_INFINITY;
   if (s.stepSeconds > end) {
     issue(ctx, ['stepSeconds'], s.stepSeconds, `must not exceed durationSeconds (${end})`);
   }

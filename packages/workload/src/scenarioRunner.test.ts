@@ -1,6 +1,8 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { entropyPage, rng, textPages } from '@tierswap/bench-kit';
+import { startRedisServer } from '@tierswap/redis-device/testing';
 import { describe, expect, it } from 'vitest';
 import type { ScenarioSample } from './metrics.js';
 import { seriesToCsv } from './metricsCsv.js';
@@ -107,12 +109,30 @@ function modelled(r: ScenarioResult) {
 
 describe('runScenario', () => {
   it('replays processes through the stack and samples the series', async () => {
-    const before = readdirSync(tmpdir()).filter((n) => n.startsWith('tierswap-scenario-')).length;
+    // The devices' temporary directory goes into a TMPDIR of this test's own (other
+    // processes may run scenarios meanwhile), and must be gone afterwards.
+    const tmp = mkdtempSync(join(tmpdir(), 'scenario-tmp-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
     const progress: number[] = [];
-    const r = await runScenario(scenario('vswap'), {
-      ...inputs,
-      onProgress: (p) => progress.push(p.t),
-    });
+    const made: string[] = [];
+    let r: ScenarioResult;
+    try {
+      r = await runScenario(scenario('vswap'), {
+        ...inputs,
+        onProgress: (p) => {
+          progress.push(p.t);
+          if (p.t === 0) made.push(...readdirSync(tmp));
+        },
+      });
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatch(/^tierswap-scenario-/);
+    expect(readdirSync(tmp)).toEqual([]);
+    rmSync(tmp, { recursive: true });
     expect(r.series.map((s) => s.t)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40]);
     expect(progress).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40]);
     const total = r.series.reduce((n, s) => n + s.accesses, 0);
@@ -133,6 +153,12 @@ describe('runScenario', () => {
     expect(last.tiers.ssd!.bytesWritten).toBeGreaterThan(0);
     expect(last.devices.ssd!.bytesWritten).toBe(last.tiers.ssd!.bytesWritten);
     expect(last.faults).toBeGreaterThan(r.series[1]!.faults);
+    // Every process is under /job: its hierarchical memory.stat counts all of the swap traffic.
+    for (const k of ['pswpin', 'pswpout', 'zswpout', 'zswpwb'] as const) {
+      expect(last.cgroups['/job']![k]).toBe(last.vmstat[k]);
+    }
+    expect(last.cgroups['/job/a']!.zswpout).toBeLessThan(last.cgroups['/job']!.zswpout);
+    expect(r.final.metadata.pageTables).toBeGreaterThan(0);
     expect(last.processes).toBe(1); // b exited at 30
     expect(last.cpu.compressNs).toBeGreaterThan(0);
     // The log: process starts / exits, each firing of the timeline, the refused write as data.
@@ -155,8 +181,6 @@ describe('runScenario', () => {
     for (const l of proactive) expect(l.ok || l.errno === 'EAGAIN').toBe(true);
     const again = proactive.filter((l) => !l.ok).length;
     expect(r.final.refusals).toEqual(again > 0 ? { EINVAL: 1, EAGAIN: again } : { EINVAL: 1 });
-    const after = readdirSync(tmpdir()).filter((n) => n.startsWith('tierswap-scenario-')).length;
-    expect(after).toBe(before);
   });
 
   it('gives the same series twice for one seed, apart from measured CPU time', async () => {
@@ -189,5 +213,137 @@ describe('runScenario', () => {
     await expect(
       runScenario(scenario('vswap'), { sources: { nobody: mixedSource(1) } }),
     ).rejects.toThrow(/"nobody"/);
+  });
+
+  it('records what refused actions answered and runs on', async () => {
+    const base = scenario('vswap');
+    const r = await runScenario(
+      {
+        ...base,
+        durationSeconds: 20,
+        processes: [
+          base.processes![0]!,
+          { ...base.processes![1]!, start: undefined, exit: undefined },
+        ],
+        timeline: [
+          { at: 1, kind: 'spawn', process: 'b' },
+          { at: 2, kind: 'spawn', process: 'b' }, // already running
+          { at: 3, kind: 'swapon', device: 'ssd' }, // already on
+          { at: 4, kind: 'rmdir', path: '/sys/fs/cgroup/job/a' }, // a process is in it
+          { at: 5, kind: 'exit', process: 'b' },
+          { at: 6, kind: 'exit', process: 'b' }, // not running
+          { at: 7, kind: 'write', path: '/sys/fs/cgroup/job/memory.nope', value: '1' },
+          { at: 8, kind: 'swapoff', device: 'ssd' }, // its pages move to hdd
+          { at: 9, kind: 'swapoff', device: 'ssd' }, // already off
+          { at: 9.5, kind: 'swapoff', device: 'hdd' }, // its pages have nowhere to go
+          { at: 10, kind: 'mkdir', path: '/sys/fs/cgroup/job' }, // exists
+          { at: 11, kind: 'spawn', process: 'b' }, // again, after its exit
+        ],
+      },
+      inputs,
+    );
+    const got = r.timeline
+      .filter((l) => l.origin === 'timeline')
+      .map((l) => [l.t, l.ok ? 'ok' : l.errno]);
+    expect(got).toEqual([
+      [1, 'ok'],
+      [2, 'EBUSY'],
+      [3, 'EINVAL'],
+      [4, 'EBUSY'],
+      [5, 'ok'],
+      [6, 'ENOENT'],
+      [7, 'ENOENT'],
+      [8, 'ok'],
+      [9, 'ENOENT'],
+      [9.5, 'ENOMEM'],
+      [10, 'EEXIST'],
+      [11, 'ok'],
+    ]);
+    expect(r.timeline.find((l) => l.t === 2)!.reason).toMatch(/already running as pid/);
+    // b ran 1..5 s and 11..20 s at 200 accesses a second; a all along at 400.
+    expect(r.final.accesses.reads + r.final.accesses.writes).toBe(400 * 20 + 200 * 4 + 200 * 9);
+  });
+
+  it('refuses a spawn into a removed cgroup, and sources that are not PageSources', async () => {
+    const base = scenario('classic');
+    const r = await runScenario(
+      {
+        ...base,
+        durationSeconds: 10,
+        cgroups: [...base.cgroups!, { path: '/other' }],
+        processes: [
+          { ...base.processes![1]!, cgroup: '/other', start: undefined, exit: undefined },
+        ],
+        timeline: [
+          { at: 1, kind: 'rmdir', path: '/sys/fs/cgroup/other' },
+          { at: 2, kind: 'spawn', process: 'b' },
+        ],
+      },
+      { sources: { b: inputs.sources.b }, patterns: { b: inputs.patterns.b } },
+    );
+    expect(r.timeline.map((l) => [l.t, l.kind, l.ok ? 'ok' : l.errno])).toEqual([
+      [1, 'rmdir', 'ok'],
+      [2, 'spawn', 'ENOENT'],
+    ]);
+    expect(r.timeline[1]!.reason).toBe('b: cgroup /other does not exist');
+    expect(r.final.accesses).toEqual({ reads: 0, writes: 0, skipped: 0 });
+    const empty: PageSource = { ...inputs.sources.a, pageCount: 0 };
+    await expect(
+      runScenario(scenario('vswap'), { ...inputs, sources: { a: empty } }),
+    ).rejects.toThrow(/source mixed-192 of process a has 0 pages/);
+    const notOne = { pages: 3 } as unknown as PageSource;
+    await expect(
+      runScenario(scenario('vswap'), { ...inputs, sources: { a: notOne } }),
+    ).rejects.toThrow(/the source of process a must be a PageSource, got an object/);
+  });
+
+  it("says when the machine ran out of RAM, and passes a callback's error through", async () => {
+    const base = scenario('vswap');
+    const tiny = {
+      ...base,
+      stack: { mode: 'vswap' as const, ramBytes: '64K', zswap: { enabled: false } },
+      devices: [],
+      processes: [base.processes![0]!],
+      timeline: [],
+    };
+    const only = { sources: { a: inputs.sources.a }, patterns: { a: inputs.patterns.a } };
+    const err = await runScenario(tiny, only).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkloadError);
+    // 64K is 16 page frames; with zswap off and no device, page 16 has nowhere to go.
+    expect((err as WorkloadError).code).toBe('INVALID_SCENARIO');
+    expect((err as WorkloadError).message).toMatch(
+      /at 0 s, loading process a's page \d+: .*all 16 page frames are in use/,
+    );
+    await expect(
+      runScenario(scenario('vswap'), {
+        ...inputs,
+        onProgress: (p) => {
+          if (p.t === 10) throw new RangeError('stop here');
+        },
+      }),
+    ).rejects.toThrow(RangeError);
+  });
+
+  it('puts a tier on a Redis server', async () => {
+    const server = await startRedisServer();
+    try {
+      const base = scenario('vswap');
+      const r = await runScenario(
+        {
+          ...base,
+          durationSeconds: 10,
+          stack: { ...base.stack, tiers: '+net:-1' },
+          devices: [{ name: 'net', kind: 'redis', slots: 512, url: server.url }],
+          timeline: [],
+        },
+        inputs,
+      );
+      const last = r.series.at(-1)!;
+      expect(last.tiers.net!.swpout).toBeGreaterThan(0);
+      expect(last.devices.net!.bytesWritten).toBeGreaterThan(0);
+      expect(last.devices.net!.bytesRead).toBeGreaterThan(0);
+    } finally {
+      server.stop();
+    }
   });
 });

@@ -14,15 +14,20 @@
  */
 
 import type { Errno } from '@tierswap/base';
-import { createVirtualClock } from '@tierswap/base';
-import type { SwapStackStats } from '@tierswap/stack';
+import { createVirtualClock, showValue, TierswapError } from '@tierswap/base';
+import type { StackMetadata, SwapStackStats } from '@tierswap/stack';
 import { createSwapStack } from '@tierswap/stack';
 import type { BlockDevice, DeviceStats } from '@tierswap/tiered-store';
 import { type SampleContext, type ScenarioSample, takeSample } from './metrics.js';
 import { createScenarioDevices } from './scenarioDevices.js';
 import { patternFromSpec, sourceFromSpec } from './scenarioInputs.js';
 import { parseScenario } from './scenarioLoad.js';
-import { type AccessCounts, mixSeed, ScenarioProcesses } from './scenarioProcesses.js';
+import {
+  type AccessCounts,
+  mixSeed,
+  ScenarioProcesses,
+  stackFailure,
+} from './scenarioProcesses.js';
 import type { ScenarioInput, ScenarioSpec } from './scenarioSpec.js';
 import type { TimelineLogEntry } from './timeline.js';
 import { logLine, runEntry, scheduleTimeline } from './timeline.js';
@@ -54,6 +59,8 @@ export interface ScenarioResult {
   readonly timeline: readonly TimelineLogEntry[];
   readonly final: {
     readonly stats: SwapStackStats;
+    /** Bytes of the stack's own metadata per layer at the end (stack.metadataBytes()). */
+    readonly metadata: StackMetadata;
     readonly devices: Readonly<Record<string, DeviceStats>>;
     readonly accesses: Readonly<AccessCounts>;
     /** Timeline entries refused, by errno. */
@@ -63,13 +70,45 @@ export interface ScenarioResult {
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
+interface ProcessInputs {
+  readonly spec: ScenarioSpec['processes'][number];
+  readonly source: PageSource;
+  readonly pattern: AccessPattern;
+}
+
 /** A spec's processes with their sources and patterns built (before anything else is made). */
-function buildInputs(spec: ScenarioSpec, options: ScenarioRunOptions) {
-  return spec.processes.map((p, i) => ({
-    spec: p,
-    source: options.sources?.[p.name] ?? sourceFromSpec(p.source, mixSeed(spec.seed, i, 0xf00d)),
-    pattern: options.patterns?.[p.name] ?? patternFromSpec(p.pattern),
-  }));
+async function buildInputs(
+  spec: ScenarioSpec,
+  options: ScenarioRunOptions,
+): Promise<ProcessInputs[]> {
+  const out: ProcessInputs[] = [];
+  for (const [i, p] of spec.processes.entries()) {
+    const source =
+      options.sources?.[p.name] ?? sourceFromSpec(p.source, mixSeed(spec.seed, i, 0xf00d));
+    const pattern = options.patterns?.[p.name] ?? (await patternFromSpec(p.pattern));
+    if (
+      typeof source !== 'object' ||
+      source === null ||
+      typeof source.pages !== 'function' ||
+      !Number.isSafeInteger(source.pageCount)
+    ) {
+      throw invalid(
+        `the source of process ${p.name} must be a PageSource, got ${showValue(source)}`,
+      );
+    }
+    if (source.pageCount < 1 || source.pageCount > 2 ** 26) {
+      throw invalid(
+        `source ${source.name} of process ${p.name} has ${source.pageCount} pages; a process needs 1..2^26`,
+      );
+    }
+    if (typeof pattern !== 'object' || pattern === null || typeof pattern.accesses !== 'function') {
+      throw invalid(
+        `the pattern of process ${p.name} must be an AccessPattern, got ${showValue(pattern)}`,
+      );
+    }
+    out.push({ spec: p, source, pattern });
+  }
+  return out;
 }
 
 /** Runs a scenario (validated first: an invalid one throws WorkloadError and nothing runs). */
@@ -95,7 +134,7 @@ export async function runScenario(
       }
     }
   }
-  const inputs = buildInputs(spec, options);
+  const inputs = await buildInputs(spec, options);
   const devices = await createScenarioDevices(spec.devices);
   try {
     return run(spec, inputs, devices.byName, options);
@@ -106,7 +145,7 @@ export async function runScenario(
 
 function run(
   spec: ScenarioSpec,
-  inputs: ReturnType<typeof buildInputs>,
+  inputs: readonly ProcessInputs[],
   devices: ReadonlyMap<string, BlockDevice>,
   options: ScenarioRunOptions,
 ): ScenarioResult {
@@ -147,7 +186,7 @@ function run(
     cgroupMade: (path: string) => cgroups.add(path),
   };
 
-  // The processes' own starts and exits, as entries of one schedule with the timeline's.
+  // The processes' own starts and exits, in one schedule with the timeline's entries.
   type Event = { t: number; order: number; fire: () => void };
   const events: Event[] = [];
   const spawnedByTimeline = new Set(
@@ -159,7 +198,7 @@ function run(
     if (start !== undefined) {
       events.push({
         t: start,
-        order: 0,
+        order: 1,
         fire: () =>
           log.push(logLine({ ...base, t: start, kind: 'spawn' }, procs.spawn(p.name, start))),
       });
@@ -174,9 +213,10 @@ function run(
     }
   });
   for (const e of scheduleTimeline(spec.timeline, spec.durationSeconds)) {
-    events.push({ t: e.t, order: 1, fire: () => log.push(runEntry(e, actions)) });
+    events.push({ t: e.t, order: 0, fire: () => log.push(runEntry(e, actions)) });
   }
-  // Stable sort: by time, then starts / timeline (in file order) / exits.
+  // Stable sort: by time, then timeline entries (in file order: a write at 0 configures
+  // before anything starts), processes' own starts, their exits.
   events.sort((a, b) => a.t - b.t || a.order - b.order);
 
   const ctx: SampleContext = { stack, cgroups, devices, deviceTier: new Map() };
@@ -198,34 +238,44 @@ function run(
     if (ms > clock.now()) clock.set(ms);
   };
 
-  sample(0);
-  const end = spec.durationSeconds;
-  const step = spec.stepSeconds;
-  const every = spec.sampleEverySeconds;
-  let nextSample = every;
-  let ev = 0;
-  for (let k = 0; ; k++) {
-    const t0 = k * step;
-    if (t0 >= end) break;
-    const t1 = Math.min((k + 1) * step, end);
-    setClock(t0);
-    while (ev < events.length && events[ev]!.t < t1) {
-      const e = events[ev++]!;
-      const n = procs.replayUntil(e.t);
+  function play(): void {
+    sample(0);
+    const end = spec.durationSeconds;
+    const step = spec.stepSeconds;
+    const every = spec.sampleEverySeconds;
+    let nextSample = every;
+    let ev = 0;
+    for (let k = 0; ; k++) {
+      const t0 = k * step;
+      if (t0 >= end) break;
+      const t1 = Math.min((k + 1) * step, end);
+      setClock(t0);
+      while (ev < events.length && events[ev]!.t < t1) {
+        const e = events[ev++]!;
+        const n = procs.replayUntil(e.t);
+        sinceSample += n;
+        total += n;
+        setClock(e.t);
+        e.fire();
+      }
+      const n = procs.replayUntil(t1);
       sinceSample += n;
       total += n;
-      setClock(e.t);
-      e.fire();
+      setClock(t1);
+      if (t1 >= nextSample - 1e-9 || t1 >= end) {
+        sample(t1);
+        // The next multiple of the period after t1, computed, not summed, so it never drifts.
+        nextSample = (Math.floor(t1 / every + 1e-9) + 1) * every;
+      }
     }
-    const n = procs.replayUntil(t1);
-    sinceSample += n;
-    total += n;
-    setClock(t1);
-    if (t1 >= nextSample - 1e-9 || t1 >= end) {
-      sample(t1);
-      // The next multiple of the period after t1, computed, not summed, so it never drifts.
-      nextSample = (Math.floor(t1 / every + 1e-9) + 1) * every;
-    }
+  }
+
+  try {
+    play();
+  } catch (e) {
+    // Only the stack's and devices' errors are wrapped; a callback's own error passes as it is.
+    if (!(e instanceof TierswapError) || e instanceof WorkloadError) throw e;
+    throw stackFailure(e, `at ${clock.now() / 1000} s`);
   }
 
   const refusals: Partial<Record<Errno, number>> = {};
@@ -238,6 +288,7 @@ function run(
     timeline: log,
     final: {
       stats: stack.stats(),
+      metadata: stack.metadataBytes(),
       devices: deviceStats,
       accesses: { ...procs.counts },
       refusals,
@@ -250,6 +301,10 @@ function withoutUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>;
   };
+}
+
+function invalid(detail: string): WorkloadError {
+  return new WorkloadError('INVALID_ARGUMENT', 'runScenario', detail);
 }
 
 function setupError(detail: string): WorkloadError {

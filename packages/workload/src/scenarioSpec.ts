@@ -66,25 +66,34 @@ export const sourceSpecSchema = z.discriminatedUnion('kind', [
 ]);
 
 /** How a process touches its pages; rate = accesses per virtual second. */
+const rate = z.number().positive().max(1e9);
+/** The share of accesses that are writes (default 0). */
+const writeShare = share.optional();
 export const patternSpecSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('uniform'), rate: z.number().positive() }),
+  z.strictObject({ kind: z.literal('uniform'), rate, writeShare }),
   z.strictObject({
     kind: z.literal('zipf'),
-    rate: z.number().positive(),
-    exponent: z.number().positive(),
+    rate,
+    writeShare,
+    /** Rank r is drawn with probability proportional to r^-exponent (0 is uniform). */
+    exponent: z.number().min(0).max(10),
   }),
   z.strictObject({
     kind: z.literal('phased'),
-    rate: z.number().positive(),
+    rate,
+    writeShare,
     workingSetShare: z.number().gt(0).max(1),
     phaseSeconds: positiveSeconds,
-    exponent: z.number().positive().optional(),
+    exponent: z.number().min(0).max(10).optional(),
   }),
   z.strictObject({
     kind: z.literal('trace'),
+    /** A trace file: CSV / JSONL (time, process, page or address, read|write) or a DAMON recording. */
     path: z.string().min(1),
-    /** Which stream (process) of the trace to replay; default: the first. */
+    /** Which process of the trace to replay (default 0, the first to appear). */
     stream: z.number().int().nonnegative().optional(),
+    /** DAMON recordings: accesses per virtual second (default 10 000). */
+    rate: rate.optional(),
   }),
 ]);
 

@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HOSTILE_VALUES } from '@tierswap/bench-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSource } from './fileSource.js';
 import { generatedSource } from './generatedSource.js';
@@ -202,5 +203,16 @@ describe('snapshot files', () => {
     expect(
       readdirSync(dir).filter((n) => n.includes('.tmp') || n === 'w.snap' || n === 'short.snap'),
     ).toEqual([]);
+    const one = generatedSource({ pages: 1, seed: 1 });
+    for (const v of HOSTILE_VALUES) {
+      if (typeof v === 'string' && v !== '' && !v.includes('\0')) continue;
+      expect((await thrown(() => writeSnapshot(one, v as string))).code).toBe('INVALID_ARGUMENT');
+      expect((await thrown(() => readSnapshot(v as string))).code).toBe('INVALID_ARGUMENT');
+      expect((await thrown(() => writeSnapshot(v as PageSource, join(dir, 'h.snap')))).code).toBe(
+        'INVALID_ARGUMENT',
+      );
+    }
+    e = await thrown(() => writeSnapshot(one, join(dir, 'h.snap'), 5 as never));
+    expect(e.message).toMatch(/onProgress must be a function, got 5/);
   });
 });

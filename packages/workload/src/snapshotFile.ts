@@ -427,7 +427,8 @@ export function readSnapshot(path: string): SnapshotSource {
           }
           if (slot >= chunkFirst + chunk.length / PAGE_SIZE) {
             const n = Math.min(BATCH, stored - slot);
-            chunk = new Uint8Array(n * PAGE_SIZE);
+            // Not zeroed: a short read is an error below, so every byte is overwritten.
+            chunk = new Uint8Array(Buffer.allocUnsafeSlow(n * PAGE_SIZE).buffer, 0, n * PAGE_SIZE);
             chunkFirst = slot;
             if (readExactly(fd2, chunk, dataAt + slot * PAGE_SIZE) !== chunk.length) {
               throw bad(target, 'was truncated while being read');

@@ -7,6 +7,7 @@
  */
 
 import { showValue } from '@tierswap/base';
+import type { WorkloadErrorCode } from './workloadError.js';
 import { invalid } from './workloadError.js';
 
 /** Bytes per page: an address maps to page floor(address / PAGE_BYTES). */
@@ -150,4 +151,12 @@ export function* traceRecords(trace: AccessTrace): Generator<TraceRecord> {
       write: trace.write[i] === 1,
     };
   }
+}
+
+/** The error code for a failed file operation: a missing path, a refused one, or another failure. */
+export function fileErrorCode(e: unknown): WorkloadErrorCode {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'NOT_FOUND';
+  if (code === 'EACCES' || code === 'EPERM') return 'PERMISSION_DENIED';
+  return 'IO_ERROR';
 }

@@ -101,9 +101,9 @@ describe('trace files', () => {
     }
   });
 
-  it('a missing file is an IO_ERROR naming it; a bad extension or trace is refused before writing', async () => {
+  it('a missing file is NOT_FOUND naming it; a bad extension or trace is refused before writing', async () => {
     const e = await readTrace(join(dir, 'none.csv')).catch((x: unknown) => x);
-    expect((e as WorkloadError).code).toBe('IO_ERROR');
+    expect((e as WorkloadError).code).toBe('NOT_FOUND');
     expect((e as Error).message).toMatch(/none\.csv: ENOENT/);
     expect(() => writeTrace(accessTrace([]), join(dir, 'x.txt'))).toThrow(/must end in .csv/);
     expect(() => writeTrace({} as never, join(dir, 'x.csv'))).toThrow(

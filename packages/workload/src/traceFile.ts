@@ -24,7 +24,7 @@ import { showValue } from '@tierswap/base';
 import type { DamonTrace } from './damonTrace.js';
 import { createDamonTraceParser, DAMON_TRACE_MAGIC, damonTraceLines } from './damonTrace.js';
 import type { AccessTrace } from './trace.js';
-import { createTraceBuilder, recordProblem, TRACE_PAGE_BYTES } from './trace.js';
+import { createTraceBuilder, fileErrorCode, recordProblem, TRACE_PAGE_BYTES } from './trace.js';
 import { invalid, WorkloadError } from './workloadError.js';
 
 const COLUMNS = ['time', 'process', 'page', 'op'] as const;
@@ -156,7 +156,7 @@ export async function readTrace(path: string): Promise<AccessTrace | DamonTrace>
     if (e instanceof WorkloadError) throw e;
     const err = e as NodeJS.ErrnoException;
     throw new WorkloadError(
-      'IO_ERROR',
+      fileErrorCode(e),
       'traceFile.readTrace',
       `cannot read ${path}: ${err.code ?? err.message}`,
       { cause: e },
@@ -206,7 +206,7 @@ export function writeTrace(trace: AccessTrace | DamonTrace, path: string): void 
     fd = openSync(path, 'w');
   } catch (e) {
     throw new WorkloadError(
-      'IO_ERROR',
+      fileErrorCode(e),
       where,
       `cannot create ${path}: ${(e as NodeJS.ErrnoException).code}`,
       { cause: e },

@@ -19,6 +19,8 @@ export interface CliRun {
 export interface RunOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly tty?: boolean;
+  /** Written to the child's stdin, then closed (default: stdin is /dev/null). */
+  readonly input?: string;
   /** Called once with the child, e.g. to send it a signal. */
   readonly onSpawn?: (child: ReturnType<typeof spawn>) => void;
 }
@@ -39,13 +41,17 @@ export function runBuiltCli(args: readonly string[], options: RunOptions = {}): 
     ? ['script', ['-qec', [process.execPath, CLI, ...args].map(quote).join(' '), '/dev/null']]
     : [process.execPath, [CLI, ...args]];
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv as string[], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv as string[], {
+      env,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
     });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
     });
     child.on('error', reject);

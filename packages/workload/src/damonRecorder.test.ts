@@ -1,0 +1,181 @@
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { damonUnavailableReason, recordDamon } from './damonRecorder.js';
+import { saveKdamonds } from './damonSysfs.js';
+import type { DamonTrace } from './damonTrace.js';
+import { damonRows } from './damonTrace.js';
+import { readTrace } from './traceFile.js';
+import { tracePattern } from './tracePattern.js';
+import { WorkloadError } from './workloadError.js';
+
+const unavailable = damonUnavailableReason();
+const haveCc = spawnSync('sh', ['-c', 'command -v cc']).status === 0;
+const damonAvailable = unavailable === undefined && haveCc;
+// Each test compares the kdamonds right before and after its recording: the machine's
+// own DAMON user (if any) may change its kdamond's configuration in between tests.
+const othersRunning =
+  (unavailable === undefined ? saveKdamonds() : undefined)?.kdamonds.some(
+    (k) => k.state === 'on',
+  ) ?? false;
+const dir = mkdtempSync(join(tmpdir(), 'tierswap-damon-'));
+const children: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// A child with a hot 4 MiB buffer it writes page by page in a loop, and a cold 64 MiB
+// one it filled once; it prints both addresses and then loops until killed.
+const PROGRAM = `
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+int main(void) {
+  size_t hotSize = 4 << 20, coldSize = 64 << 20;
+  unsigned char *hot = mmap(0, hotSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  unsigned char *cold = mmap(0, coldSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  memset(hot, 1, hotSize);
+  memset(cold, 2, coldSize);
+  printf("%lx %lx %lx %lx\\n", (unsigned long)hot, (unsigned long)hotSize, (unsigned long)cold, (unsigned long)coldSize);
+  fflush(stdout);
+  for (volatile unsigned long n = 0;; n++)
+    for (size_t i = 0; i < hotSize; i += 4096) hot[i] = (unsigned char)n;
+}
+`;
+
+async function startChild(): Promise<{
+  child: ChildProcess;
+  hot: [number, number];
+  cold: [number, number];
+}> {
+  const bin = join(dir, 'hotcold');
+  writeFileSync(`${bin}.c`, PROGRAM);
+  execFileSync('cc', ['-O1', '-o', bin, `${bin}.c`]);
+  const child = spawn(bin, { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout?.once('data', (d: Buffer) => resolve(d.toString()));
+    child.once('error', reject);
+  });
+  const [h, hs, c, cs] = line
+    .trim()
+    .split(' ')
+    .map((x) => Number.parseInt(x, 16)) as [number, number, number, number];
+  return { child, hot: [h, h + hs], cold: [c, c + cs] };
+}
+
+/** The mean nr_accesses over [lo, hi), weighting each region by its overlap, over all snapshots. */
+function meanAccesses(trace: DamonTrace, [lo, hi]: [number, number]): number {
+  let sum = 0;
+  let bytes = 0;
+  for (const r of damonRows(trace)) {
+    const overlap = Math.min(hi, r.end) - Math.max(lo, r.start);
+    if (overlap <= 0) continue;
+    sum += r.nrAccesses * overlap;
+    bytes += overlap;
+  }
+  return bytes === 0 ? Number.NaN : sum / bytes;
+}
+
+const notHere = unavailable ?? (haveCc ? '' : 'no C compiler (cc) for the child program');
+
+describe('recordDamon', () => {
+  it.skipIf(!damonAvailable)(
+    `records a child's hot buffer as hotter than its cold one, and restores the kdamonds ${notHere}`,
+    async () => {
+      const { child, hot, cold } = await startChild();
+      const path = join(dir, 'child.damon.csv');
+      const before = saveKdamonds();
+      const rec = await recordDamon({
+        pid: child.pid as number,
+        seconds: 3,
+        pauseOthers: true,
+        path,
+      });
+      child.kill('SIGKILL');
+      expect(rec.ended).toBe('time');
+      expect(rec.snapshots).toBeGreaterThanOrEqual(5);
+      const hotMean = meanAccesses(rec.trace, hot);
+      const coldMean = meanAccesses(rec.trace, cold);
+      console.log(
+        `DAMON recording of pid ${child.pid}: ${rec.snapshots} snapshots in 3 s, ${rec.trace.length} rows, mean nr_accesses hot ${hotMean.toFixed(2)} cold ${coldMean.toFixed(2)}`,
+      );
+      // The hot buffer is written all the time (nr_accesses near the 20 samples of an
+      // aggregation), the cold one never after it was filled.
+      expect(hotMean).toBeGreaterThan(2);
+      expect(hotMean).toBeGreaterThan(coldMean * 3 + 1);
+      // The file holds the same trace, and it replays.
+      const back = await readTrace(path);
+      expect(back.kind === 'damon' && damonRows(back)).toEqual(damonRows(rec.trace));
+      const pattern = tracePattern(rec.trace, { rate: 10_000 });
+      expect(pattern.pageCount).toBeGreaterThan(100);
+      expect([
+        ...pattern.accesses({ pages: pattern.pageCount, durationSeconds: 1, seed: 1 }),
+      ]).toHaveLength(10_000);
+      expect(saveKdamonds()).toEqual(before);
+    },
+  );
+
+  it.skipIf(!damonAvailable)(
+    `stops early when the process exits, and restores the kdamonds ${notHere}`,
+    async () => {
+      const child = spawn('sleep', ['1.5'], { stdio: 'ignore' });
+      children.push(child);
+      const before = saveKdamonds();
+      const rec = await recordDamon({
+        pid: child.pid as number,
+        seconds: 20,
+        pauseOthers: true,
+        aggregationMs: 50,
+      });
+      expect(rec.ended).toBe('process-exited');
+      expect(rec.snapshots).toBeGreaterThan(0);
+      expect(saveKdamonds()).toEqual(before);
+    },
+  );
+
+  it.skipIf(!damonAvailable || !othersRunning)(
+    `refuses with BUSY while another kdamond runs, changing nothing ${notHere}`,
+    async () => {
+      const before = saveKdamonds();
+      const e = await recordDamon({ pid: process.pid, seconds: 1 }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(WorkloadError);
+      expect((e as WorkloadError).code).toBe('BUSY');
+      expect((e as Error).message).toMatch(/kdamond 0 .* is running.* pauseOthers: true/);
+      expect(saveKdamonds()).toEqual(before);
+    },
+  );
+
+  it('clear errors for a gone process, a missing DAMON, and bad options', async () => {
+    const before = unavailable === undefined ? saveKdamonds() : undefined;
+    const gone = spawnSync('true').pid as number;
+    const e = await recordDamon({ pid: gone, seconds: 1, pauseOthers: true }).catch(
+      (x: unknown) => x,
+    );
+    expect((e as WorkloadError).code).toBe(
+      unavailable === undefined ? 'PROCESS_GONE' : expect.any(String),
+    );
+    if (unavailable === undefined)
+      expect((e as Error).message).toMatch(new RegExp(`no process ${gone}`));
+    const empty = mkdtempSync(join(dir, 'admin-'));
+    const missing = await recordDamon({ pid: process.pid, seconds: 1, adminDir: empty }).catch(
+      (x: unknown) => x,
+    );
+    expect((missing as WorkloadError).code).toBe('UNSUPPORTED');
+    expect((missing as Error).message).toMatch(
+      /no .*admin-.*\/kdamonds: the kernel has no DAMON sysfs interface/,
+    );
+    await expect(recordDamon({ pid: 0, seconds: 1 })).rejects.toThrow(/pid must be .* got 0/);
+    await expect(recordDamon({ pid: 1, seconds: Number.NaN })).rejects.toThrow(
+      /seconds must be .* got NaN/,
+    );
+    await expect(
+      recordDamon({ pid: 1, seconds: 1, samplingUs: 5000, aggregationMs: 1 }),
+    ).rejects.toThrow(/aggregationMs/);
+    if (before !== undefined) expect(saveKdamonds()).toEqual(before);
+  });
+});
