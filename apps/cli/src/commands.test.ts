@@ -1,12 +1,15 @@
 /**
  * The commands that hand over to other parts of the house, on the built CLI: `shell`
- * (runShell on a script from stdin or a file, its exit status passed through) and
- * `run` (a scenario file through runScenario, writing its series and charts).
+ * (runShell on a script from stdin or a file, its exit status passed through), `run`
+ * (a scenario file through runScenario, writing its series and charts) and `record`
+ * (DAMON on a real child process).
  */
 
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { damonUnavailableReason, readTrace } from '@tierswap/workload';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ScenarioSummary } from './scenarioSummary.js';
 import { runBuiltCli } from './testing/runBuiltCli.js';
@@ -132,5 +135,52 @@ describe('tierswap run', () => {
     const r = await runBuiltCli(['run']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("missing required argument 'scenario'");
+  });
+});
+
+describe('tierswap record', () => {
+  const noDamon = damonUnavailableReason();
+  it.skipIf(noDamon !== undefined)(
+    `records a busy child with DAMON into a trace file readTrace reads back${noDamon ? ` (skipped: ${noDamon})` : ''}`,
+    async () => {
+      // A child that keeps writing across 32 MiB, so DAMON finds accesses.
+      const child = spawn(process.execPath, [
+        '-e',
+        'const b = Buffer.alloc(32 << 20, 1); let i = 0; console.log("ready"); setInterval(() => { for (let k = 0; k < 4000; k++) b[(i = (i + 4096 * 7) % b.length)]++; }, 5);',
+      ]);
+      try {
+        await new Promise((resolve) => child.stdout.once('data', resolve));
+        const file = join(dir, 'child.damon.csv');
+        // --pause-others: a kdamond someone else runs is paused and restored, not a refusal.
+        const r = await runBuiltCli([
+          'record',
+          '--pid',
+          String(child.pid),
+          '-o',
+          file,
+          '--seconds',
+          '2',
+          '--pause-others',
+          '--json',
+        ]);
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        const rec = JSON.parse(r.stdout) as { snapshots: number; rows: number; ended: string };
+        expect(rec.snapshots).toBeGreaterThan(0);
+        expect(rec.ended).toBe('time');
+        expect(readFileSync(file, 'utf8').startsWith('# tierswap damon trace\n')).toBe(true);
+        const trace = await readTrace(file);
+        expect(trace.kind).toBe('damon');
+        expect(trace.length).toBe(rec.rows);
+      } finally {
+        child.kill();
+      }
+    },
+  );
+
+  it('no --output: a usage error, exit 2', async () => {
+    const r = await runBuiltCli(['record', '--pid', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("required option '-o, --output <trace>' not specified");
   });
 });

@@ -32,7 +32,7 @@ describe('tierswap conventions', () => {
     expect(r.stderr).toBe('');
   });
 
-  it.each([['demo'], ['snapshot'], ['run']])(
+  it.each([['demo'], ['snapshot'], ['run'], ['record']])(
     '%s --help shows its options, exit 0',
     async (command) => {
       const r = await runBuiltCli([command, '--help']);

@@ -14,6 +14,7 @@ import { TierswapError } from '@tierswap/base';
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './demoCommand.js';
 import { Interrupted } from './interrupts.js';
+import { registerRecord } from './recordCommand.js';
 import { registerRun } from './runCommand.js';
 import { runShell } from './shell.js';
 import { registerSnapshot } from './snapshotCommand.js';
@@ -60,6 +61,7 @@ export function createProgram(term: Terminal, state: ProgramState = { exitCode: 
   registerDemo(program, term);
   registerSnapshot(program, term);
   registerRun(program, term);
+  registerRecord(program, term);
   registerShellCommand(program, term, state);
   return program;
 }
