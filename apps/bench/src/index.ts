@@ -33,3 +33,62 @@ export {
   studyManifestSchema,
 } from './report/reportWriter.js';
 export { xmlProblem } from './report/xmlCheck.js';
+// Studies 2-7 (bench-studies): each returns its data, summary and charts, and adds itself to a report when given one.
+export {
+  type AgeAdvisorData,
+  type AgeAdvisorOptions,
+  ageAdvisorSchema,
+  ageAdvisorStudy,
+  GOOGLE_PROMOTION_SLO,
+} from './studies/ageAdvisor.js';
+export { compressionCharts } from './studies/compressionCharts.js';
+export { hasTool, type NativeRun, runNative } from './studies/compressionNative.js';
+export { compressionSummary, writeCompressionReport } from './studies/compressionReport.js';
+export {
+  type BindingResult,
+  type CodecResult,
+  type CompressionResult,
+  compressionResultSchema,
+  type DictionaryResult,
+  type Latency,
+  type RegionResult,
+  type UnitsResult,
+} from './studies/compressionResult.js';
+export {
+  type CompressionStudyOptions,
+  compressionStudy,
+  parseCodecName,
+} from './studies/compressionStudy.js';
+export {
+  type FairnessData,
+  type FairnessOptions,
+  fairnessSchema,
+  fairnessStudy,
+} from './studies/fairness.js';
+export {
+  type IncompressibleData,
+  type IncompressibleOptions,
+  incompressibleSchema,
+  incompressibleStudy,
+} from './studies/incompressible.js';
+export {
+  type InterfaceABData,
+  type InterfaceABOptions,
+  interfaceABSchema,
+  interfaceABStudy,
+} from './studies/interfaceAB.js';
+export {
+  type PackageBenchmarksData,
+  type PackageBenchmarksOptions,
+  packageBenchmarksSchema,
+  packageBenchmarksStudy,
+} from './studies/packageBenchmarks.js';
+export type { StudyChart, StudyOptions, StudyOutput, StudyReport } from './studies/studyKit.js';
+export {
+  DESIGN_COSTS,
+  designBytes,
+  type SwapMetadataData,
+  type SwapMetadataOptions,
+  swapMetadataSchema,
+  swapMetadataStudy,
+} from './studies/swapMetadata.js';

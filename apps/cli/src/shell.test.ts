@@ -215,7 +215,7 @@ describe('completion', () => {
 });
 
 describe('runShell, interactive', () => {
-  it('prompts with the virtual time, completes with Tab, keeps the history, and leaves at exit', async () => {
+  it('prompts with the virtual time, completes with Tab, drops a line at Ctrl-C, keeps the history, and leaves at exit', async () => {
     const before = process.env.NO_COLOR;
     process.env.NO_COLOR = '1';
     try {
@@ -236,6 +236,8 @@ describe('runShell, interactive', () => {
         input.write(text);
         await new Promise((r) => setImmediate(r));
       };
+      await type('echo dropped');
+      await type('\u0003'); // Ctrl-C: the line is dropped, not run
       await type('sleep 90\n');
       await type('cat /proc/sw');
       await type('\t');
@@ -246,6 +248,9 @@ describe('runShell, interactive', () => {
       expect(text).toContain('tierswap 0:00:00# ');
       expect(text).toContain('tierswap 0:01:30# ');
       expect(text).toContain('Filename\t\t\t\tType');
+      expect(text).toContain('^C\n');
+      expect(text).not.toMatch(/\ndropped\n/);
+      expect(text).not.toContain('droppedsleep');
       expect(err.text()).toBe('');
       // The history is kept, oldest first; the next session starts with it (up-arrow: the last line).
       expect(readFileSync(historyFile, 'utf8')).toBe('sleep 90\ncat /proc/swaps\nexit 4\n');

@@ -5,8 +5,11 @@
  * are fed to runShell with `echo` on (sh -v style), and its whole output must be the
  * file, byte for byte. The session's directory shows as $TMP.
  *
- * Directives in comments: `# status: N` (the exit status expected, default 0) and
- * `# stack: no-devices` (start without tiers and devices).
+ * Directives in comments: `# status: N` (the exit status expected, default 0),
+ * `# stack: no-devices` (start without tiers and devices) and `# stack: classic` (the
+ * classic design instead of vswap).
+ *
+ * The session shown in the README is replayed the same way.
  *
  * UPDATE_TRANSCRIPTS=1 rewrites the files from what the shell printed (then read the
  * diff: the test only holds the shell to what was reviewed).
@@ -68,7 +71,11 @@ export async function replay(transcript: string): Promise<{ output: string; stat
       errorOutput: out.stream,
       interactive: false,
       echo: true,
-      stackOptions: { dir, defaultDevices: !transcript.includes('# stack: no-devices') },
+      stackOptions: {
+        dir,
+        defaultDevices: !transcript.includes('# stack: no-devices'),
+        ...(transcript.includes('# stack: classic') ? { mode: 'classic' as const } : {}),
+      },
     });
     // Every device file the session made is gone with it.
     expect(readdirSync(dir)).toEqual([]);
@@ -80,9 +87,23 @@ export async function replay(transcript: string): Promise<{ output: string; stat
 
 const files = readdirSync(DIR).filter((f) => f.endsWith('.txt'));
 
+/** The README's shell session: the first code block of `## tierswap shell` that starts with `$ `. */
+function readmeSession(): string {
+  const readme = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## tierswap shell'));
+  const block = /```\n(\$ [\s\S]*?)```/.exec(section);
+  if (block === null) throw new Error('README.md: no shell session under "## tierswap shell"');
+  return block[1]!;
+}
+
 describe('shell transcripts', () => {
   it('finds the transcripts', () => {
     expect(files.length).toBeGreaterThanOrEqual(8);
+  });
+  it('the session in the README is what the shell prints', async () => {
+    const session = readmeSession();
+    const { output } = await replay(session);
+    expect(output).toBe(session);
   });
   for (const file of files) {
     it(file, async () => {

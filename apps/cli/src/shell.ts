@@ -155,6 +155,7 @@ async function repl(ctx: CommandContext, options: RunShellOptions): Promise<numb
   }
   rl.on('SIGINT', () => {
     // As a shell does: drop the line being typed and prompt again.
+    rl.write(null, { ctrl: true, name: 'e' });
     rl.write(null, { ctrl: true, name: 'u' });
     ctx.io.out('^C\n');
     rl.setPrompt(prompt());

@@ -10,7 +10,7 @@
 import { isRefusal, refuse } from '@tierswap/base';
 import type { StackFs } from '@tierswap/stack';
 import type { CommandSpec } from './shellIo.js';
-import { columns, report, usage } from './shellIo.js';
+import { columns, parseOptions, report, usage } from './shellIo.js';
 
 const CGROUP = '/sys/fs/cgroup';
 
@@ -84,10 +84,10 @@ const ls: CommandSpec = {
   usage: 'ls [-1] [DIR...]',
   summary: 'list a directory of the stack (default /)',
   run(ctx, args) {
-    const one = args.includes('-1');
-    const bad = args.find((a) => a.startsWith('-') && a !== '-1');
-    if (bad !== undefined) return usage(ctx.io, ls, `unknown option ${bad}`);
-    const paths = args.filter((a) => a !== '-1');
+    const o = parseOptions(ctx, ls, args, { one: { type: 'boolean', short: '1' } });
+    if (typeof o === 'number') return o;
+    const one = o.values.one === true;
+    const paths = o.operands;
     if (paths.length === 0) paths.push('/');
     const fs = ctx.session.stack.fs;
     let status = 0;
@@ -127,10 +127,10 @@ const mkdir: CommandSpec = {
   usage: 'mkdir [-p] DIR...',
   summary: 'create cgroups (below /sys/fs/cgroup)',
   run(ctx, args) {
-    const parents = args.includes('-p');
-    const bad = args.find((a) => a.startsWith('-') && a !== '-p');
-    if (bad !== undefined) return usage(ctx.io, mkdir, `unknown option ${bad}`);
-    const dirs = args.filter((a) => a !== '-p');
+    const o = parseOptions(ctx, mkdir, args, { parents: { type: 'boolean', short: 'p' } });
+    if (typeof o === 'number') return o;
+    const parents = o.values.parents === true;
+    const dirs = o.operands;
     if (dirs.length === 0) return usage(ctx.io, mkdir, 'missing operand');
     const fs = ctx.session.stack.fs;
     let status = 0;
@@ -172,9 +172,10 @@ const grep: CommandSpec = {
   usage: 'grep [-v] PATTERN FILE...',
   summary: 'print the lines of files that match a regular expression (-v: that do not)',
   run(ctx, args) {
-    const invert = args[0] === '-v';
-    const rest = invert ? args.slice(1) : args;
-    const [pattern, ...files] = rest;
+    const o = parseOptions(ctx, grep, args, { invert: { type: 'boolean', short: 'v' } });
+    if (typeof o === 'number') return o;
+    const invert = o.values.invert === true;
+    const [pattern, ...files] = o.operands;
     if (pattern === undefined || files.length === 0) {
       return usage(ctx.io, grep, 'a pattern and at least one file are needed');
     }

@@ -6,6 +6,7 @@
  * unless it says nothing the first line did not.
  */
 
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { Refusal } from '@tierswap/base';
 import { ERRNO_TEXT } from '@tierswap/base';
 import type { ShellSession } from './shellSession.js';
@@ -51,6 +52,43 @@ export function report(io: ShellIo, head: string, r: { errno: ShellErrno; reason
 export function usage(io: ShellIo, spec: CommandSpec, what: string): number {
   io.err(`${spec.usage.split(' ')[0]}: ${what}\nusage: ${spec.usage}\n`);
   return 2;
+}
+
+/** The options a command takes, as node:util's parseArgs describes them. */
+export type OptionsSpec = NonNullable<ParseArgsConfig['options']>;
+
+/** A command's parsed options (flags true, values as given) and its operands. */
+export interface ParsedOptions {
+  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  readonly operands: string[];
+}
+
+/**
+ * A command's arguments parsed with node:util's parseArgs, as getopt would: `-p 5`,
+ * `-p5`, `--priority=5`, `-av`; an option value starting with a dash is written
+ * `-p-1` or `--priority=-1`. An unknown option or a missing value is a usage error
+ * (status 2) with parseArgs' first line.
+ */
+export function parseOptions(
+  ctx: { io: ShellIo },
+  spec: CommandSpec,
+  args: readonly string[],
+  options: OptionsSpec,
+): ParsedOptions | number {
+  try {
+    const r = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    return { values: r.values as ParsedOptions['values'], operands: r.positionals };
+  } catch (e) {
+    // parseArgs' first sentence, and its hint for a value that starts with a dash.
+    const lines = (e as Error).message.split('\n');
+    const first = lines[0]!.replace(/\.(\s.*)?$/, '');
+    const hint = lines.find((l) => l.startsWith('To specify an option argument'));
+    const tail =
+      hint === undefined
+        ? ''
+        : ` (${hint.replace(/^To specify an option argument starting with a dash use /, 'write ').replace(/\.$/, '')})`;
+    return usage(ctx.io, spec, `${first.charAt(0).toLowerCase()}${first.slice(1)}${tail}`);
+  }
 }
 
 /** Words laid out in columns across `width`, as ls does on a terminal. */

@@ -14,6 +14,7 @@ import {
   clockText,
   humanBytes,
   parseDuration,
+  parseOptions,
   parseSize,
   report,
   table,
@@ -24,42 +25,6 @@ import { accessPattern, PATTERN_USAGE, pageSource, SOURCE_USAGE } from './shellW
 
 const PAGE = 4096;
 const CGROUP = '/sys/fs/cgroup';
-
-/** Options as `-p 5`, `-p5`, `--priority 5` or `--priority=5`; the rest are operands. */
-function options(
-  args: readonly string[],
-  withValue: Readonly<Record<string, string>>,
-  flags: Readonly<Record<string, string>>,
-): { values: Map<string, string>; operands: string[] } | string {
-  const values = new Map<string, string>();
-  const operands: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const eq = a.indexOf('=');
-    const key = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
-    const flag = flags[a];
-    if (flag !== undefined) {
-      values.set(flag, '');
-      continue;
-    }
-    let name = withValue[key];
-    let value: string | undefined;
-    if (name !== undefined) {
-      value = key !== a ? a.slice(eq + 1) : args[++i];
-      if (value === undefined) return `option ${a} needs a value`;
-    } else if (/^-[a-zA-Z]./.test(a) && withValue[a.slice(0, 2)] !== undefined) {
-      name = withValue[a.slice(0, 2)]!;
-      value = a.slice(2);
-    } else if (a.startsWith('-') && a.length > 1 && !/^-[0-9]/.test(a)) {
-      return `unknown option ${a}`;
-    } else {
-      operands.push(a);
-      continue;
-    }
-    values.set(name, value);
-  }
-  return { values, operands };
-}
 
 function showSwaps(ctx: CommandContext): number {
   const rows = [['NAME', 'TYPE', 'SIZE', 'USED', 'PRIO', 'TIER']];
@@ -81,27 +46,29 @@ const swapon: CommandSpec = {
   usage: 'swapon [-p PRIO] [--size SIZE] [--name NAME] FILE|DB|redis://HOST:PORT | --show',
   summary: 'make a swap device (file, SQLite .db, or Redis URL) and switch it on',
   run(ctx, args) {
-    const o = options(
-      args,
-      { '-p': 'priority', '--priority': 'priority', '--size': 'size', '--name': 'name' },
-      { '--show': 'show', '-s': 'show', '--summary': 'show' },
-    );
-    if (typeof o === 'string') return usage(ctx.io, swapon, o);
-    if (o.values.has('show') || o.operands.length === 0) {
+    const o = parseOptions(ctx, swapon, args, {
+      priority: { type: 'string', short: 'p' },
+      size: { type: 'string' },
+      name: { type: 'string' },
+      show: { type: 'boolean', short: 's' },
+      summary: { type: 'boolean' },
+    });
+    if (typeof o === 'number') return o;
+    if (o.values.show === true || o.values.summary === true || o.operands.length === 0) {
       if (o.operands.length > 0) return usage(ctx.io, swapon, '--show takes no device');
       return showSwaps(ctx);
     }
-    const prioText = o.values.get('priority');
+    const prioText = o.values.priority as string | undefined;
     const priority = prioText === undefined ? -1 : Number(prioText);
     if (prioText !== undefined && !/^-?[0-9]+$/.test(prioText)) {
       return usage(ctx.io, swapon, `priority "${prioText}" is not an integer`);
     }
-    const sizeText = o.values.get('size');
+    const sizeText = o.values.size as string | undefined;
     const bytes = sizeText === undefined ? ctx.session.deviceBytes : parseSize(sizeText);
     if (bytes === undefined) {
       return usage(ctx.io, swapon, `size "${sizeText}" is not a size (digits with K, M, G or T)`);
     }
-    const name = o.values.get('name');
+    const name = o.values.name as string | undefined;
     let status = 0;
     for (const spec of o.operands) {
       const r = ctx.session.swapon({
@@ -123,23 +90,24 @@ const swapoff: CommandSpec = {
   usage: 'swapoff [-v] NAME|PATH|URL... | -a',
   summary: 'switch devices off, draining their pages to the others (-a: all)',
   run(ctx, args) {
-    const o = options(
-      args,
-      {},
-      { '-a': 'all', '--all': 'all', '-v': 'verbose', '--verbose': 'verbose' },
-    );
-    if (typeof o === 'string') return usage(ctx.io, swapoff, o);
-    const targets = o.values.has('all') ? ctx.session.swaps().map((d) => d.name) : o.operands;
-    if (targets.length === 0 && !o.values.has('all'))
-      return usage(ctx.io, swapoff, 'name a device');
+    const o = parseOptions(ctx, swapoff, args, {
+      all: { type: 'boolean', short: 'a' },
+      verbose: { type: 'boolean', short: 'v' },
+    });
+    if (typeof o === 'number') return o;
+    const all = o.values.all === true;
+    const targets = all ? ctx.session.swaps().map((d) => d.name) : o.operands;
+    if (targets.length === 0 && !all) return usage(ctx.io, swapoff, 'name a device');
     let status = 0;
     for (const t of targets) {
       const r = ctx.session.swapoff(t);
       if (isRefusal(r)) {
         report(ctx.io, `swapoff: ${t}: swapoff failed`, r);
         status = 1;
-      } else if (o.values.has('verbose')) {
-        ctx.io.out(`swapoff ${r.name}: ${r.moved} pages moved\n`);
+      } else if (o.values.verbose === true) {
+        // vswap moves the pages to other devices; classic reads them back (try_to_unuse).
+        const how = ctx.session.stack.mode === 'classic' ? 'read back into memory' : 'moved';
+        ctx.io.out(`swapoff ${r.name}: ${r.moved} pages ${how}\n`);
       }
     }
     return status;
@@ -157,12 +125,13 @@ const run: CommandSpec = {
   usage: `run CGROUP PAGES|SIZE [--source ${SOURCE_USAGE.replace(/, | or /g, '|')}] [--pattern ${PATTERN_USAGE.replace(/, | or /g, '|')}] [--rate N] [--seed N]`,
   summary: 'start a workload: a process whose pages are touched as time advances',
   async run(ctx, args) {
-    const o = options(
-      args,
-      { '--source': 'source', '--pattern': 'pattern', '--rate': 'rate', '--seed': 'seed' },
-      {},
-    );
-    if (typeof o === 'string') return usage(ctx.io, run, o);
+    const o = parseOptions(ctx, run, args, {
+      source: { type: 'string' },
+      pattern: { type: 'string' },
+      rate: { type: 'string' },
+      seed: { type: 'string' },
+    });
+    if (typeof o === 'number') return o;
     const [cgroup, amount, ...extra] = o.operands;
     if (cgroup === undefined || amount === undefined || extra.length > 0) {
       return usage(ctx.io, run, 'a cgroup and a number of pages (or a size) are needed');
@@ -173,7 +142,7 @@ const run: CommandSpec = {
     if (!Number.isSafeInteger(pages) || pages < 1 || pages > 2 ** 22) {
       return usage(ctx.io, run, `"${amount}" is not 1..4194304 pages or a size of at least 4K`);
     }
-    const rateText = o.values.get('rate') ?? '100';
+    const rateText = (o.values.rate as string | undefined) ?? '100';
     const rate = Number(rateText);
     if (!/^[0-9.]+$/.test(rateText) || !Number.isFinite(rate) || rate <= 0 || rate > 1e7) {
       return usage(
@@ -182,19 +151,19 @@ const run: CommandSpec = {
         `rate "${rateText}" is not a number of accesses per second in (0, 1e7]`,
       );
     }
-    const seedText = o.values.get('seed') ?? '1';
+    const seedText = (o.values.seed as string | undefined) ?? '1';
     if (!/^[0-9]+$/.test(seedText) || !Number.isSafeInteger(Number(seedText))) {
       return usage(ctx.io, run, `seed "${seedText}" is not an integer`);
     }
     const seed = Number(seedText);
-    const sourceText = o.values.get('source') ?? 'generated';
+    const sourceText = (o.values.source as string | undefined) ?? 'generated';
     const source = pageSource(sourceText, pages, seed);
     if (typeof source === 'string') return usage(ctx.io, run, source);
     if (isRefusal(source)) {
       report(ctx.io, `run: ${sourceText}`, source);
       return 1;
     }
-    const patternText = o.values.get('pattern') ?? 'zipf';
+    const patternText = (o.values.pattern as string | undefined) ?? 'zipf';
     const pattern = await accessPattern(patternText, rate);
     if (typeof pattern === 'string') return usage(ctx.io, run, pattern);
     if (isRefusal(pattern)) {

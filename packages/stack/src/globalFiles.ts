@@ -46,9 +46,73 @@ function percent(text: string, name: string): number | Refusal {
   return n;
 }
 
+/**
+ * tierswap's own zswap parameters, for the studies (none is in the kernel):
+ * proactive_cursor (kstrtobool: N walks every proactive request from the first child,
+ * as v4 of Hao Jia's series), incompressible (reject | store_raw | retry, else EINVAL),
+ * raw_retry_seconds (kstrtouint), retry_compressor (a codec name, else ENOENT) and
+ * max_compressed_bytes (1..PAGE_SIZE-1, else EINVAL; Google's far memory uses 2990).
+ */
+function studyParams(core: StackCore, m: Map<string, GlobalFile>): void {
+  const pool = core.pool;
+  const P = '/sys/module/zswap/parameters/';
+  m.set(`${P}proactive_cursor`, {
+    read: () => (pool.tunables().proactiveCursor ? 'Y\n' : 'N\n'),
+    write: (t) => {
+      const b = parseBool(t);
+      if (isRefusal(b)) return b;
+      pool.setTunables({ proactiveCursor: b });
+      return undefined;
+    },
+  });
+  m.set(`${P}incompressible`, {
+    read: () => `${pool.tunables().incompressible}\n`,
+    write: (t) => {
+      const v = strstrip(t);
+      if (v !== 'reject' && v !== 'store_raw' && v !== 'retry') {
+        return refuse('EINVAL', `"${v}" is not reject, store_raw or retry`);
+      }
+      pool.setTunables({ incompressible: v });
+      return undefined;
+    },
+  });
+  m.set(`${P}raw_retry_seconds`, {
+    read: () => `${pool.tunables().rawRetrySeconds}\n`,
+    write: (t) => {
+      const v = strstrip(t);
+      // kstrtouint: digits only (a sign other than '+' is EINVAL).
+      if (!/^\+?[0-9]+$/.test(v)) return refuse('EINVAL', `"${v}" is not a number of seconds`);
+      const n = parseKernelInt(v, 0, 0x7fffffff);
+      if (isRefusal(n)) return n;
+      pool.setTunables({ rawRetrySeconds: n });
+      return undefined;
+    },
+  });
+  m.set(`${P}retry_compressor`, {
+    read: () => `${pool.retryCodec.name}\n`,
+    write: (t) => {
+      const name = strstrip(t);
+      if (!isCodecName(name)) return refuse('ENOENT', `compressor "${name}" not available`);
+      pool.setRetryCodec(timedCodec(createCodec(name), core.codecTimes));
+      return undefined;
+    },
+  });
+  m.set(`${P}max_compressed_bytes`, {
+    read: () => `${pool.tunables().maxCompressedBytes}\n`,
+    write: (t) => {
+      const n = parseKernelInt(strstrip(t), 0, 0xffffffff);
+      if (isRefusal(n)) return n;
+      if (n < 1 || n >= core.pageSize) {
+        return refuse('EINVAL', `max_compressed_bytes ${n} is not in 1..${core.pageSize - 1}`);
+      }
+      pool.setTunables({ maxCompressedBytes: n });
+      return undefined;
+    },
+  });
+}
+
 export function globalFiles(core: StackCore): Map<string, GlobalFile> {
   const pool = core.pool;
-  const params = { maxPoolPercent: 20, acceptThresholdPercent: 90, shrinkerEnabled: true };
   const m = new Map<string, GlobalFile>();
   const P = '/sys/module/zswap/parameters/';
   m.set(`${P}enabled`, {
@@ -70,35 +134,33 @@ export function globalFiles(core: StackCore): Map<string, GlobalFile> {
     },
   });
   m.set(`${P}max_pool_percent`, {
-    read: () => `${params.maxPoolPercent}\n`,
+    read: () => `${pool.tunables().maxPoolPercent}\n`,
     write: (t) => {
       const n = percent(t, 'max_pool_percent');
       if (isRefusal(n)) return n;
       pool.setTunables({ maxPoolPercent: n });
-      params.maxPoolPercent = n;
       return undefined;
     },
   });
   m.set(`${P}accept_threshold_percent`, {
-    read: () => `${params.acceptThresholdPercent}\n`,
+    read: () => `${pool.tunables().acceptThresholdPercent}\n`,
     write: (t) => {
       const n = percent(t, 'accept_threshold_percent');
       if (isRefusal(n)) return n;
       pool.setTunables({ acceptThresholdPercent: n });
-      params.acceptThresholdPercent = n;
       return undefined;
     },
   });
   m.set(`${P}shrinker_enabled`, {
-    read: () => (params.shrinkerEnabled ? 'Y\n' : 'N\n'),
+    read: () => (pool.tunables().shrinkerEnabled ? 'Y\n' : 'N\n'),
     write: (t) => {
       const b = parseBool(t);
       if (isRefusal(b)) return b;
       pool.setTunables({ shrinkerEnabled: b });
-      params.shrinkerEnabled = b;
       return undefined;
     },
   });
+  studyParams(core, m);
   m.set('/sys/kernel/mm/swap/tiers', {
     read: () => core.swap.tiers.read(),
     write: (t) => core.swap.tiers.write(t),

@@ -167,7 +167,12 @@ describe('stack.fs refuses every documented bad write and changes nothing', () =
       'accept_threshold_percent',
       'compressor',
       'enabled',
+      'incompressible',
+      'max_compressed_bytes',
       'max_pool_percent',
+      'proactive_cursor',
+      'raw_retry_seconds',
+      'retry_compressor',
       'shrinker_enabled',
     ]);
     expect(() => fs.write(`${G}/memory.max`, 5 as unknown as string)).toThrow(

@@ -124,6 +124,22 @@ export class SwapStack {
       ...(zswap.maxCompressedBytes === undefined
         ? {}
         : { maxCompressedBytes: zswap.maxCompressedBytes }),
+      ...(zswap.proactiveCursor === undefined ? {} : { proactiveCursor: zswap.proactiveCursor }),
+      ...(zswap.incompressible === undefined ? {} : { incompressible: zswap.incompressible }),
+      ...(zswap.rawRetrySeconds === undefined ? {} : { rawRetrySeconds: zswap.rawRetrySeconds }),
+      ...(zswap.retryCompressor === undefined
+        ? {}
+        : {
+            retryCodec: timedCodec(
+              createCodec(
+                zswap.retryCompressor,
+                zswap.retryCompressor === 'zstd' && zswap.retryLevel !== undefined
+                  ? { level: zswap.retryLevel }
+                  : {},
+              ),
+              codecTimes,
+            ),
+          }),
     });
     this.#core = core;
     registerZswapFiles(files, core.pool);
@@ -394,6 +410,10 @@ export class SwapStack {
     for (const [k, v] of Object.entries(rest)) if (typeof v === 'number') vmstat[k] = v;
     const z = c.pool.stats();
     vmstat.zswpwb = z.written_back_pages;
+    // zswap's raw entries and their retries (debugfs names), for the incompressible study.
+    vmstat.stored_incompressible_pages = z.stored_incompressible_pages;
+    vmstat.recompress_attempts = z.recompress_attempts;
+    vmstat.recompressed_pages = z.recompressed_pages;
     let resident = 0;
     let swapped = 0;
     const p = c.pages;

@@ -6,6 +6,7 @@
 import type { Clock } from '@tierswap/base';
 import type { CodecName } from '@tierswap/compress';
 import type { BlockDevice } from '@tierswap/tiered-store';
+import type { IncompressibleMode } from '@tierswap/zswap';
 import type { StackMode, TierCounters } from './core.js';
 
 export type { StackMode, TierCounters };
@@ -23,6 +24,15 @@ export interface StackZswapOptions {
   readonly shrinkerEnabled?: boolean;
   /** Compressed results above this are poor (default pageSize - 1, the kernel's). */
   readonly maxCompressedBytes?: number;
+  /** Proactive writeback keeps the per-memcg cursor (default true; false walks from the first child every time, as v4). */
+  readonly proactiveCursor?: boolean;
+  /** Pages that do not compress: 'reject', 'store_raw' (default, the kernel's) or 'retry' (@tierswap/zswap's IncompressibleMode). */
+  readonly incompressible?: IncompressibleMode;
+  /** 'retry': raw entries this old are recompressed, a pass at most this often (seconds, default 60). */
+  readonly rawRetrySeconds?: number;
+  /** 'retry': the codec retries use (default the compressor) and its zstd level. */
+  readonly retryCompressor?: CodecName;
+  readonly retryLevel?: number;
 }
 
 /** A device to switch on at start. */

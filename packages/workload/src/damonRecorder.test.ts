@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { acquireDamonLock } from './damonLock.js';
 import { damonUnavailableReason, recordDamon } from './damonRecorder.js';
 import { saveKdamonds } from './damonSysfs.js';
 import type { DamonTrace } from './damonTrace.js';
@@ -24,7 +25,8 @@ const dir = mkdtempSync(join(tmpdir(), 'tierswap-damon-'));
 const children: ChildProcess[] = [];
 
 afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
+  // SIGTERM: a recorder child restores the kdamonds on it.
+  for (const c of children) c.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -81,6 +83,19 @@ function meanAccesses(trace: DamonTrace, [lo, hi]: [number, number]): number {
   return bytes === 0 ? Number.NaN : sum / bytes;
 }
 
+/**
+ * The kdamonds while no recorder runs: other worktrees' tests and examples may record on
+ * this machine too, and a recorder holds the lock for as long as its kdamond is there.
+ */
+async function quietKdamonds() {
+  const release = await acquireDamonLock('test', 300_000);
+  try {
+    return saveKdamonds();
+  } finally {
+    release();
+  }
+}
+
 const notHere = unavailable ?? (haveCc ? '' : 'no C compiler (cc) for the child program');
 
 describe('recordDamon', () => {
@@ -89,10 +104,11 @@ describe('recordDamon', () => {
     async () => {
       const { child, hot, cold } = await startChild();
       const path = join(dir, 'child.damon.csv');
-      const before = saveKdamonds();
+      const before = await quietKdamonds();
       const rec = await recordDamon({
         pid: child.pid as number,
         seconds: 3,
+        snapshotMs: 100,
         pauseOthers: true,
         path,
       });
@@ -116,7 +132,7 @@ describe('recordDamon', () => {
       expect([
         ...pattern.accesses({ pages: pattern.pageCount, durationSeconds: 1, seed: 1 }),
       ]).toHaveLength(10_000);
-      expect(saveKdamonds()).toEqual(before);
+      expect(await quietKdamonds()).toEqual(before);
     },
   );
 
@@ -125,33 +141,68 @@ describe('recordDamon', () => {
     async () => {
       const child = spawn('sleep', ['1.5'], { stdio: 'ignore' });
       children.push(child);
-      const before = saveKdamonds();
+      const before = await quietKdamonds();
       const rec = await recordDamon({
         pid: child.pid as number,
         seconds: 20,
         pauseOthers: true,
         aggregationMs: 50,
+        snapshotMs: 50,
       });
       expect(rec.ended).toBe('process-exited');
       expect(rec.snapshots).toBeGreaterThan(0);
-      expect(saveKdamonds()).toEqual(before);
+      expect(await quietKdamonds()).toEqual(before);
+    },
+  );
+
+  it.skipIf(!damonAvailable)(
+    `restores the kdamonds when the recording process is killed with SIGTERM ${notHere}`,
+    async () => {
+      const target = spawn('sleep', ['60'], { stdio: 'ignore' });
+      children.push(target);
+      const before = await quietKdamonds();
+      const script = [
+        "import { recordDamon } from './src/damonRecorder.ts';",
+        `await recordDamon({ pid: ${target.pid}, seconds: 60, pauseOthers: true, onSnapshot: () => console.log('snapshot') });`,
+      ].join('\n');
+      const recorder = spawn(
+        process.execPath,
+        ['--conditions=@tierswap/source', '--import', 'tsx', '--input-type=module', '-e', script],
+        { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      children.push(recorder);
+      const exited = new Promise<[number | null, string | null]>((resolve) =>
+        recorder.once('exit', (c, sig) => resolve([c, sig])),
+      );
+      try {
+        await new Promise((resolve) => recorder.stdout?.once('data', resolve));
+        // Recording: our kdamond is there, after the ones found.
+        expect(saveKdamonds().kdamonds).toHaveLength(before.kdamonds.length + 1);
+      } finally {
+        // SIGTERM even when an assertion failed: the recorder must restore the kdamonds.
+        recorder.kill('SIGTERM');
+      }
+      const [code, signal] = await exited;
+      expect(signal ?? code).toBe('SIGTERM');
+      expect(await quietKdamonds()).toEqual(before);
+      target.kill('SIGKILL');
     },
   );
 
   it.skipIf(!damonAvailable || !othersRunning)(
     `refuses with BUSY while another kdamond runs, changing nothing ${notHere}`,
     async () => {
-      const before = saveKdamonds();
+      const before = await quietKdamonds();
       const e = await recordDamon({ pid: process.pid, seconds: 1 }).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(WorkloadError);
       expect((e as WorkloadError).code).toBe('BUSY');
       expect((e as Error).message).toMatch(/kdamond 0 .* is running.* pauseOthers: true/);
-      expect(saveKdamonds()).toEqual(before);
+      expect(await quietKdamonds()).toEqual(before);
     },
   );
 
   it('clear errors for a gone process, a missing DAMON, and bad options', async () => {
-    const before = unavailable === undefined ? saveKdamonds() : undefined;
+    const before = unavailable === undefined ? await quietKdamonds() : undefined;
     const gone = spawnSync('true').pid as number;
     const e = await recordDamon({ pid: gone, seconds: 1, pauseOthers: true }).catch(
       (x: unknown) => x,
@@ -176,6 +227,6 @@ describe('recordDamon', () => {
     await expect(
       recordDamon({ pid: 1, seconds: 1, samplingUs: 5000, aggregationMs: 1 }),
     ).rejects.toThrow(/aggregationMs/);
-    if (before !== undefined) expect(saveKdamonds()).toEqual(before);
+    if (before !== undefined) expect(await quietKdamonds()).toEqual(before);
   });
 });

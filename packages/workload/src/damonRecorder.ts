@@ -10,14 +10,17 @@
  * target, as damo does by default: vaddr is a separate kernel option
  * (CONFIG_DAMON_VADDR) that this project's kernel does not have, and paddr comes with
  * every DAMON. One scheme with the `stat` action and an access pattern every
- * region matches makes the kdamond report all regions without acting on any. Until
- * `seconds` have passed, writing `update_schemes_tried_regions` to the kdamond's state
+ * region matches makes the kdamond report all regions without acting on any. Every
+ * `snapshotMs` until `seconds` have passed, writing `update_schemes_tried_regions` to the kdamond's state
  * has the kdamond fill the scheme's tried_regions directory at its next aggregation
  * (the write returns when it has); each region's start, end, nr_accesses and age are
  * read from there, mapped back to the process's virtual addresses, and become one
- * snapshot of the trace. Pages the process maps after the start are not watched.
+ * snapshot of the trace. Pages the process maps after the start are not watched. The
+ * write holds DAMON's one sysfs lock while it waits, so other DAMON users (their
+ * reads and writes get EBUSY) find it free between snapshots.
  *
- * The kernel's DAMON state is put back afterwards, also when recording fails or the
+ * One recorder runs at a time on a machine (a lock file, ./damonLock.ts; the next one
+ * waits up to `waitMs`). The kernel's DAMON state is put back afterwards, also when recording fails or the
  * process is interrupted (SIGINT, SIGTERM, SIGHUP, exit): the kdamonds tree is saved
  * first (./damonSysfs.ts) and restored in a finally block and in signal handlers (the
  * other kdamonds with the configuration they have then, in case their owner changed
@@ -34,6 +37,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '@tierswap/base';
 import { createSystemClock, isIntInRange, showValue } from '@tierswap/base';
+import { acquireDamonLock } from './damonLock.js';
 import { readProcessFrames, virtualRows, watchPlan } from './damonPagemap.js';
 import type { SavedKdamonds } from './damonSysfs.js';
 import {
@@ -58,7 +62,7 @@ export interface RecordDamonOptions {
   readonly seconds: number;
   /** DAMON's sampling interval in µs (default 5 000). */
   readonly samplingUs?: number;
-  /** DAMON's aggregation interval in ms (default 100): one snapshot per aggregation at most. */
+  /** DAMON's aggregation interval in ms (default 100): nr_accesses counts the samples of one. */
   readonly aggregationMs?: number;
   /**
    * DAMON's bounds on the number of regions (default 10..100): at most maxRegions of the
@@ -68,14 +72,24 @@ export interface RecordDamonOptions {
    */
   readonly minRegions?: number;
   readonly maxRegions?: number;
+  /**
+   * How often to take a snapshot, in ms (default 1 000, at least aggregationMs). Each one
+   * holds DAMON's sysfs lock until the kdamond's next aggregation, so other DAMON users
+   * get EBUSY meanwhile; the recorder leaves the lock free between snapshots.
+   */
+  readonly snapshotMs?: number;
   /** Also write the trace to this file (CSV, see damonTrace.ts). */
   readonly path?: string;
   /** Stop, and afterwards restore, kdamonds that are running (default false: refuse with BUSY). */
   readonly pauseOthers?: boolean;
+  /** How long to wait for another recorder on this machine to finish, in ms (default 120 000). */
+  readonly waitMs?: number;
   /** Where the DAMON sysfs interface is (default /sys/kernel/mm/damon/admin). */
   readonly adminDir?: string;
   /** Time stamps (default the system clock). */
   readonly clock?: Clock;
+  /** Called after each snapshot with its time (seconds from the start) and regions, e.g. for progress. */
+  readonly onSnapshot?: (time: number, regions: readonly DamonRegionRow[]) => void;
 }
 
 export interface DamonRecording {
@@ -97,6 +111,7 @@ function checkOptions(options: RecordDamonOptions) {
   const samplingUs = options.samplingUs ?? 5000;
   const aggregationMs = options.aggregationMs ?? 100;
   const minRegions = options.minRegions ?? 10;
+  const snapshotMs = options.snapshotMs ?? 1000;
   const maxRegions = options.maxRegions ?? 100;
   if (!isIntInRange(pid, 1, 2 ** 22))
     throw invalid(WHERE, `pid must be an integer in 1..2^22, got ${showValue(pid)}`);
@@ -128,9 +143,22 @@ function checkOptions(options: RecordDamonOptions) {
   if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) {
     throw invalid(WHERE, `path must be a non-empty string, got ${showValue(options.path)}`);
   }
+  if (!isIntInRange(snapshotMs, aggregationMs, 3_600_000)) {
+    throw invalid(
+      WHERE,
+      `snapshotMs must be an integer in aggregationMs (${aggregationMs})..3600000, got ${showValue(snapshotMs)}`,
+    );
+  }
   const pauseOthers = options.pauseOthers ?? false;
   if (typeof pauseOthers !== 'boolean')
     throw invalid(WHERE, `pauseOthers must be a boolean, got ${showValue(pauseOthers)}`);
+  if (options.onSnapshot !== undefined && typeof options.onSnapshot !== 'function') {
+    throw invalid(WHERE, `onSnapshot must be a function, got ${showValue(options.onSnapshot)}`);
+  }
+  const waitMs = options.waitMs ?? 120_000;
+  if (!isIntInRange(waitMs, 0, 86_400_000)) {
+    throw invalid(WHERE, `waitMs must be an integer in 0..86400000, got ${showValue(waitMs)}`);
+  }
   const adminDir = options.adminDir ?? DAMON_ADMIN;
   if (typeof adminDir !== 'string' || adminDir === '')
     throw invalid(WHERE, `adminDir must be a non-empty string, got ${showValue(adminDir)}`);
@@ -141,6 +169,8 @@ function checkOptions(options: RecordDamonOptions) {
     aggregationMs,
     minRegions,
     maxRegions,
+    snapshotMs,
+    waitMs,
     pauseOthers,
     adminDir,
   };
@@ -229,6 +259,22 @@ function alive(pid: number): boolean {
   }
 }
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** Asks the kdamond for its regions; an EBUSY (someone else holds DAMON's lock) is retried for up to 3 s. Returns the error if it failed. */
+async function requestUpdate(state: string): Promise<NodeJS.ErrnoException | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(state, 'update_schemes_tried_regions');
+      return undefined;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code !== 'EBUSY' || attempt >= 150) return err;
+      await sleep(20);
+    }
+  }
+}
+
 /** Records `pid`'s access pattern for `seconds` with DAMON; see the file's comment. */
 export async function recordDamon(options: RecordDamonOptions): Promise<DamonRecording> {
   const o = checkOptions(options);
@@ -254,14 +300,23 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
       `process ${o.pid} has no present pages in private writable mappings to watch`,
     );
   }
-  const saved: SavedKdamonds = saveKdamonds(o.adminDir);
-  const running = saved.kdamonds.flatMap((k, i) => (k.state === 'on' ? [i] : []));
-  if (running.length > 0 && !o.pauseOthers) {
-    throw new WorkloadError(
-      'BUSY',
-      WHERE,
-      `kdamond ${running.join(', ')} of ${o.adminDir} ${running.length === 1 ? 'is' : 'are'} running, and DAMON cannot add a kdamond while one runs (EBUSY); pass pauseOthers: true to stop ${running.length === 1 ? 'it' : 'them'} for the moment it takes to add ours (restored after)`,
-    );
+  // One recorder at a time on the machine (see damonLock.ts); released after the restore.
+  const release = await acquireDamonLock(WHERE, o.waitMs);
+  let saved: SavedKdamonds;
+  let running: number[];
+  try {
+    saved = saveKdamonds(o.adminDir);
+    running = saved.kdamonds.flatMap((k, i) => (k.state === 'on' ? [i] : []));
+    if (running.length > 0 && !o.pauseOthers) {
+      throw new WorkloadError(
+        'BUSY',
+        WHERE,
+        `kdamond ${running.join(', ')} of ${o.adminDir} ${running.length === 1 ? 'is' : 'are'} running, and DAMON cannot add a kdamond while one runs (EBUSY); pass pauseOthers: true to stop ${running.length === 1 ? 'it' : 'them'} for the moment it takes to add ours (restored after)`,
+      );
+    }
+  } catch (e) {
+    release();
+    throw e;
   }
   const mine = saved.kdamonds.length;
   let restored = false;
@@ -281,7 +336,11 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
     } catch {
       latest = saved;
     }
-    restoreKdamonds(latest);
+    try {
+      restoreKdamonds(latest);
+    } finally {
+      release();
+    }
   };
   const onSignal = (signal: NodeJS.Signals) => {
     try {
@@ -324,21 +383,18 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
         ended = 'process-exited';
         break;
       }
-      // The write returns once the kdamond has filled tried_regions at its next aggregation.
-      try {
-        await writeFile(state, 'update_schemes_tried_regions');
-      } catch (e) {
-        // The kdamond stops by itself when its target exits.
+      // The write returns once the kdamond has filled tried_regions at its next
+      // aggregation; it holds DAMON's sysfs lock until then (others get EBUSY).
+      const updated = await requestUpdate(state);
+      if (updated !== undefined) {
+        // The kdamond stops by itself when it has nothing left to watch.
         if (!alive(o.pid) || readSysfs(state, WHERE) === 'off') {
           ended = 'process-exited';
           break;
         }
-        throw new WorkloadError(
-          'IO_ERROR',
-          WHERE,
-          `cannot update ${state}: ${(e as NodeJS.ErrnoException).code}`,
-          { cause: e },
-        );
+        throw new WorkloadError('IO_ERROR', WHERE, `cannot update ${state}: ${updated.code}`, {
+          cause: updated,
+        });
       }
       const time = (clock.now() - started) / 1000;
       const snap = virtualRows(frames, plan, readRegions(tried, time), time);
@@ -347,7 +403,11 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
         break;
       }
       rows.push(...snap);
+      options.onSnapshot?.(time, snap);
       snapshots++;
+      // Leave the lock free until the next snapshot is due.
+      const due = snapshots * o.snapshotMs - (clock.now() - started);
+      if (due > 0) await sleep(Math.min(due, o.seconds * 1000 - (clock.now() - started)));
     }
     if (snapshots === 0 && ended === 'process-exited') {
       throw new WorkloadError(

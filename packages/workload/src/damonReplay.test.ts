@@ -50,7 +50,7 @@ describe('a DAMON recording replayed through the stack', () => {
       await new Promise((resolve) => child.stdout?.once('data', resolve));
       const pid = child.pid as number;
       const path = join(dir, 'node.damon.csv');
-      const rec = await recordDamon({ pid, seconds: 4, pauseOthers: true, path });
+      const rec = await recordDamon({ pid, seconds: 4, snapshotMs: 100, pauseOthers: true, path });
       const pages = [...processSource(pid).pages()];
       child.kill('SIGKILL');
       const trace = await readTrace(path);

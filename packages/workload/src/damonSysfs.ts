@@ -46,10 +46,29 @@ function ioError(where: string, verb: string, path: string, e: unknown): Workloa
   return new WorkloadError('IO_ERROR', where, `cannot ${verb} ${path}: ${code}`, { cause: e });
 }
 
+/**
+ * DAMON's sysfs files take one global lock with a try-lock and answer EBUSY while anyone
+ * holds it (a kdamond's `update_schemes_tried_regions` holds it until the next
+ * aggregation; another DAMON user may be writing its own files). So an EBUSY is retried,
+ * every 20 ms for up to 3 s, before it is an error. Synchronous (a sleep on Atomics.wait),
+ * because the restore must also run from a signal handler and at exit.
+ */
+function retryBusy<T>(op: () => T): T {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return op();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || attempt >= 150) throw e;
+      Atomics.wait(sleeper, 0, 0, 20);
+    }
+  }
+}
+
 /** A sysfs file's value without its trailing newline. */
 export function readSysfs(path: string, where = 'damonSysfs.read'): string {
   try {
-    return readFileSync(path, 'utf8').replace(/\n$/, '');
+    return retryBusy(() => readFileSync(path, 'utf8')).replace(/\n$/, '');
   } catch (e) {
     throw ioError(where, 'read', path, e);
   }
@@ -58,7 +77,7 @@ export function readSysfs(path: string, where = 'damonSysfs.read'): string {
 /** Writes a value to a sysfs file (one write, as `echo` does). */
 export function writeSysfs(path: string, value: string, where = 'damonSysfs.write'): void {
   try {
-    writeFileSync(path, value);
+    retryBusy(() => writeFileSync(path, value));
   } catch (e) {
     throw ioError(where, `write ${JSON.stringify(value)} to`, path, e);
   }

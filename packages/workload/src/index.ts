@@ -50,7 +50,7 @@ export type {
   SourceSpec,
   StackSpec,
 } from './scenarioSpec.js';
-export { scenarioSchema } from './scenarioSpec.js';
+export { scenarioJsonSchema, scenarioSchema } from './scenarioSpec.js';
 export type { TimelineLogEntry } from './timeline.js';
 export type { TimelineEntry, TimelineEntryKind } from './timelineSpec.js';
 // End of scenarios.

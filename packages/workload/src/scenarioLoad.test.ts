@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario, parseScenario } from './scenarioLoad.js';
 import { parseSize } from './scenarioSize.js';
+import { scenarioJsonSchema } from './scenarioSpec.js';
 import { entryTimes } from './timelineSpec.js';
 import { WorkloadError } from './workloadError.js';
 
@@ -190,5 +191,31 @@ processes:
     expect(thrown(() => loadScenario(broken))).toContain(`${broken} is not valid JSON`);
     expect(thrown(() => loadScenario(join(dir, 'missing.yaml')))).toContain('cannot read');
     expect(thrown(() => loadScenario(''))).toContain('path must be a file path');
+  });
+});
+
+describe('scenarioJsonSchema', () => {
+  it('is the schema committed beside the example, which the example names', () => {
+    const examples = join(import.meta.dirname, '..', 'examples');
+    const committed = JSON.parse(readFileSync(join(examples, 'scenario.schema.json'), 'utf8'));
+    expect(committed).toEqual(scenarioJsonSchema());
+    expect(readFileSync(join(examples, 'scenario.yaml'), 'utf8')).toMatch(
+      /^# yaml-language-server: \$schema=\.\/scenario\.schema\.json\n/,
+    );
+    const props = (committed as { properties: Record<string, unknown> }).properties;
+    expect(Object.keys(props).sort()).toEqual(
+      [
+        'cgroups',
+        'devices',
+        'durationSeconds',
+        'name',
+        'processes',
+        'sampleEverySeconds',
+        'seed',
+        'stack',
+        'stepSeconds',
+        'timeline',
+      ].sort(),
+    );
   });
 });

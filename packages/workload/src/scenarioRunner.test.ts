@@ -191,6 +191,47 @@ describe('runScenario', () => {
     expect(modelled(c).series).not.toEqual(modelled(a).series);
   });
 
+  it('samples at multiples of the period on a fine step, with times as written', async () => {
+    const one = await runScenario(
+      {
+        ...scenario('vswap'),
+        durationSeconds: 1,
+        stepSeconds: 0.1,
+        sampleEverySeconds: 0.3,
+        processes: [scenario('vswap').processes![0]!],
+        timeline: [],
+      },
+      { sources: { a: inputs.sources.a }, patterns: { a: inputs.patterns.a } },
+    );
+    expect(one.series.map((s) => s.t)).toEqual([0, 0.3, 0.6, 0.9, 1]);
+    expect(one.series.reduce((n, s) => n + s.accesses, 0)).toBe(400);
+  });
+
+  it('stops at the next sample when its signal is aborted, and removes its devices', async () => {
+    const stop = new AbortController();
+    const seen: number[] = [];
+    const tmp = mkdtempSync(join(tmpdir(), 'scenario-abort-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const run = runScenario(scenario('vswap'), {
+        ...inputs,
+        signal: stop.signal,
+        onProgress: (p) => {
+          seen.push(p.t);
+          if (p.t === 10) stop.abort();
+        },
+      });
+      await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    expect(seen).toEqual([0, 5, 10]);
+    expect(readdirSync(tmp)).toEqual([]);
+    rmSync(tmp, { recursive: true });
+  });
+
   it('writes the series as CSV, one row per sample', async () => {
     const r = await runScenario(scenario('vswap'), inputs);
     const csv = seriesToCsv(r).trimEnd().split('\n');

@@ -49,6 +49,12 @@ export interface ScenarioRunOptions {
   readonly sources?: Readonly<Record<string, PageSource>>;
   /** Per process name: a pattern built in code, used instead of the spec's. */
   readonly patterns?: Readonly<Record<string, AccessPattern>>;
+  /**
+   * Stops the run at the next sample (devices removed, the signal's reason thrown): how
+   * a command stops a run on Ctrl-C. The run yields to the event loop after each sample,
+   * so a signal handler or a timer gets to run.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ScenarioResult {
@@ -137,18 +143,18 @@ export async function runScenario(
   const inputs = await buildInputs(spec, options);
   const devices = await createScenarioDevices(spec.devices);
   try {
-    return run(spec, inputs, devices.byName, options);
+    return await run(spec, inputs, devices.byName, options);
   } finally {
     devices.close();
   }
 }
 
-function run(
+async function run(
   spec: ScenarioSpec,
   inputs: readonly ProcessInputs[],
   devices: ReadonlyMap<string, BlockDevice>,
   options: ScenarioRunOptions,
-): ScenarioResult {
+): Promise<ScenarioResult> {
   const clock = createVirtualClock();
   const s = spec.stack;
   const stack = createSwapStack({
@@ -238,7 +244,8 @@ function run(
     if (ms > clock.now()) clock.set(ms);
   };
 
-  function play(): void {
+  async function play(): Promise<void> {
+    options.signal?.throwIfAborted();
     sample(0);
     const end = spec.durationSeconds;
     const step = spec.stepSeconds;
@@ -246,9 +253,9 @@ function run(
     let nextSample = every;
     let ev = 0;
     for (let k = 0; ; k++) {
-      const t0 = k * step;
+      const t0 = tidy(k * step);
       if (t0 >= end) break;
-      const t1 = Math.min((k + 1) * step, end);
+      const t1 = Math.min(tidy((k + 1) * step), end);
       setClock(t0);
       while (ev < events.length && events[ev]!.t < t1) {
         const e = events[ev++]!;
@@ -264,14 +271,16 @@ function run(
       setClock(t1);
       if (t1 >= nextSample - 1e-9 || t1 >= end) {
         sample(t1);
+        await new Promise((resolve) => setImmediate(resolve));
+        options.signal?.throwIfAborted();
         // The next multiple of the period after t1, computed, not summed, so it never drifts.
-        nextSample = (Math.floor(t1 / every + 1e-9) + 1) * every;
+        nextSample = tidy((Math.floor(t1 / every + 1e-9) + 1) * every);
       }
     }
   }
 
   try {
-    play();
+    await play();
   } catch (e) {
     // Only the stack's and devices' errors are wrapped; a callback's own error passes as it is.
     if (!(e instanceof TierswapError) || e instanceof WorkloadError) throw e;
@@ -301,6 +310,11 @@ function withoutUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>;
   };
+}
+
+/** A time computed as k × step, rounded to the nanosecond: 0.3, not 0.30000000000000004. */
+function tidy(t: number): number {
+  return Math.round(t * 1e9) / 1e9;
 }
 
 function invalid(detail: string): WorkloadError {

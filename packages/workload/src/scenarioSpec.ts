@@ -49,8 +49,11 @@ export const sourceSpecSchema = z.discriminatedUnion('kind', [
     zeroShare: share.optional(),
     sameFilledShare: share.optional(),
     incompressibleShare: share.optional(),
-    /** Target compressibility of the other pages (0 = random bytes .. 1 = very repetitive). */
-    compressibility: share.optional(),
+    compressibility: share
+      .optional()
+      .describe(
+        'Target compressibility of the other pages (0 = random bytes .. 1 = very repetitive).',
+      ),
   }),
   z.strictObject({
     kind: z.literal('files'),
@@ -66,17 +69,20 @@ export const sourceSpecSchema = z.discriminatedUnion('kind', [
 ]);
 
 /** How a process touches its pages; rate = accesses per virtual second. */
-const rate = z.number().positive().max(1e9);
+const rate = z.number().positive().max(1e9).describe('Accesses per virtual second.');
 /** The share of accesses that are writes (default 0). */
-const writeShare = share.optional();
+const writeShare = share.optional().describe('The share of accesses that are writes (default 0).');
 export const patternSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('uniform'), rate, writeShare }),
   z.strictObject({
     kind: z.literal('zipf'),
     rate,
     writeShare,
-    /** Rank r is drawn with probability proportional to r^-exponent (0 is uniform). */
-    exponent: z.number().min(0).max(10),
+    exponent: z
+      .number()
+      .min(0)
+      .max(10)
+      .describe('Rank r is drawn with probability proportional to r^-exponent (0 is uniform).'),
   }),
   z.strictObject({
     kind: z.literal('phased'),
@@ -88,63 +94,100 @@ export const patternSpecSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('trace'),
-    /** A trace file: CSV / JSONL (time, process, page or address, read|write) or a DAMON recording. */
-    path: z.string().min(1),
-    /** Which process of the trace to replay (default 0, the first to appear). */
-    stream: z.number().int().nonnegative().optional(),
-    /** DAMON recordings: accesses per virtual second (default 10 000). */
-    rate: rate.optional(),
+    path: z
+      .string()
+      .min(1)
+      .describe(
+        'A trace file: CSV / JSONL (time, process, page or address, read|write) or a DAMON recording.',
+      ),
+    stream: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('Which process of the trace to replay (default 0, the first to appear).'),
+    rate: rate
+      .optional()
+      .describe('DAMON recordings: accesses per virtual second (default 10 000).'),
   }),
 ]);
 
+/** zswap's parameters at start (all changeable later at /sys/module/zswap/parameters). */
 export const zswapSpecSchema = z.strictObject({
-  enabled: z.boolean().optional(),
-  compressor: z.enum(['lz4', 'zstd', 'none']).optional(),
-  level: z.number().int().min(1).max(19).optional(),
-  maxPoolPercent: z.number().int().min(0).max(100).optional(),
-  acceptThresholdPercent: z.number().int().min(0).max(100).optional(),
-  shrinkerEnabled: z.boolean().optional(),
+  enabled: z.boolean().optional().describe('zswap.enabled (default true).'),
+  compressor: z.enum(['lz4', 'zstd', 'none']).optional().describe('Default lz4.'),
+  level: z.number().int().min(1).max(19).optional().describe("zstd's level (default 3)."),
+  maxPoolPercent: z.number().int().min(0).max(100).optional().describe('Default 20.'),
+  acceptThresholdPercent: z.number().int().min(0).max(100).optional().describe('Default 90.'),
+  shrinkerEnabled: z.boolean().optional().describe('Default true.'),
+  maxCompressedBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe('Compressed results above this are stored as poor (default 4095).'),
 });
 
 export const stackSpecSchema = z.strictObject({
-  mode: z.enum(['vswap', 'classic']).default('vswap'),
-  ramBytes: sizeSchema,
+  mode: z
+    .enum(['vswap', 'classic'])
+    .default('vswap')
+    .describe(
+      'vswap: a virtual entry per swapped page; classic: a slot at swap-out, as shipped today.',
+    ),
+  ramBytes: sizeSchema.describe('RAM for resident pages: bytes or a size like 64M, 1G.'),
   zswap: zswapSpecSchema.optional(),
-  /** The text of /sys/kernel/mm/swap/tiers, e.g. '+ssd:100 +hdd:-1'. */
-  tiers: z.string().optional(),
+  tiers: z
+    .string()
+    .optional()
+    .describe("The text of /sys/kernel/mm/swap/tiers, e.g. '+ssd:100 +hdd:-1'."),
 });
 
 export const deviceSpecSchema = z
   .strictObject({
     name,
-    kind: z.enum(['file', 'sqlite', 'redis']),
-    /** Capacity in 4 KiB slots, or `size` in bytes (one of the two). */
+    kind: z
+      .enum(['file', 'sqlite', 'redis'])
+      .describe('A preallocated swapfile, a SQLite table, or a Redis server (with url).'),
     slots: z
       .number()
       .int()
       .min(1)
       .max(2 ** 26)
-      .optional(),
-    size: sizeSchema.optional(),
-    /** swapon priority; its tier follows from it (default -1). */
-    priority: z.number().int().min(-1).max(32767).default(-1),
-    /** Switched on at start (default true); false leaves it for a timeline `swapon`. */
-    on: z.boolean().default(true),
-    /** file / sqlite: where to create it (kept after the run); default a temporary directory the run removes. */
-    path: z.string().min(1).optional(),
-    /** redis: the server's URL (redis://host:port). */
-    url: z.string().min(1).optional(),
+      .optional()
+      .describe('Capacity in 4 KiB slots, or give size (one of the two).'),
+    size: sizeSchema.optional().describe('Capacity as a size (64M), instead of slots.'),
+    priority: z
+      .number()
+      .int()
+      .min(-1)
+      .max(32767)
+      .default(-1)
+      .describe('swapon priority; its tier follows from it (default -1).'),
+    on: z
+      .boolean()
+      .default(true)
+      .describe('Switched on at start (default true); false leaves it for a timeline `swapon`.'),
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'file / sqlite: where to create it (kept after the run); default a temporary directory the run removes.',
+      ),
+    url: z.string().min(1).optional().describe("redis: the server's URL (redis://host:port)."),
   })
   .superRefine((d, ctx) => {
     if ((d.slots === undefined) === (d.size === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['slots'], message: 'give one of slots or size' });
     }
-    if (d.size !== undefined && Math.floor(d.size / 4096) < 1) {
+    if (d.size !== undefined && (d.size < 4096 || d.size / 4096 > 2 ** 26)) {
       ctx.addIssue({
         code: 'custom',
         path: ['size'],
         input: d.size,
-        message: 'must hold at least one 4 KiB page',
+        message: 'must hold 1..2^26 pages of 4 KiB (4K..256G)',
       });
     }
     if (d.kind === 'redis' && d.url === undefined) {
@@ -163,8 +206,7 @@ const cgroupPath = z
   .regex(/^(\/[A-Za-z0-9._-]+)+$/, "must be a cgroup path below the root, like '/job/a'");
 
 export const cgroupSpecSchema = z.strictObject({
-  /** The path below /sys/fs/cgroup, e.g. '/job'. Parents must come first. */
-  path: cgroupPath,
+  path: cgroupPath.describe("The path below /sys/fs/cgroup, e.g. '/job'. Parents must come first."),
   /** Interface files written at creation, in order: { 'memory.max': '256M' }. */
   files: z
     .record(z.string().regex(/^memory\.[a-z_.]+$/), z.union([z.string(), z.number()]))
@@ -173,25 +215,34 @@ export const cgroupSpecSchema = z.strictObject({
 
 export const processSpecSchema = z.strictObject({
   name,
-  /** The cgroup it is charged to (a declared one or one a timeline mkdir creates). */
-  cgroup: cgroupPath,
+  cgroup: cgroupPath.describe(
+    'The cgroup it is charged to (a declared one or one a timeline mkdir creates).',
+  ),
   source: sourceSpecSchema,
   pattern: patternSpecSchema,
-  /** Spawned at this time (default 0, unless a timeline `spawn` names it). */
-  start: seconds.optional(),
-  /** Exits at this time (default: runs to the end). */
-  exit: seconds.optional(),
+  start: seconds
+    .optional()
+    .describe('Spawned at this time (default 0, unless a timeline `spawn` names it).'),
+  exit: seconds.optional().describe('Exits at this time (default: runs to the end).'),
 });
 
 export const scenarioSchema = z
   .strictObject({
-    name: z.string().min(1),
-    /** Seeds every access pattern (each process gets its own stream from it). */
-    seed: z.number().int().nonnegative().max(0xffffffff).default(1),
-    durationSeconds: positiveSeconds,
-    /** Virtual time between rounds of accesses (the timeline's resolution too). */
-    stepSeconds: positiveSeconds.default(1),
-    sampleEverySeconds: positiveSeconds.default(10),
+    name: z.string().min(1).describe("The run's name, for reports."),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(0xffffffff)
+      .default(1)
+      .describe('Seeds every access pattern (each process gets its own stream from it).'),
+    durationSeconds: positiveSeconds.describe('Virtual seconds the run lasts.'),
+    stepSeconds: positiveSeconds
+      .default(1)
+      .describe("Virtual time between rounds of accesses (the timeline's resolution too)."),
+    sampleEverySeconds: positiveSeconds
+      .default(10)
+      .describe('A sample of the metrics at 0, at every multiple of this, and at the end.'),
     stack: stackSpecSchema,
     devices: z.array(deviceSpecSchema).default([]),
     cgroups: z.array(cgroupSpecSchema).default([]),
@@ -210,3 +261,18 @@ export type DeviceSpec = z.output<typeof deviceSpecSchema>;
 export type CgroupSpec = z.output<typeof cgroupSpecSchema>;
 export type ProcessSpec = z.output<typeof processSpecSchema>;
 export type StackSpec = z.output<typeof stackSpecSchema>;
+
+/**
+ * The JSON Schema of a scenario file (what a file may hold, defaults shown), for
+ * editors: a YAML file that starts with `# yaml-language-server: $schema=<path>`
+ * gets completion and checks as it is written. The cross-field checks
+ * (scenarioRefs.ts) are not expressible there and run at load.
+ */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }),
+    title: 'tierswap scenario',
+    description:
+      'A machine, its swap devices, cgroups, processes and a timeline, run by runScenario.',
+  };
+}

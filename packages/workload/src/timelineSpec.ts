@@ -12,10 +12,10 @@ const seconds = z.number().finite().nonnegative();
 
 /** When an entry fires: `at` once, or `every` period (first at `from`, default one period in). */
 const when = {
-  at: seconds.optional(),
-  every: z.number().finite().positive().optional(),
-  from: seconds.optional(),
-  until: seconds.optional(),
+  at: seconds.optional().describe('Fires once at this time (seconds).'),
+  every: z.number().finite().positive().optional().describe('Fires every this many seconds.'),
+  from: seconds.optional().describe('With every: the first time (default: one period in).'),
+  until: seconds.optional().describe('With every: the last time (default: the end).'),
 };
 
 const path = z.string().regex(/^\//, 'must be an absolute path like /sys/fs/cgroup/job/memory.max');
@@ -26,8 +26,12 @@ export const timelineEntrySchema = z
       ...when,
       kind: z.literal('write'),
       path,
-      /** The text written, e.g. '200M' or 'max=10M 3600' (a number is written as its digits). */
-      value: z.union([z.string(), z.number()]).transform(String),
+      value: z
+        .union([z.string(), z.number()])
+        .transform(String)
+        .describe(
+          "The text written, e.g. '200M' or 'max=10M 3600' (a number is written as its digits).",
+        ),
     }),
     z.strictObject({ ...when, kind: z.literal('mkdir'), path }),
     z.strictObject({ ...when, kind: z.literal('rmdir'), path }),
@@ -35,8 +39,13 @@ export const timelineEntrySchema = z
       ...when,
       kind: z.literal('swapon'),
       device: z.string().min(1),
-      /** Overrides the device's priority for this swapon. */
-      priority: z.number().int().min(-1).max(32767).optional(),
+      priority: z
+        .number()
+        .int()
+        .min(-1)
+        .max(32767)
+        .optional()
+        .describe("Overrides the device's priority for this swapon."),
     }),
     z.strictObject({ ...when, kind: z.literal('swapoff'), device: z.string().min(1) }),
     z.strictObject({ ...when, kind: z.literal('spawn'), process: z.string().min(1) }),

@@ -51,6 +51,18 @@ export class CodecSlots {
     if (this.#refs[old] === 0) this.#codecs[old] = undefined;
   }
 
+  /**
+   * The slot of `codec` without making it current (a raw entry recompressed by another
+   * codec than the stores use): its slot if it has one, else a free one, else -1.
+   */
+  slotFor(codec: Codec): number {
+    let slot = this.#codecs.indexOf(codec);
+    if (slot >= 0) return slot;
+    slot = this.#codecs.findIndex((_, i) => i !== this.#current && this.#refs[i] === 0);
+    if (slot >= 0) this.#codecs[slot] = codec;
+    return slot;
+  }
+
   /** An entry of slot `slot` was stored. */
   hold(slot: number): void {
     this.#refs[slot] = this.#refs[slot]! + 1;

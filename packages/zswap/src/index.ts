@@ -6,10 +6,17 @@
  * Test helpers are under '@tierswap/zswap/testing'.
  */
 
+export { RAW_RETRY_BATCH } from './rawRetry.js';
 export type { StoreRefusalCode } from './refusals.js';
-export { LOAD_REFUSALS, STORE_REFUSALS, WRITEBACK_REFUSALS } from './refusals.js';
+export {
+  LOAD_REFUSALS,
+  REJECT_MODE_REFUSALS,
+  STORE_REFUSALS,
+  WRITEBACK_REFUSALS,
+} from './refusals.js';
 export type {
   BudgetUnit,
+  IncompressibleMode,
   LoadResult,
   MemcgZswapStats,
   ProactiveWritebackRequest,

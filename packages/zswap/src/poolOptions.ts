@@ -12,6 +12,7 @@ import type { Codec } from '@tierswap/compress';
 import { type GroupId, GroupState, MemcgTree } from '@tierswap/memcg';
 import type {
   BudgetUnit,
+  IncompressibleMode,
   ProactiveWritebackRequest,
   WritebackTarget,
   ZswapPoolOptions,
@@ -54,6 +55,7 @@ export interface CheckedOptions {
   readonly cacheBytes: number | undefined;
   readonly chain: number | undefined;
   readonly tunables: ZswapTunables;
+  readonly retryCodec: Codec | undefined;
 }
 
 export function checkOptions(options: ZswapPoolOptions): CheckedOptions {
@@ -107,8 +109,18 @@ export function checkOptions(options: ZswapPoolOptions): CheckedOptions {
       maxCompressedBytes: options.maxCompressedBytes,
     }),
     ...(options.shrinkerEnabled !== undefined && { shrinkerEnabled: options.shrinkerEnabled }),
+    ...(options.proactiveCursor !== undefined && { proactiveCursor: options.proactiveCursor }),
+    ...(options.incompressible !== undefined && { incompressible: options.incompressible }),
+    ...(options.rawRetrySeconds !== undefined && { rawRetrySeconds: options.rawRetrySeconds }),
   };
-  return { codec, clock, target, queue, cap, cacheBytes, chain, tunables };
+  const retryCodec = options.retryCodec;
+  if (retryCodec !== undefined) {
+    checkCodec(retryCodec, where);
+    if (retryCodec.pageSize !== codec.pageSize) {
+      bad(where, 'retryCodec', retryCodec, `a codec of page size ${codec.pageSize}`);
+    }
+  }
+  return { codec, clock, target, queue, cap, cacheBytes, chain, tunables, retryCodec };
 }
 
 /** Every tunable, set. */
@@ -118,7 +130,12 @@ export interface TunablesState {
   readonly acceptThresholdPercent: number;
   readonly maxCompressedBytes: number;
   readonly shrinkerEnabled: boolean;
+  readonly proactiveCursor: boolean;
+  readonly incompressible: IncompressibleMode;
+  readonly rawRetrySeconds: number;
 }
+
+const INCOMPRESSIBLE_MODES: readonly IncompressibleMode[] = ['reject', 'store_raw', 'retry'];
 
 /** The tunables with the limits they give, in bytes. */
 export interface Tunables extends TunablesState {
@@ -133,6 +150,9 @@ export const DEFAULT_TUNABLES = (pageSize: number): TunablesState => ({
   acceptThresholdPercent: 90,
   maxCompressedBytes: pageSize - 1,
   shrinkerEnabled: true,
+  proactiveCursor: true,
+  incompressible: 'store_raw',
+  rawRetrySeconds: 60,
 });
 
 /**
@@ -151,6 +171,9 @@ export function checkTunables(
   const acceptPct = t.acceptThresholdPercent ?? current.acceptThresholdPercent;
   const maxComp = t.maxCompressedBytes ?? current.maxCompressedBytes;
   const shrinker = t.shrinkerEnabled ?? current.shrinkerEnabled;
+  const cursor = t.proactiveCursor ?? current.proactiveCursor;
+  const incomp = t.incompressible ?? current.incompressible;
+  const retrySec = t.rawRetrySeconds ?? current.rawRetrySeconds;
   if (!isIntInRange(ram, 1, Number.MAX_SAFE_INTEGER)) bad(where, 'ramBytes', ram, 'an integer > 0');
   if (!isFiniteIn(maxPct, 0, 100)) bad(where, 'maxPoolPercent', maxPct, 'a number in 0..100');
   if (!isFiniteIn(acceptPct, 0, 100)) {
@@ -160,6 +183,13 @@ export function checkTunables(
     bad(where, 'maxCompressedBytes', maxComp, `an integer in 1..${pageSize - 1}`);
   }
   if (typeof shrinker !== 'boolean') bad(where, 'shrinkerEnabled', shrinker, 'a boolean');
+  if (typeof cursor !== 'boolean') bad(where, 'proactiveCursor', cursor, 'a boolean');
+  if (!INCOMPRESSIBLE_MODES.includes(incomp)) {
+    bad(where, 'incompressible', incomp, `one of ${INCOMPRESSIBLE_MODES.join(', ')}`);
+  }
+  if (!isFiniteIn(retrySec, 0, 2 ** 31)) {
+    bad(where, 'rawRetrySeconds', retrySec, 'a number of seconds in 0..2^31');
+  }
   const maxPoolBytes = Math.floor((ram * maxPct) / 100);
   return {
     ramBytes: ram,
@@ -167,6 +197,9 @@ export function checkTunables(
     acceptThresholdPercent: acceptPct,
     maxCompressedBytes: maxComp,
     shrinkerEnabled: shrinker,
+    proactiveCursor: cursor,
+    incompressible: incomp,
+    rawRetrySeconds: retrySec,
     maxPoolBytes,
     acceptBytes: Math.floor((maxPoolBytes * acceptPct) / 100),
   };
@@ -190,6 +223,17 @@ export function checkProactiveRequest(
     bad(where, 'minAgeSeconds', minAgeSeconds, 'a finite number >= 0');
   }
   return { memcg, maxBytes, unit, minAgeSeconds };
+}
+
+/** The arguments of retryRawEntries. */
+export function checkRetryArgs(maxPages: number, minAgeSeconds: number): void {
+  const where = 'pool.retryRawEntries';
+  if (!isIntInRange(maxPages, 0, Number.MAX_SAFE_INTEGER)) {
+    bad(where, 'maxPages', maxPages, 'an integer >= 0');
+  }
+  if (!isFiniteIn(minAgeSeconds, 0, 2 ** 31)) {
+    bad(where, 'minAgeSeconds', minAgeSeconds, 'a number of seconds in 0..2^31');
+  }
 }
 
 /** An entry id (a u32), returned for use in line. */

@@ -35,6 +35,20 @@ export const STORE_REFUSALS = {
 
 export type StoreRefusalCode = keyof typeof STORE_REFUSALS;
 
+/** The same two codes (and counters) when the pool's incompressible mode is 'reject'. */
+export const REJECT_MODE_REFUSALS = {
+  reject_compress_fail: refuse(
+    'EIO',
+    'compression failed and incompressible pages are rejected (incompressible=reject)',
+    'reject_compress_fail',
+  ),
+  reject_compress_poor: refuse(
+    'ENOSPC',
+    'the page does not compress below maxCompressedBytes and incompressible pages are rejected (incompressible=reject)',
+    'reject_compress_poor',
+  ),
+} as const;
+
 export const LOAD_REFUSALS = {
   /** The id is not in the pool. */
   not_found: refuse('ENOENT', 'no such entry in the pool', 'not_found'),

@@ -65,7 +65,31 @@ export interface ZswapPoolOptions {
   readonly initialCapacity?: number;
   /** Called when a store hits the global limit and the shrink worker should run. */
   readonly queueShrinkWork?: () => void;
+  /**
+   * Proactive writeback walks the subtree with the group's own cursor (true, default:
+   * v1-v3 of Hao Jia's series) or starts every request at the group itself and its
+   * first child (false: v4, which dropped the per-memcg cursor).
+   */
+  readonly proactiveCursor?: boolean;
+  /** What a page that does not compress becomes (default 'store_raw', the kernel's). */
+  readonly incompressible?: IncompressibleMode;
+  /** 'retry' mode: raw entries this old (seconds) are recompressed, a pass at most this often (default 60). */
+  readonly rawRetrySeconds?: number;
+  /** 'retry' mode: the codec raw entries are retried with (default: the current compressor). */
+  readonly retryCodec?: Codec;
 }
+
+/**
+ * A page that does not compress below maxCompressedBytes (or whose compression fails):
+ * - 'reject': refused (reject_compress_poor / _fail), so it goes to disk swap or stays
+ *   in memory: the kernel before dca4437a5861;
+ * - 'store_raw': kept uncompressed when its group may write back, else refused: the
+ *   kernel since dca4437a5861;
+ * - 'retry': as 'store_raw', and the shrink worker later recompresses raw entries older
+ *   than rawRetrySeconds (with retryCodec), at most one pass per rawRetrySeconds:
+ *   recompress_attempts / recompressed_pages count them.
+ */
+export type IncompressibleMode = 'reject' | 'store_raw' | 'retry';
 
 /** The tunables setTunables takes (all or nothing: a refused call applies none). */
 export interface ZswapTunables {
@@ -74,6 +98,9 @@ export interface ZswapTunables {
   readonly ramBytes?: number;
   readonly maxCompressedBytes?: number;
   readonly shrinkerEnabled?: boolean;
+  readonly proactiveCursor?: boolean;
+  readonly incompressible?: IncompressibleMode;
+  readonly rawRetrySeconds?: number;
 }
 
 /**
@@ -122,6 +149,10 @@ export interface ZswapStats {
   readonly pool_total_size: number;
   readonly stored_pages: number;
   readonly stored_incompressible_pages: number;
+  /** tierswap-only ('retry' mode): raw entries the shrink worker tried to recompress. */
+  readonly recompress_attempts: number;
+  /** tierswap-only ('retry' mode): raw entries that compressed on a retry and were replaced. */
+  readonly recompressed_pages: number;
 }
 
 /** The memory.stat zswap lines of one group, local (not summed over the subtree), read from the tree. */

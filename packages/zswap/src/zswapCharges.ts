@@ -71,6 +71,14 @@ export class ZswapCharges {
     this.tree.unchargeZswap(m as GroupId, len, this.#pageSize, raw);
   }
 
+  /** A raw entry of group m was recompressed to `len` bytes: raw charges become compressed ones, zswpout unchanged. */
+  recompressed(m: number, len: number): void {
+    // Charge before uncharging: the entry's reference on an offline group's id must not drop to 0 in between.
+    this.tree.chargeZswap(m as GroupId, len, this.#pageSize, false);
+    this.tree.unchargeZswap(m as GroupId, this.#pageSize, this.#pageSize, true);
+    this.tree.addStat(m as GroupId, this.#zswpout, -1);
+  }
+
   load(m: number): void {
     this.tree.addStat(m as GroupId, this.#zswpin, 1);
   }

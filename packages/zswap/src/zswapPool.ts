@@ -34,11 +34,18 @@ import {
   checkGroup,
   checkOptions,
   checkProactiveRequest,
+  checkRetryArgs,
   checkTunables,
   DEFAULT_TUNABLES,
   type Tunables,
 } from './poolOptions.js';
-import { LOAD_REFUSALS, STORE_REFUSALS, WRITEBACK_REFUSALS } from './refusals.js';
+import { RAW_RETRY_BATCH, RawRetry } from './rawRetry.js';
+import {
+  LOAD_REFUSALS,
+  REJECT_MODE_REFUSALS,
+  STORE_REFUSALS,
+  WRITEBACK_REFUSALS,
+} from './refusals.js';
 import type {
   LoadResult,
   MemcgZswapStats,
@@ -64,6 +71,8 @@ export class ZswapPool {
   readonly #entries: EntryTable;
   readonly #reclaim: ZswapReclaim;
   readonly #queueShrinkWork: (() => void) | undefined;
+  readonly #rawRetry: RawRetry;
+  #retryCodec: Codec | undefined;
 
   // ------------------------------------------------------------ tunables
   #tun: Tunables;
@@ -86,13 +95,15 @@ export class ZswapPool {
     written_back_pages: 0,
     stored_pages: 0,
     stored_incompressible_pages: 0,
+    recompress_attempts: 0,
+    recompressed_pages: 0,
   };
   #compressedBytes = 0;
 
   /** Use createZswapPool(options). */
   constructor(options: ZswapPoolOptions) {
     const o = checkOptions(options);
-    const { codec, clock, target, queue, cap, cacheBytes, chain } = o;
+    const { codec, clock, target, queue, cap, cacheBytes, chain, retryCodec } = o;
     this.pageSize = codec.pageSize;
     this.#tun = checkTunables(
       DEFAULT_TUNABLES(this.pageSize),
@@ -119,12 +130,27 @@ export class ZswapPool {
       counters: this.#c,
       target,
       shrinkerEnabled: () => this.#tun.shrinkerEnabled,
+      proactiveCursor: () => this.#tun.proactiveCursor,
       footprintBytes: () => arena.footprintBytes,
       liveBytes: () => arena.slotBytes,
       acceptThresholdBytes: () => this.#tun.acceptBytes,
       compact: () => this.compact(),
       decode: (idx, dst) => this.#decode(idx, dst),
       freeEntry: (idx) => this.#freeEntry(idx),
+    });
+    this.#retryCodec = retryCodec;
+    this.#rawRetry = new RawRetry({
+      pageSize: this.pageSize,
+      entries: this.#entries,
+      arena,
+      codecs: this.#codecs,
+      charges: this.#charges,
+      counters: this.#c,
+      maxCompressedBytes: () => this.#tun.maxCompressedBytes,
+      retryCodec: () => this.#retryCodec ?? this.compressor,
+      addCompressedBytes: (d) => {
+        this.#compressedBytes += d;
+      },
     });
   }
 
@@ -153,6 +179,32 @@ export class ZswapPool {
    */
   setTunables(t: ZswapTunables): void {
     this.#tun = checkTunables(this.#tun, t, this.pageSize, 'pool.setTunables');
+  }
+
+  /** The tunables now (what setTunables last applied, over the options and defaults). */
+  tunables(): Required<ZswapTunables> {
+    const { maxPoolBytes: _a, acceptBytes: _b, ...t } = this.#tun;
+    return t;
+  }
+
+  /** The codec 'retry' mode recompresses raw entries with (undefined: the current compressor). */
+  setRetryCodec(codec: Codec | undefined): void {
+    if (codec !== undefined) {
+      checkCodec(codec, 'pool.setRetryCodec');
+      if (codec.pageSize !== this.pageSize) {
+        throw new ZswapError(
+          'INVALID_ARGUMENT',
+          'pool.setRetryCodec',
+          `codec page size ${codec.pageSize} != pool page size ${this.pageSize}`,
+        );
+      }
+    }
+    this.#retryCodec = codec;
+  }
+
+  /** The codec raw entries are retried with. */
+  get retryCodec(): Codec {
+    return this.#retryCodec ?? this.compressor;
   }
 
   /** Maximum pool footprint in bytes (max_pool_percent of RAM). */
@@ -202,6 +254,9 @@ export class ZswapPool {
       return this.#refuse(id, STORE_REFUSALS.reject_memcg_limit);
     }
     if (this.#checkLimits()) return this.#refuse(id, STORE_REFUSALS.pool_limit_hit);
+    if (this.#tun.incompressible === 'retry' && this.#rawRetry.due(this.#clock.now())) {
+      this.#queueShrink(); // the retry pass runs on the shrink worker
+    }
     const slot = this.#codecs.current;
     const codec = this.#codecs.codec(slot);
     let out: Uint8Array | undefined;
@@ -217,11 +272,14 @@ export class ZswapPool {
   #refuse(id: number, why: StoreResult & Refusal): StoreResult {
     const stale = this.#entries.index.get(id);
     if (stale >= 0) this.#freeEntry(stale);
-    if (this.#reachedFull && !this.#shrinkQueued) {
-      this.#shrinkQueued = true;
-      this.#queueShrinkWork?.();
-    }
+    if (this.#reachedFull) this.#queueShrink();
     return why;
+  }
+
+  #queueShrink(): void {
+    if (this.#shrinkQueued) return;
+    this.#shrinkQueued = true;
+    this.#queueShrinkWork?.();
   }
 
   /** zswap_check_limits(): global limit with hysteresis. True = refuse. */
@@ -255,7 +313,16 @@ export class ZswapPool {
       out.length > this.#tun.maxCompressedBytes
     ) {
       // Compression failed or was poor: keep the page raw when it may later be written
-      // back (dca4437a5861), else refuse so the page stays in memory.
+      // back (dca4437a5861), else refuse so the page stays in memory; 'reject' mode
+      // refuses always, as the kernel did before.
+      if (this.#tun.incompressible === 'reject') {
+        if (out === undefined) {
+          this.#c.reject_compress_fail++;
+          return this.#refuse(id, REJECT_MODE_REFUSALS.reject_compress_fail);
+        }
+        this.#c.reject_compress_poor++;
+        return this.#refuse(id, REJECT_MODE_REFUSALS.reject_compress_poor);
+      }
       if (!this.#tree.zswapWritebackEnabled(memcg)) {
         if (out === undefined) {
           this.#c.reject_compress_fail++;
@@ -297,7 +364,10 @@ export class ZswapPool {
     e.index.insert(id, idx);
     this.#codecs.hold(slot);
     e.lru.addTail(memcg, idx);
-    if (raw) this.#c.stored_incompressible_pages++;
+    if (raw) {
+      this.#c.stored_incompressible_pages++;
+      this.#rawRetry.added(idx);
+    }
     this.#charges.store(memcg, len, raw);
     this.#c.stored_pages++;
     this.#compressedBytes += len;
@@ -387,7 +457,10 @@ export class ZswapPool {
     e.lru.delete(m, idx);
     e.index.removeIndex(idx);
     this.#arena.free(e.handles[idx]!, len);
-    if (len === P) this.#c.stored_incompressible_pages--;
+    if (len === P) {
+      this.#c.stored_incompressible_pages--;
+      this.#rawRetry.removed(idx);
+    }
     this.#charges.free(m, len, len === P);
     this.#c.stored_pages--;
     this.#compressedBytes -= len;
@@ -416,7 +489,22 @@ export class ZswapPool {
    */
   runShrinkWorker(): number {
     this.#shrinkQueued = false;
+    const t = this.#tun;
+    if (t.incompressible === 'retry' && this.#rawRetry.due(this.#clock.now())) {
+      this.#rawRetry.pass(this.#clock.now(), t.rawRetrySeconds, t.rawRetrySeconds, RAW_RETRY_BATCH);
+    }
     return this.#reclaim.runShrinkWorker();
+  }
+
+  /**
+   * One retry pass now, whatever the mode and the interval: recompress up to `maxPages`
+   * raw entries at least `minAgeSeconds` old (oldest first). Returns the entries
+   * recompressed; recompress_attempts counts the tries.
+   */
+  retryRawEntries(maxPages = RAW_RETRY_BATCH, minAgeSeconds = 0): number {
+    checkRetryArgs(maxPages, minAgeSeconds);
+    const now = this.#clock.now();
+    return this.#rawRetry.pass(now, minAgeSeconds, this.#tun.rawRetrySeconds, maxPages);
   }
 
   /** zswap_shrinker_count(): freeable entries of the group, scaled by its ratio. */

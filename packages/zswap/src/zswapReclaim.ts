@@ -4,7 +4,8 @@
  * shrink attempt of a store over memory.zswap.max, the shrinker's count and scan
  * (zswap_shrinker_count/scan), the shrink worker with its round-robin cursor
  * (shrink_worker, shrink_memcg), and proactive writeback of a memcg subtree with the
- * group's own cursor (memory.zswap.proactive_writeback, Hao Jia's series).
+ * group's own cursor (memory.zswap.proactive_writeback, Hao Jia's series; v4 dropped
+ * the cursor, which the proactiveCursor tunable reproduces).
  *
  * Why a separate object working through ReclaimHost: reclaim decides *which* entries
  * leave and *when* to stop; the pool owns storing, loading and freeing. The kernel draws
@@ -24,7 +25,7 @@
 
 import type { Clock, Refusal } from '@tierswap/base';
 import { isRefusal, showValue } from '@tierswap/base';
-import { type GroupId, NO_GROUP } from '@tierswap/memcg';
+import { type GroupId, NO_GROUP, SubtreeCursor } from '@tierswap/memcg';
 import { TICK_MS, ticksAt } from './entryStamp.js';
 import type { EntryTable } from './entryTable.js';
 import { WRITEBACK_REFUSALS } from './refusals.js';
@@ -65,6 +66,8 @@ export interface ReclaimHost {
   readonly target: WritebackTarget | undefined;
   /** zswap.shrinker_enabled. */
   shrinkerEnabled(): boolean;
+  /** Proactive writeback keeps a per-memcg cursor (false: every request starts at the first child). */
+  proactiveCursor(): boolean;
   /** Bytes of zspages the arena holds. */
   footprintBytes(): number;
   /** Bytes of the arena's live objects (the footprint after a perfect compaction). */
@@ -310,7 +313,9 @@ export class ZswapReclaim {
       }
       cutoff = Math.ceil((minAgeSeconds * 1000) / TICK_MS);
     }
-    const cursor = tree.cursorOf(memcg);
+    // v1-v3 keep the group's cursor between requests; v4 dropped it, so each request
+    // walks from the group itself and its first child again (a fresh cursor).
+    const cursor = h.proactiveCursor() ? tree.cursorOf(memcg) : new SubtreeCursor(tree, memcg);
     let remaining = maxBytes;
     let pages = 0;
     let compressed = 0;

@@ -17,6 +17,8 @@ export function escapeHtml(text: string): string {
 /** Options: `base` is prefixed to relative link and image targets (a study's folder). */
 export interface MarkdownOptions {
   readonly base?: string;
+  /** Added to every heading's level (at most h6): to nest a document in a page. */
+  readonly headingShift?: number;
 }
 
 function target(url: string, base: string): string {
@@ -77,7 +79,7 @@ export function markdownToHtml(md: string, options?: MarkdownOptions): string {
     }
     const heading = /^(#{1,6})\s+(.*)$/.exec(line);
     if (heading) {
-      const level = (heading[1] ?? '#').length;
+      const level = Math.min(6, (heading[1] ?? '#').length + (options?.headingShift ?? 0));
       out.push(`<h${level}>${inline(heading[2] ?? '', base)}</h${level}>`);
       i++;
       continue;

@@ -9,6 +9,8 @@ import cliProgress from 'cli-progress';
 export interface Progress {
   /** Count `n` more units done (default 1). */
   increment(n?: number): void;
+  /** Set the units done (for work counted elsewhere, such as by worker threads). */
+  update(done: number): void;
   /** Finish the bar (idempotent). */
   stop(): void;
 }
@@ -21,7 +23,7 @@ export interface ProgressOptions {
 /** A bar titled `title` counting to `total`; silent when the stream is not a TTY. */
 export function progressBar(title: string, total: number, options?: ProgressOptions): Progress {
   const stream = options?.stream ?? process.stderr;
-  if (!stream.isTTY || !(total > 0)) return { increment() {}, stop() {} };
+  if (!stream.isTTY || !(total > 0)) return { increment() {}, update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     {
       stream,
@@ -36,6 +38,9 @@ export function progressBar(title: string, total: number, options?: ProgressOpti
   return {
     increment(n = 1) {
       if (!stopped) bar.increment(n);
+    },
+    update(done: number) {
+      if (!stopped) bar.update(Math.min(total, done));
     },
     stop() {
       if (!stopped) bar.stop();

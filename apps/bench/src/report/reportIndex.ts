@@ -25,7 +25,7 @@ body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 0; color: #1d2
 header { background: #1f2a44; color: #f2f4f8; padding: 18px 32px; }
 header h1 { margin: 0 0 8px; font-size: 24px; }
 header table { border-collapse: collapse; font-size: 13px; }
-header td { padding: 2px 16px 2px 0; vertical-align: top; }
+header td { padding: 2px 16px 2px 0; vertical-align: top; border: none; }
 header td:first-child { color: #aab4c8; }
 nav { padding: 10px 32px; background: #e8ebf1; font-size: 14px; }
 nav a { margin-right: 18px; }
@@ -61,7 +61,10 @@ function studySection(root: string, s: StudyManifest): string {
   const base = `${s.id}/`;
   let summary: string;
   try {
-    summary = markdownToHtml(readFileSync(join(root, s.id, s.summary), 'utf8'), { base });
+    // The section's own heading is the study's title: drop the summary's first `# `
+    // line and shift its headings below the section's h2.
+    const md = readFileSync(join(root, s.id, s.summary), 'utf8').replace(/^# .*\n/, '');
+    summary = markdownToHtml(md, { base, headingShift: 1 });
   } catch {
     summary = '<p>(summary missing)</p>';
   }

@@ -47,7 +47,10 @@ export interface StudyInput<S extends z.ZodType> {
   readonly schema: S;
   /** The results; parsed with `schema` before anything is written. */
   readonly data: z.input<S>;
-  /** The written conclusion, Markdown (see markdownToHtml for the subset shown in HTML). */
+  /**
+   * The written conclusion, Markdown (see markdownToHtml for the subset shown in HTML).
+   * A line `<!-- charts -->` places the charts; without one they follow the text.
+   */
   readonly summary: string;
   readonly charts?: readonly ChartInput[];
 }
@@ -218,9 +221,17 @@ export function createReportWriter(dir: string, options?: ReportWriterOptions): 
       chartFiles.push(files);
     });
     const figures = entries
-      .map((e) => `\n![${e.title}](${e.svg})${e.caption === undefined ? '' : `\n\n${e.caption}`}\n`)
+      .map(
+        (e) =>
+          `\n**${e.title}**\n\n![${e.title}](${e.svg})${e.caption === undefined ? '' : `\n\n${e.caption}`}\n`,
+      )
       .join('');
-    writeFileSync(join(studyDir, 'summary.md'), `${study.summary.trimEnd()}\n${figures}`);
+    // The charts go where the summary marks them (a line `<!-- charts -->`), else at its end.
+    const marker = /^<!-- charts -->$/m;
+    const summary = marker.test(study.summary)
+      ? study.summary.replace(marker, figures.trim())
+      : `${study.summary.trimEnd()}\n${figures}`;
+    writeFileSync(join(studyDir, 'summary.md'), `${summary.trimEnd()}\n`);
     const manifest: StudyManifest = {
       id,
       title: study.title,
