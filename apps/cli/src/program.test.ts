@@ -32,18 +32,24 @@ describe('tierswap conventions', () => {
     expect(r.stderr).toBe('');
   });
 
-  it.each([['demo'], ['snapshot'], ['run'], ['record']])(
-    '%s --help shows its options, exit 0',
-    async (command) => {
-      const r = await runBuiltCli([command, '--help']);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toContain(`Usage: tierswap ${command}`);
-      expect(r.stdout).toContain('--json');
-      const viaHelp = await runBuiltCli(['help', command]);
-      expect(viaHelp.code).toBe(0);
-      expect(viaHelp.stdout).toBe(r.stdout);
-    },
-  );
+  it.each([
+    ['demo'],
+    ['snapshot'],
+    ['run'],
+    ['record'],
+    ['analyze'],
+    ['study fairness'],
+    ['shell'],
+  ])('%s --help shows its options, exit 0', async (command) => {
+    const words = command.split(' ');
+    const r = await runBuiltCli([...words, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: tierswap ${command}`);
+    expect(r.stdout).toContain(command === 'shell' ? '--echo' : '--json');
+    const viaHelp = await runBuiltCli(['help', ...words]);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toBe(r.stdout);
+  });
 
   it('an unknown command is a usage error: exit 2, message on stderr', async () => {
     const r = await runBuiltCli(['dmeo']);

@@ -12,12 +12,14 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { TierswapError } from '@tierswap/base';
 import { Command, CommanderError } from 'commander';
+import { registerAnalyze } from './analyzeCommand.js';
 import { registerDemo } from './demoCommand.js';
 import { Interrupted } from './interrupts.js';
 import { registerRecord } from './recordCommand.js';
 import { registerRun } from './runCommand.js';
 import { runShell } from './shell.js';
 import { registerSnapshot } from './snapshotCommand.js';
+import { registerStudy } from './studyCommand.js';
 import type { Terminal, TerminalOptions } from './terminal.js';
 import { createTerminal } from './terminal.js';
 
@@ -62,6 +64,8 @@ export function createProgram(term: Terminal, state: ProgramState = { exitCode: 
   registerSnapshot(program, term);
   registerRun(program, term);
   registerRecord(program, term);
+  registerAnalyze(program, term);
+  registerStudy(program, term);
   registerShellCommand(program, term, state);
   return program;
 }
