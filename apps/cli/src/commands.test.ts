@@ -56,6 +56,18 @@ describe('tierswap shell', () => {
     expect(readdirSync(work)).toEqual([]);
   });
 
+  it('--compressor and --ram set up its stack; a bad --mode is a usage error', async () => {
+    const r = await runBuiltCli(['shell', '--no-devices', '--compressor', 'zstd', '--ram', '32M'], {
+      input: 'cat /sys/module/zswap/parameters/compressor\n',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('zstd\n');
+    const bad = await runBuiltCli(['shell', '--mode', 'fast'], { input: '' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--mode must be one of vswap, classic');
+  });
+
   it('a missing script file: exit 1 naming it', async () => {
     const r = await runBuiltCli(['shell', join(dir, 'nope.sh')]);
     expect(r.code).toBe(1);

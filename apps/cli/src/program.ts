@@ -9,15 +9,15 @@
  * process.stdout directly.
  */
 
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { TierswapError } from '@tierswap/base';
 import { Command, CommanderError } from 'commander';
 import { registerAnalyze } from './analyzeCommand.js';
 import { registerDemo } from './demoCommand.js';
 import { Interrupted } from './interrupts.js';
 import { registerRecord } from './recordCommand.js';
+import { registerShellCommand } from './registerShellCommand.js';
 import { registerRun } from './runCommand.js';
-import { runShell } from './shell.js';
 import { registerSnapshot } from './snapshotCommand.js';
 import { registerStudy } from './studyCommand.js';
 import type { Terminal, TerminalOptions } from './terminal.js';
@@ -68,52 +68,6 @@ export function createProgram(term: Terminal, state: ProgramState = { exitCode: 
   registerStudy(program, term);
   registerShellCommand(program, term, state);
   return program;
-}
-
-interface ShellCommandOptions {
-  readonly echo?: boolean;
-  readonly stopOnError?: boolean;
-  readonly devices: boolean;
-  readonly history?: string;
-}
-
-/**
- * `tierswap shell [SCRIPT]`: runShell (./shell.ts) on a script file, or on stdin, which
- * is interactive (prompt, history, completion) when stdin and stdout are terminals.
- * Its exit status is the shell's own (1 when a command failed).
- */
-function registerShellCommand(program: Command, term: Terminal, state: ProgramState): void {
-  program
-    .command('shell')
-    .description(
-      "A shell over a live swap stack that takes the kernel's commands at the kernel's paths (echo > memory.reclaim, cat /proc/swaps, swapon, mkdir of cgroups...).",
-    )
-    .argument('[script]', 'run this file non-interactively (default: standard input)')
-    .option('--echo', 'print each command as `$ command` before its output (a transcript)')
-    .option('--stop-on-error', 'stop at the first failing command, as sh -e')
-    .option('--no-devices', 'start without the default ssd and hdd swap devices')
-    .option('--history <file>', 'interactive: keep the command history in this file')
-    .action(async (script: string | undefined, o: ShellCommandOptions) => {
-      const input = script === undefined ? process.stdin : createReadStream(script);
-      if (script !== undefined) {
-        // A missing script is the command's failure, said before any stack is built.
-        await new Promise<void>((resolve, reject) => {
-          input.once('error', (e: Error) => reject(e));
-          (input as ReturnType<typeof createReadStream>).once('open', () => resolve());
-        });
-      }
-      state.exitCode = await runShell({
-        input,
-        output: term.stdout as NodeJS.WritableStream,
-        errorOutput: term.stderr as NodeJS.WritableStream,
-        interactive:
-          script === undefined && process.stdin.isTTY === true && term.stdout.isTTY === true,
-        echo: o.echo === true,
-        stopOnError: o.stopOnError === true,
-        stackOptions: { defaultDevices: o.devices },
-        ...(o.history === undefined ? {} : { historyFile: o.history }),
-      });
-    });
 }
 
 /** Run the command line `args` (without node and the script); resolves to the exit code. */
