@@ -83,6 +83,13 @@ export {
   packageBenchmarksSchema,
   packageBenchmarksStudy,
 } from './studies/packageBenchmarks.js';
+export {
+  STUDIES,
+  STUDY_NAMES,
+  type StudyEntry,
+  type StudyRun,
+  type StudyRunOptions,
+} from './studies/registry.js';
 export type { StudyChart, StudyOptions, StudyOutput, StudyReport } from './studies/studyKit.js';
 export {
   DESIGN_COSTS,

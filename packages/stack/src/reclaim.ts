@@ -36,15 +36,21 @@ export function currentBytes(core: StackCore, g: GroupId): number {
   return core.tree.usagePages(g, 'memory') * core.pageSize + core.tree.usagePages(g, 'zswap');
 }
 
-/** Scans one group's own lists for up to `nr` pages; returns pages swapped out. */
-export function shrinkGroup(core: StackCore, g: number, nr: number): number {
+/**
+ * Scans one group's own lists for up to `nr` pages; returns pages swapped out. `wide`
+ * scans both whole lists (the kernel's scan at priority 0): a retry after a fruitless
+ * round must reach the pages whose accessed bits that round cleared, however many
+ * freshly touched pages lie before them.
+ */
+export function shrinkGroup(core: StackCore, g: number, nr: number, wide = false): number {
   const lru = core.lru;
   const ref = core.pages.referenced;
   const c = core.counters;
   const inactive = inactiveList(g);
   const active = activeList(g);
   if (inactive >= lru.head.length) return 0;
-  let moves = nr * 2 + SWAP_CLUSTER_MAX;
+  const window = wide ? lru.count[inactive]! + lru.count[active]! : 0;
+  let moves = Math.max(nr * 2 + SWAP_CLUSTER_MAX, window);
   while (lru.count[inactive]! < lru.count[active]! && moves-- > 0) {
     const p = lru.tail(active);
     lru.remove(p);
@@ -53,7 +59,7 @@ export function shrinkGroup(core: StackCore, g: number, nr: number): number {
     c.pgdeactivate++;
   }
   let reclaimed = 0;
-  let budget = nr * 2 + SWAP_CLUSTER_MAX;
+  let budget = Math.max(nr * 2 + SWAP_CLUSTER_MAX, window);
   while (reclaimed < nr && budget-- > 0) {
     const p = lru.tail(inactive);
     if (p < 0) break;
@@ -76,8 +82,14 @@ export function shrinkGroup(core: StackCore, g: number, nr: number): number {
   return reclaimed;
 }
 
-/** try_to_free_mem_cgroup_pages over `root`'s subtree; returns pages reclaimed. */
-export function reclaimPages(core: StackCore, root: GroupId, nr: number, swappiness = 60): number {
+/** try_to_free_mem_cgroup_pages over `root`'s subtree; returns pages reclaimed. `wide`: see shrinkGroup. */
+export function reclaimPages(
+  core: StackCore,
+  root: GroupId,
+  nr: number,
+  swappiness = 60,
+  wide = false,
+): number {
   const age = core.demoteAge.get(root) ?? 0;
   if (age > 0) demoteByAge(core, root, age);
   if (swappiness === 0 || nr <= 0) return 0;
@@ -97,7 +109,7 @@ export function reclaimPages(core: StackCore, root: GroupId, nr: number, swappin
       const size = lru.count[g * 2]! + lru.count[g * 2 + 1]!;
       if (size === 0) continue;
       const share = Math.min(nr - reclaimed, Math.max(1, Math.ceil((want * size) / total)));
-      const got = shrinkGroup(core, g, share);
+      const got = shrinkGroup(core, g, share, wide);
       reclaimed += got;
       progress += got;
     }
@@ -120,7 +132,7 @@ export function enforceLimits(core: StackCore, g: GroupId): void {
       // oom with every page reclaimable.
       for (let fruitless = 0; over > 0 && fruitless < MAX_RECLAIM_RETRIES; ) {
         const want = Math.max(SWAP_CLUSTER_MAX, Math.ceil(over / P));
-        if (reclaimPages(core, a, want) === 0) fruitless++;
+        if (reclaimPages(core, a, want, 60, fruitless > 0) === 0) fruitless++;
         over = currentBytes(core, a) - max * P;
       }
       if (over > 0) core.counters.oom++;
@@ -140,7 +152,7 @@ export function allocFrame(core: StackCore): number {
   for (let fruitless = 0; fruitless <= MAX_RECLAIM_RETRIES; ) {
     const f = core.pages.allocFrame();
     if (f >= 0) return f;
-    if (reclaimPages(core, ROOT_GROUP, SWAP_CLUSTER_MAX) === 0) fruitless++;
+    if (reclaimPages(core, ROOT_GROUP, SWAP_CLUSTER_MAX, 60, fruitless > 0) === 0) fruitless++;
   }
   throw new StackError(
     'OUT_OF_MEMORY',

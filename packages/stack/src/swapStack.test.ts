@@ -309,6 +309,18 @@ describe.each(['vswap', 'classic'] as const)('%s mode', (mode) => {
     close();
   });
 
+  it('memory.max under 10 000 freshly written pages: no oom however long the inactive list', () => {
+    const stack = createSwapStack({ clock: createVirtualClock(), ramBytes: 64 << 20, mode });
+    ok(stack.fs.mkdir(`${CG}/big`));
+    ok(stack.fs.write(`${CG}/big/memory.max`, `${10_000 * 4}K`));
+    const pid = stack.spawn('/big', 10_010);
+    // Past 10 000 pages each write is a charge over memory.max: every retry must reach beyond
+    // the freshly touched pages to those whose accessed bits the fruitless round cleared.
+    for (let i = 0; i < 10_010; i++) stack.write(pid, i, page(i));
+    expect(stack.fs.read('/proc/vmstat') as string).toMatch(/^oom_kill 0$/m);
+    expect(Number(stack.fs.read(`${CG}/big/memory.current`))).toBeLessThanOrEqual(10_000 * PAGE);
+  });
+
   it('a swap-in whose device read fails leaves the page swapped and the process able to exit', () => {
     const { stack, fast, close } = world(mode);
     ok(stack.fs.write('/sys/module/zswap/parameters/enabled', 'N'));

@@ -83,7 +83,7 @@ function refusedOrValid<T>(e: Env, fn: () => T, valid: (r: T) => void): 'ok' | '
     r = fn();
   } catch (err) {
     expect(err).toBeInstanceOf(TieredStoreError);
-    expect(['INVALID_ARGUMENT', 'BAD_STATE']).toContain((err as TieredStoreError).code);
+    expect(['INVALID_ARGUMENT', 'BAD_STATE', 'BUSY']).toContain((err as TieredStoreError).code);
     expect(snapshot(e)).toBe(before);
     return 'refused';
   }

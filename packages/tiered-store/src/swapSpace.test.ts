@@ -457,6 +457,10 @@ describe('swapoff', () => {
     const d = file(8);
     space.swapon(d);
     expect(() => space.swapon(d)).toThrow(/already active/);
+    // swapon(2) of a swap file already in use is EBUSY.
+    expect(() => space.swapon(d)).toThrow(
+      expect.objectContaining({ code: 'BUSY', errno: 'EBUSY' }),
+    );
     expect(() => space.swapon(file(8), { priority: -2 })).toThrow(TieredStoreError);
     expect(() => space.swapoff(7)).toThrow(/no active swap device/);
     expect(() => space.free(0 as SwapSlot)).toThrow(/not in use/);

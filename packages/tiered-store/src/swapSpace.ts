@@ -149,7 +149,7 @@ export class SwapSpace {
       throw invalid(where, `discard ${showValue(discard)} must be 'none', 'once' or 'pages'`);
     }
     if (this.#pl.table.holds(device)) {
-      throw new TieredStoreError('BAD_STATE', where, `${device.name} is already active`);
+      throw new TieredStoreError('BUSY', where, `${device.name} is already active`);
     }
     const type = this.#pl.table.freeType();
     if (type < 0) {

@@ -97,7 +97,7 @@ for (const mode of ['vswap', 'classic'] as const) {
         name: 'program',
         cgroup: '/program',
         source: { kind: 'snapshot', path: snapshot },
-        pattern: { kind: 'trace', path: tracePath, rate: 20_000 },
+        pattern: { kind: 'trace', path: tracePath, rate: 20_000, addresses: 'source' },
       },
     ],
   };

@@ -17,7 +17,9 @@
  * get page indices (numbered in address order, as tracePattern does), because a vaddr
  * recording covers the whole mapped address space, reservations of gigabytes included,
  * and only the touched part can be replayed. `pageCount` is their number; with fewer
- * `pages`, indices wrap.
+ * `pages`, indices wrap. With `addresses` (the address of each page of the source
+ * replayed on), the pages are the source's instead: an access goes to a page of the
+ * source inside the drawn region, equally likely, by the source's own index.
  */
 
 import { showValue } from '@tierswap/base';
@@ -32,6 +34,14 @@ import { invalid } from './workloadError.js';
 export interface DamonPatternOptions {
   /** Accesses per virtual second (default 10 000). */
   readonly rate?: number;
+  /**
+   * The byte address of each page of the source the replay runs on (page i at
+   * addresses[i]), e.g. a snapshot of the recorded process (its addressOf). Given, an
+   * access to a region goes to one of the source's pages inside it, by the source's
+   * index, so the replay touches the very pages the process touched; a region the
+   * source holds no page of yields no access. `pageCount` is then addresses.length.
+   */
+  readonly addresses?: ArrayLike<number>;
 }
 
 const DEFAULT_RATE = 10_000;
@@ -52,6 +62,7 @@ export function damonPattern(trace: DamonTrace, options: DamonPatternOptions = {
       `rate must be a number of accesses per second in (0, 1e9], got ${showValue(rate)}`,
     );
   }
+  const onSource = options.addresses === undefined ? undefined : sourcePages(options.addresses);
   // Snapshots: runs of rows with the same time.
   const snapshots: Snapshot[] = [];
   for (let i = 0; i < trace.length; ) {
@@ -120,8 +131,8 @@ export function damonPattern(trace: DamonTrace, options: DamonPatternOptions = {
   const lastTime = snapshots.length === 0 ? 0 : (snapshots[snapshots.length - 1] as Snapshot).time;
   const traceEnd = snapshots.length === 0 ? 0 : lastTime + trace.aggregationUs / 1e6;
   return {
-    name: `damon(pid=${trace.pid}, ${snapshots.length} snapshots, rate=${rate})`,
-    pageCount,
+    name: `damon(pid=${trace.pid}, ${snapshots.length} snapshots, rate=${rate}${onSource === undefined ? '' : ', on the source'})`,
+    pageCount: onSource === undefined ? pageCount : onSource.index.length,
     durationSeconds: traceEnd,
     *accesses(accessOptions): Generator<Access> {
       const o = checkAccessOptions('damonPattern.accesses', accessOptions);
@@ -137,9 +148,64 @@ export function damonPattern(trace: DamonTrace, options: DamonPatternOptions = {
         const row = snap.rows[drawRank(snap.cdf, draw())] as number;
         const lo = Math.floor((trace.start[row] as number) / TRACE_PAGE_BYTES);
         const hi = Math.max(lo + 1, Math.ceil((trace.end[row] as number) / TRACE_PAGE_BYTES));
+        if (onSource !== undefined) {
+          // The source's pages inside [lo, hi): positions [a, b) of its sorted pages.
+          const a = lowerBound(onSource.page, lo);
+          const b = lowerBound(onSource.page, hi);
+          if (a === b) continue;
+          const at = a + Math.floor(draw() * (b - a));
+          yield { time, stream: 0, page: (onSource.index[at] as number) % o.pages, write: false };
+          continue;
+        }
         const page = lo + Math.floor(draw() * (hi - lo));
         yield { time, stream: 0, page: denseOf(page) % o.pages, write: false };
       }
     },
   };
+}
+
+/** A source's pages by page number: sorted page numbers and the source index of each. */
+function sourcePages(addresses: ArrayLike<number>): { page: Float64Array; index: Uint32Array } {
+  const where = 'damonPattern.damonPattern';
+  if (
+    typeof addresses !== 'object' ||
+    addresses === null ||
+    !Number.isSafeInteger(addresses.length)
+  ) {
+    throw invalid(
+      where,
+      `addresses must be an array of page addresses, got ${showValue(addresses)}`,
+    );
+  }
+  const n = addresses.length;
+  if (n < 1 || n > 2 ** 26) {
+    throw invalid(where, `addresses must hold 1..2^26 page addresses, got ${n}`);
+  }
+  const pages = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = addresses[i];
+    if (typeof a !== 'number' || !Number.isSafeInteger(a) || a < 0 || a % TRACE_PAGE_BYTES !== 0) {
+      throw invalid(
+        where,
+        `addresses[${i}] must be a page-aligned byte address, got ${showValue(a)}`,
+      );
+    }
+    pages[i] = a / TRACE_PAGE_BYTES;
+  }
+  const order = Uint32Array.from({ length: n }, (_, i) => i).sort(
+    (x, y) => (pages[x] as number) - (pages[y] as number),
+  );
+  return { page: Float64Array.from(order, (i) => pages[i] as number), index: order };
+}
+
+/** The first position of sorted `a` whose value is >= v. */
+function lowerBound(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquireDamonLock } from './damonLock.js';
-import { damonUnavailableReason, recordDamon } from './damonRecorder.js';
-import { saveKdamonds } from './damonSysfs.js';
+import { damonUnavailableReason, recordDamon, restoreLatest } from './damonRecorder.js';
+import type { SavedKdamonds } from './damonSysfs.js';
+import { DAMON_ADMIN, saveKdamonds } from './damonSysfs.js';
 import type { DamonTrace } from './damonTrace.js';
 import { damonRows } from './damonTrace.js';
 import { readTrace } from './traceFile.js';
@@ -88,11 +89,14 @@ function meanAccesses(trace: DamonTrace, [lo, hi]: [number, number]): number {
  * this machine too, and a recorder holds the lock for as long as its kdamond is there.
  */
 async function quietKdamonds() {
-  const release = await acquireDamonLock('test', 300_000);
+  const lock = await acquireDamonLock('test', 300_000);
   try {
+    // A recorder killed with SIGKILL leaves its kdamond and a stale lock; whoever takes
+    // the lock next cleans up, as a recorder does.
+    if (lock.stale !== '') restoreLatest(JSON.parse(lock.stale) as SavedKdamonds, DAMON_ADMIN);
     return saveKdamonds();
   } finally {
-    release();
+    lock.release();
   }
 }
 
@@ -184,6 +188,45 @@ describe('recordDamon', () => {
       }
       const [code, signal] = await exited;
       expect(signal ?? code).toBe('SIGTERM');
+      expect(await quietKdamonds()).toEqual(before);
+      target.kill('SIGKILL');
+    },
+  );
+
+  it.skipIf(!damonAvailable)(
+    `the next recorder removes the kdamond of one killed with SIGKILL ${notHere}`,
+    async () => {
+      const target = spawn('sleep', ['60'], { stdio: 'ignore' });
+      children.push(target);
+      const before = await quietKdamonds();
+      const script = [
+        "import { recordDamon } from './src/damonRecorder.ts';",
+        `await recordDamon({ pid: ${target.pid}, seconds: 60, pauseOthers: true, onSnapshot: () => console.log('snapshot') });`,
+      ].join('\n');
+      const recorder = spawn(
+        process.execPath,
+        ['--conditions=@tierswap/source', '--import', 'tsx', '--input-type=module', '-e', script],
+        { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      children.push(recorder);
+      const exited = new Promise((resolve) => recorder.once('exit', resolve));
+      try {
+        await new Promise((resolve) => recorder.stdout?.once('data', resolve));
+      } finally {
+        recorder.kill('SIGKILL');
+      }
+      await exited;
+      // Its kdamond is still there, running.
+      const left = saveKdamonds();
+      expect(left.kdamonds).toHaveLength(before.kdamonds.length + 1);
+      expect(left.kdamonds.at(-1)?.state).toBe('on');
+      const rec = await recordDamon({
+        pid: target.pid as number,
+        seconds: 0.5,
+        snapshotMs: 100,
+        pauseOthers: true,
+      });
+      expect(rec.snapshots).toBeGreaterThan(0);
       expect(await quietKdamonds()).toEqual(before);
       target.kill('SIGKILL');
     },

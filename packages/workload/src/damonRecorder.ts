@@ -32,7 +32,7 @@
  * monitoring results (region ages) start over, as after any restart.
  */
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '@tierswap/base';
@@ -43,6 +43,7 @@ import type { SavedKdamonds } from './damonSysfs.js';
 import {
   DAMON_ADMIN,
   readSysfs,
+  readTriedRegions,
   restoreKdamond,
   restoreKdamonds,
   saveKdamonds,
@@ -96,6 +97,8 @@ export interface DamonRecording {
   readonly trace: DamonTrace;
   /** Snapshots taken. */
   readonly snapshots: number;
+  /** Snapshots skipped because their regions changed while being read (three tries each). */
+  readonly skippedSnapshots: number;
   /** Why recording stopped: the time was up, or the process exited. */
   readonly ended: 'time' | 'process-exited';
 }
@@ -228,26 +231,6 @@ function configure(
   w(`${s}/access_pattern/age/max`, U32_MAX);
 }
 
-/** The tried regions the kdamond last reported. */
-function readRegions(dir: string, time: number): DamonRegionRow[] {
-  const rows: DamonRegionRow[] = [];
-  const names = readdirSync(dir).filter((n) => /^\d+$/.test(n));
-  names.sort((a, b) => Number(a) - Number(b));
-  for (const n of names) {
-    const r = join(dir, n);
-    const num = (f: string) => Number(readSysfs(join(r, f), WHERE));
-    rows.push({
-      time,
-      start: num('start'),
-      end: num('end'),
-      nrAccesses: num('nr_accesses'),
-      age: num('age'),
-    });
-  }
-  rows.sort((a, b) => a.start - b.start);
-  return rows;
-}
-
 /** Is the process there and not a zombie (a zombie's /proc entry stays until it is reaped)? */
 function alive(pid: number): boolean {
   try {
@@ -257,6 +240,35 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Puts the kdamonds back as `saved` found them, with the configuration the others have
+ * now, not the one they had then: whoever runs them may have changed it meanwhile (this
+ * machine's agent moves kdamond 0's region as memory is added), and that is theirs to
+ * keep. If reading them fails (the tree half rebuilt), the saved copy is the best there
+ * is. Nothing to do when no kdamond was added.
+ */
+export function restoreLatest(saved: SavedKdamonds, admin: string): void {
+  let latest = { ...saved, admin };
+  try {
+    const now = saveKdamonds(admin);
+    if (now.kdamonds.length === saved.kdamonds.length) {
+      // Ours was never added: only turn back on those that were stopped for it.
+      saved.kdamonds.forEach((k, i) => {
+        if (k.state === 'on' && now.kdamonds[i]?.state === 'off') {
+          writeSysfs(join(admin, 'kdamonds', String(i), 'state'), 'on', WHERE);
+        }
+      });
+      return;
+    }
+    if (now.kdamonds.length > saved.kdamonds.length) {
+      latest = { admin, kdamonds: now.kdamonds.slice(0, saved.kdamonds.length) };
+    }
+  } catch {
+    latest = { ...saved, admin };
+  }
+  restoreKdamonds(latest);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -301,11 +313,24 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
     );
   }
   // One recorder at a time on the machine (see damonLock.ts); released after the restore.
-  const release = await acquireDamonLock(WHERE, o.waitMs);
+  const lock = await acquireDamonLock(WHERE, o.waitMs);
+  const release = lock.release;
   let saved: SavedKdamonds;
   let running: number[];
   try {
+    // A recorder killed before it could restore (SIGKILL) left its kdamond: put back
+    // what it found, the others as they are now.
+    if (lock.stale !== '') {
+      let found: SavedKdamonds | undefined;
+      try {
+        found = JSON.parse(lock.stale) as SavedKdamonds;
+      } catch {
+        found = undefined; // a lock cut short while written: nothing to go by
+      }
+      if (found !== undefined && Array.isArray(found.kdamonds)) restoreLatest(found, o.adminDir);
+    }
     saved = saveKdamonds(o.adminDir);
+    lock.record(JSON.stringify(saved));
     running = saved.kdamonds.flatMap((k, i) => (k.state === 'on' ? [i] : []));
     if (running.length > 0 && !o.pauseOthers) {
       throw new WorkloadError(
@@ -323,21 +348,8 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
   const restore = () => {
     if (restored) return;
     restored = true;
-    // The other kdamonds as they are now, not as they were at the start: whoever runs
-    // them may have changed their configuration meanwhile (this machine's agent moves
-    // kdamond 0's region as memory is added), and that is theirs to keep. If reading
-    // them fails (the tree half rebuilt), the start's copy is the best there is.
-    let latest = saved;
     try {
-      const now = saveKdamonds(o.adminDir);
-      if (now.kdamonds.length === saved.kdamonds.length + 1) {
-        latest = { admin: saved.admin, kdamonds: now.kdamonds.slice(0, saved.kdamonds.length) };
-      }
-    } catch {
-      latest = saved;
-    }
-    try {
-      restoreKdamonds(latest);
+      restoreLatest(saved, o.adminDir);
     } finally {
       release();
     }
@@ -359,6 +371,7 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
 
   const rows: DamonRegionRow[] = [];
   let snapshots = 0;
+  let skippedSnapshots = 0;
   let ended: DamonRecording['ended'] = 'time';
   try {
     for (const i of running) stopKdamond(o.adminDir, i);
@@ -397,7 +410,17 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
         });
       }
       const time = (clock.now() - started) / 1000;
-      const snap = virtualRows(frames, plan, readRegions(tried, time), time);
+      // A region directory can vanish under the reader (the kernel rebuilds the list
+      // when anyone asks this kdamond for an update): read again, then skip the sample.
+      let physical: DamonRegionRow[] | undefined;
+      for (let attempt = 0; attempt < 3 && physical === undefined; attempt++) {
+        physical = readTriedRegions(tried, time);
+      }
+      if (physical === undefined) {
+        skippedSnapshots++;
+        continue;
+      }
+      const snap = virtualRows(frames, plan, physical, time);
       if (snap.length === 0 && !alive(o.pid)) {
         ended = 'process-exited';
         break;
@@ -425,5 +448,5 @@ export async function recordDamon(options: RecordDamonOptions): Promise<DamonRec
     rows,
   );
   if (options.path !== undefined) writeTrace(trace, options.path);
-  return { trace, snapshots, ended };
+  return { trace, snapshots, skippedSnapshots, ended };
 }

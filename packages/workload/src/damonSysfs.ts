@@ -16,6 +16,7 @@
 
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DamonRegionRow } from './damonTrace.js';
 import { WorkloadError } from './workloadError.js';
 
 export const DAMON_ADMIN = '/sys/kernel/mm/damon/admin';
@@ -172,4 +173,31 @@ export function restoreKdamonds(saved: SavedKdamonds): void {
     }
   });
   if (errors.length > 0) throw errors[0];
+}
+
+/**
+ * The regions a kdamond's scheme last reported (its tried_regions directory), sorted by
+ * start; undefined when a region vanished while being read (the kernel rebuilds the
+ * directory on each update request), so the caller can read again.
+ */
+export function readTriedRegions(dir: string, time: number): DamonRegionRow[] | undefined {
+  const rows: DamonRegionRow[] = [];
+  try {
+    const names = readdirSync(dir).filter((n) => /^\d+$/.test(n));
+    for (const n of names) {
+      const num = (f: string) => Number(retryBusy(() => readFileSync(join(dir, n, f), 'utf8')));
+      rows.push({
+        time,
+        start: num('start'),
+        end: num('end'),
+        nrAccesses: num('nr_accesses'),
+        age: num('age'),
+      });
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError('damonSysfs.readTriedRegions', 'read', dir, e);
+  }
+  rows.sort((a, b) => a.start - b.start);
+  return rows;
 }

@@ -16,6 +16,7 @@ import { readSnapshot } from './snapshotFile.js';
 import { readTrace } from './traceFile.js';
 import { tracePattern } from './tracePattern.js';
 import type { AccessPattern, PageSource } from './types.js';
+import { WorkloadError } from './workloadError.js';
 
 /** Options with their undefined fields left out (the constructors' options are exact). */
 function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
@@ -40,8 +41,23 @@ export function sourceFromSpec(spec: SourceSpec, seed: number): PageSource {
   }
 }
 
-/** The AccessPattern a spec names (a trace is read from its file first). */
-export async function patternFromSpec(spec: PatternSpec): Promise<AccessPattern> {
+/** The address of each of a source's pages, when it knows them (snapshot and process sources). */
+function sourceAddresses(source: PageSource | undefined): Float64Array | undefined {
+  const addressOf = (source as { addressOf?: unknown } | undefined)?.addressOf;
+  if (source === undefined || typeof addressOf !== 'function') return undefined;
+  return Float64Array.from({ length: source.pageCount }, (_, i) =>
+    (addressOf as (i: number) => number).call(source, i),
+  );
+}
+
+/**
+ * The AccessPattern a spec names (a trace is read from its file first). `source` is the
+ * process's own: a DAMON trace with `addresses: source` replays onto its pages.
+ */
+export async function patternFromSpec(
+  spec: PatternSpec,
+  source?: PageSource,
+): Promise<AccessPattern> {
   switch (spec.kind) {
     case 'uniform': {
       const { kind: _, ...options } = spec;
@@ -55,10 +71,27 @@ export async function patternFromSpec(spec: PatternSpec): Promise<AccessPattern>
       const { kind: _, ...options } = spec;
       return phasedPattern(defined(options));
     }
-    case 'trace':
-      return tracePattern(
-        await readTrace(spec.path),
-        defined({ stream: spec.stream, rate: spec.rate }),
-      );
+    case 'trace': {
+      let addresses: Float64Array | undefined;
+      if (spec.addresses === 'source') {
+        addresses = sourceAddresses(source);
+        if (addresses === undefined) {
+          throw new WorkloadError(
+            'INVALID_SCENARIO',
+            'scenarioInputs.patternFromSpec',
+            `trace ${spec.path}: addresses: source needs a source that knows its pages' addresses (snapshot or process), got ${source?.name ?? 'none'}`,
+          );
+        }
+      }
+      const trace = await readTrace(spec.path);
+      if (addresses !== undefined && trace.kind !== 'damon') {
+        throw new WorkloadError(
+          'INVALID_SCENARIO',
+          'scenarioInputs.patternFromSpec',
+          `trace ${spec.path}: addresses: source is for DAMON recordings, and this is an access trace`,
+        );
+      }
+      return tracePattern(trace, defined({ stream: spec.stream, rate: spec.rate, addresses }));
+    }
   }
 }

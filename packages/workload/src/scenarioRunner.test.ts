@@ -269,7 +269,7 @@ describe('runScenario', () => {
         timeline: [
           { at: 1, kind: 'spawn', process: 'b' },
           { at: 2, kind: 'spawn', process: 'b' }, // already running
-          { at: 3, kind: 'swapon', device: 'ssd' }, // already on
+          { at: 3, kind: 'swapon', device: 'ssd' }, // already on: EBUSY, as swapon(2)
           { at: 4, kind: 'rmdir', path: '/sys/fs/cgroup/job/a' }, // a process is in it
           { at: 5, kind: 'exit', process: 'b' },
           { at: 6, kind: 'exit', process: 'b' }, // not running
@@ -289,7 +289,7 @@ describe('runScenario', () => {
     expect(got).toEqual([
       [1, 'ok'],
       [2, 'EBUSY'],
-      [3, 'EINVAL'],
+      [3, 'EBUSY'],
       [4, 'EBUSY'],
       [5, 'ok'],
       [6, 'ENOENT'],

@@ -91,7 +91,7 @@ async function buildInputs(
   for (const [i, p] of spec.processes.entries()) {
     const source =
       options.sources?.[p.name] ?? sourceFromSpec(p.source, mixSeed(spec.seed, i, 0xf00d));
-    const pattern = options.patterns?.[p.name] ?? (await patternFromSpec(p.pattern));
+    const pattern = options.patterns?.[p.name] ?? (await patternFromSpec(p.pattern, source));
     if (
       typeof source !== 'object' ||
       source === null ||

@@ -109,6 +109,12 @@ export const patternSpecSchema = z.discriminatedUnion('kind', [
     rate: rate
       .optional()
       .describe('DAMON recordings: accesses per virtual second (default 10 000).'),
+    addresses: z
+      .enum(['dense', 'source'])
+      .optional()
+      .describe(
+        "DAMON recordings: 'source' replays each recorded address onto the process's page at that address (its source a snapshot or process source of the recorded process); 'dense' (default) numbers the recorded pages 0..n-1 in address order.",
+      ),
   }),
 ]);
 

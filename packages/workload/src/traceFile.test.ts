@@ -90,6 +90,11 @@ describe('trace files', () => {
       ],
       ['g.csv', 'time,process,where,op\n', /g\.csv line 1: the header must name/],
       ['h.csv', '0,p,0xzz,read\n', /h\.csv line 1: page must be/],
+      [
+        'i.jsonl',
+        '{"time":0,"process":"p","page":"7","op":"read"}\n',
+        /i\.jsonl line 1: page must be a number .* got "7"/,
+      ],
     ];
     for (const [name, text, message] of cases) {
       const path = join(dir, name);

@@ -122,7 +122,11 @@ export async function readTrace(path: string): Promise<AccessTrace | DamonTrace>
               `address must be an unsigned integer or 0x-hex text, got ${showValue(r['address'])}`,
             );
         } else if (typeof r['page'] === 'number') page = r['page'];
-        else throw bad(lineNumber, `page (or address) must be given, got ${showValue(r['page'])}`);
+        else
+          throw bad(
+            lineNumber,
+            `page must be a number (or give address), got ${showValue(r['page'])}`,
+          );
       } else {
         const f = s.split(',');
         if (f.length !== 4)

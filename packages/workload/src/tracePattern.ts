@@ -30,6 +30,8 @@ export interface TracePatternOptions {
   readonly stream?: number | 'all';
   /** DAMON traces only: accesses per virtual second (default 10 000), see damonPattern. */
   readonly rate?: number;
+  /** DAMON traces only: the address of each page of the source replayed on, see damonPattern. */
+  readonly addresses?: ArrayLike<number>;
 }
 
 /** An AccessPattern replaying a trace, with the size it needs. */
@@ -126,8 +128,12 @@ export function tracePattern(
   if (typeof trace !== 'object' || trace === null) {
     throw invalid(where, `trace must be an AccessTrace or a DamonTrace, got ${showValue(trace)}`);
   }
-  if (trace.kind === 'damon')
-    return damonPattern(trace, options.rate === undefined ? {} : { rate: options.rate });
+  if (trace.kind === 'damon') {
+    return damonPattern(trace, {
+      ...(options.rate === undefined ? {} : { rate: options.rate }),
+      ...(options.addresses === undefined ? {} : { addresses: options.addresses }),
+    });
+  }
   if (trace.kind === 'access') return accessTracePattern(trace, options.stream ?? 0);
   throw invalid(where, `trace must be an AccessTrace or a DamonTrace, got ${showValue(trace)}`);
 }

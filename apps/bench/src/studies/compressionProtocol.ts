@@ -90,14 +90,6 @@ export type WorkerAnswer =
   | SizeAnswer
   | { readonly type: 'error'; readonly message: string };
 
-/** The page indices of worker `w` of `W`, block by block. */
-export function* workerPages(pageCount: number, w: number, W: number): Generator<number> {
-  for (let b = w * BLOCK_PAGES; b < pageCount; b += W * BLOCK_PAGES) {
-    const end = Math.min(pageCount, b + BLOCK_PAGES);
-    for (let i = b; i < end; i++) yield i;
-  }
-}
-
 /** How many pages worker `w` of `W` gets. */
 export function workerShare(pageCount: number, w: number, W: number): number {
   let n = 0;

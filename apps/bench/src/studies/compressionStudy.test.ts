@@ -15,7 +15,7 @@ import { BenchError } from '../benchError.js';
 import { checkReport } from '../report/reportChecks.js';
 import { createReportWriter } from '../report/reportWriter.js';
 import { filePageSource } from '../testing/filePageSource.js';
-import { hasTool } from './compressionNative.js';
+import { hasTool, runNative } from './compressionNative.js';
 import { writeCompressionReport } from './compressionReport.js';
 import { type CompressionResult, compressionResultSchema } from './compressionResult.js';
 import { compressionStudy } from './compressionStudy.js';
@@ -130,6 +130,30 @@ describe('compressionStudy (quick, real bytes)', () => {
     expect(md).toContain('| lz4 |');
   });
 });
+
+// An independent check of the same claim: the CLIs read the original file themselves
+// (not the study's copy of its pages), so the study's reading of a source is checked too.
+// mixed.bin is a whole number of pages, so the CLIs' 4 KiB blocks are the study's pages.
+describe.skipIf(!hasTool('lz4') || !hasTool('zstd'))(
+  'compressionStudy against the CLIs on the original file',
+  () => {
+    it('has the same compressed totals as lz4 -b1 -B4096 and zstd -b3 -B4096 on the file', async () => {
+      const r = await compressionStudy(filePageSource([mixed]), {
+        codecs: ['lz4', 'zstd-3'],
+        quick: true,
+        native: false,
+        unitSizes: [],
+        dictionary: false,
+        bindings: false,
+      });
+      expect(statSync(mixed).size).toBe(r.source.bytes);
+      const lz4 = runNative('lz4', 1, mixed);
+      const zstd = runNative('zstd', 3, mixed);
+      expect(r.codecs[0]?.compressedBytes).toBe(lz4.compressedBytes);
+      expect(r.codecs[1]?.compressedBytes).toBe(zstd.compressedBytes);
+    }, 120_000);
+  },
+);
 
 describe('compressionStudy arguments', () => {
   it('refuses unknown codecs, bad sizes and non-sources, naming the value', async () => {
