@@ -49,11 +49,11 @@ int main(void) {
 
 /** The kdamonds while no recorder runs (other worktrees' tests record on this machine too). */
 async function quietKdamonds() {
-  const release = await acquireDamonLock('test', 300_000);
+  const lock = await acquireDamonLock('test', 300_000);
   try {
     return saveKdamonds();
   } finally {
-    release();
+    lock.release();
   }
 }
 
