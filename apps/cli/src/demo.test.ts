@@ -4,7 +4,7 @@
  * temporary directory is gone afterwards, also after Ctrl-C.
  */
 
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ScenarioSample } from '@tierswap/workload';
@@ -90,6 +90,23 @@ describe('tierswap demo', () => {
       JSON.stringify(d.series, (k, v: unknown) => (k === 'cpu' ? undefined : v));
     expect(counters(b)).toBe(counters(a));
     expect(b.summary.placement).toEqual(a.summary.placement);
+  });
+
+  it('--report DIR writes the run as `tierswap run` does: result.json, series.csv, the charts', async () => {
+    const out = join(dir, 'report');
+    const r = await runBuiltCli(['demo', '--pages', '256', '--seconds', '300', '--report', out], {
+      env: { TMPDIR: dir },
+    });
+    expect(r.code).toBe(0);
+    const files = readdirSync(out).sort();
+    expect(files).toContain('result.json');
+    expect(files).toContain('series.csv');
+    expect(files.filter((f) => f.endsWith('.svg')).length).toBeGreaterThan(0);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as Demo;
+    expect(result.series.length).toBeGreaterThan(1);
+    const csv = readFileSync(join(out, 'series.csv'), 'utf8').trim().split('\n');
+    expect(csv.length).toBe(result.series.length + 1);
+    expect(r.stdout).toContain(join(out, 'series.csv'));
   });
 
   it('Ctrl-C ends the run with exit 130, printing no result, and its temporary directory is gone', async () => {

@@ -6,6 +6,7 @@
  * happened, prints it all with --json, or writes a report directory with --report.
  */
 
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ScenarioResult } from '@tierswap/workload';
 import { runScenario } from '@tierswap/workload';
@@ -13,6 +14,7 @@ import type { Command } from 'commander';
 import { demoScenario } from './demoScenario.js';
 import { deferringInterrupts } from './interrupts.js';
 import { intOption } from './options.js';
+import { writeRunFiles } from './runCommand.js';
 import type { ScenarioSummary } from './scenarioSummary.js';
 import { summarizeScenario } from './scenarioSummary.js';
 import { renderScenario } from './scenarioView.js';
@@ -23,6 +25,8 @@ export interface DemoOptions {
   readonly seconds: number;
   readonly seed: number;
   readonly json?: boolean;
+  /** Also write the run (result.json, series.csv, the charts) into this directory. */
+  readonly report?: string;
 }
 
 export interface DemoRun {
@@ -51,8 +55,10 @@ export async function runDemoScenario(term: Terminal, options: DemoOptions): Pro
 
 export async function runDemo(term: Terminal, options: DemoOptions): Promise<void> {
   const { result, summary } = await runDemoScenario(term, options);
+  const files =
+    options.report === undefined ? [] : await writeRunFiles(resolve(options.report), result);
   if (options.json) {
-    term.out(JSON.stringify({ summary, series: result.series, spec: result.spec }, null, 2));
+    term.out(JSON.stringify({ summary, series: result.series, spec: result.spec, files }, null, 2));
     return;
   }
   const c = term.colors;
@@ -65,6 +71,7 @@ export async function runDemo(term: Terminal, options: DemoOptions): Promise<voi
   // The sources right under the heading: what "this machine's pages" are.
   const [head, ...rest] = lines[0]?.split('\n') ?? [];
   term.out([head, ...sources, ...rest].join('\n'));
+  if (files.length > 0) term.out(['', c.bold('Wrote'), ...files.map((f) => `  ${f}`)].join('\n'));
 }
 
 export function registerDemo(program: Command, term: Terminal): void {
@@ -82,6 +89,10 @@ export function registerDemo(program: Command, term: Terminal): void {
     .option('--seconds <n>', 'virtual seconds to run', intOption(60, 86_400), 3600)
     .option('--seed <n>', 'seed of the access patterns', intOption(0, 2 ** 32 - 1), 1)
     .option('--json', 'print the summary, the time series and the scenario as JSON')
+    .option(
+      '--report <dir>',
+      'also write the run there: result.json, series.csv and the charts (SVG), as `tierswap run` does',
+    )
     .action(async (opts: DemoOptions) => {
       await runDemo(term, opts);
     });

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { renderChart } from '@tierswap/bench';
-import { loadScenario, runScenario, seriesToCsv } from '@tierswap/workload';
+import { loadScenario, runScenario, type ScenarioResult, seriesToCsv } from '@tierswap/workload';
 import type { Command } from 'commander';
 import { deferringInterrupts } from './interrupts.js';
 import { summarizeScenario } from './scenarioSummary.js';
@@ -27,6 +27,24 @@ export function defaultRunDir(file: string): string {
   return resolve(`${basename(file, extname(file))}-run`);
 }
 
+/**
+ * Writes a scenario run to `dir` (created if missing): result.json (spec, series, timeline,
+ * final counters), series.csv and the charts as SVG. Returns the files written. `run` and
+ * `demo --report` write the same set.
+ */
+export async function writeRunFiles(dir: string, result: ScenarioResult): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const files = [join(dir, 'result.json'), join(dir, 'series.csv')];
+  writeFileSync(files[0] as string, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(files[1] as string, seriesToCsv(result));
+  for (const [id, chart] of Object.entries(seriesCharts(result.series))) {
+    const path = join(dir, `${id}.svg`);
+    writeFileSync(path, (await renderChart(chart)).svg);
+    files.push(path);
+  }
+  return files;
+}
+
 export async function runScenarioFile(term: Terminal, file: string, o: RunOptions): Promise<void> {
   const started = performance.now();
   const spec = loadScenario(file);
@@ -42,16 +60,10 @@ export async function runScenarioFile(term: Terminal, file: string, o: RunOption
     bar.stop();
   }
   const summary = summarizeScenario(result, (performance.now() - started) / 1000);
-  const dir = o.out === undefined ? defaultRunDir(file) : resolve(o.out);
-  mkdirSync(dir, { recursive: true });
-  const files = [join(dir, 'result.json'), join(dir, 'series.csv')];
-  writeFileSync(files[0] as string, `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(files[1] as string, seriesToCsv(result));
-  for (const [id, chart] of Object.entries(seriesCharts(result.series))) {
-    const path = join(dir, `${id}.svg`);
-    writeFileSync(path, (await renderChart(chart)).svg);
-    files.push(path);
-  }
+  const files = await writeRunFiles(
+    o.out === undefined ? defaultRunDir(file) : resolve(o.out),
+    result,
+  );
   if (o.json) {
     term.out(JSON.stringify({ summary, files }, null, 2));
     return;
