@@ -99,3 +99,10 @@ export {
   swapMetadataSchema,
   swapMetadataStudy,
 } from './studies/swapMetadata.js';
+// The studies as command-line commands (apps/bench's own program and `tierswap study`).
+export {
+  addStudyCommands,
+  isUsageError,
+  type StudyCommandIo,
+  studyUsageLines,
+} from './studyCommands.js';

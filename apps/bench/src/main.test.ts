@@ -192,7 +192,7 @@ describe('tierswap-bench: every study by name', () => {
     expect(checkReport(join(tmp, made[0]!))).toEqual([]);
 
     const failed = await cli(['compression', join(dir, 'missing'), '--quick'], { TMPDIR: tmp });
-    expect(failed.code).toBe(2);
+    expect(failed.code).toBe(1);
     expect(failed.err).toContain(join(dir, 'missing'));
     expect(readdirSync(tmp).filter((f) => f.startsWith('tierswap-bench-'))).toEqual(made);
   }, 120_000);

@@ -11,6 +11,7 @@
 
 import { readFileSync } from 'node:fs';
 import { TierswapError } from '@tierswap/base';
+import { isUsageError } from '@tierswap/bench';
 import { Command, CommanderError } from 'commander';
 import { registerAnalyze } from './analyzeCommand.js';
 import { registerDemo } from './demoCommand.js';
@@ -96,6 +97,7 @@ export async function runCli(
       e instanceof TierswapError ? e.detail : e instanceof Error ? e.message : String(e);
     term.err(term.errorColors.red(`tierswap: ${message}`));
     if (process.env.TIERSWAP_DEBUG && e instanceof Error && e.stack) term.err(e.stack);
-    return 1;
+    // A value the user gave that a library refused is a usage error, as in apps/bench.
+    return isUsageError(e) ? 2 : 1;
   }
 }

@@ -24,6 +24,7 @@ import {
   zipfPattern,
 } from '@tierswap/workload';
 import { z } from 'zod';
+import { BenchError } from '../benchError.js';
 import {
   finishStudy,
   mdTable,
@@ -83,6 +84,14 @@ export async function fairnessStudy(
 ): Promise<StudyOutput<typeof fairnessSchema>> {
   const quick = options.quick === true;
   const nChildren = options.children ?? 3;
+  // Fairness is between siblings: one child has nobody to be unfair to.
+  if (!Number.isInteger(nChildren) || nChildren < 2 || nChildren > 64) {
+    throw new BenchError(
+      'INVALID_ARGUMENT',
+      'fairnessStudy',
+      `children ${JSON.stringify(nChildren)} must be an integer in 2..64`,
+    );
+  }
   const pages = options.pages ?? (quick ? 512 : 4096);
   const duration = options.durationSeconds ?? (quick ? 600 : 3600);
   const every = options.everySeconds ?? 20;
