@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquireDamonLock } from './damonLock.js';
@@ -60,6 +60,10 @@ async function startChild(): Promise<{
   execFileSync('cc', ['-O1', '-o', bin, `${bin}.c`]);
   const child = spawn(bin, { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
+  // The hot loop must run while it is watched: on a machine busy with the other test files
+  // a child at the default priority gets too few slices for its buffer to read as hot.
+  // The test runs as root (DAMON needs it), which may raise a priority.
+  setPriority(child.pid as number, -10);
   const line = await new Promise<string>((resolve, reject) => {
     child.stdout?.once('data', (d: Buffer) => resolve(d.toString()));
     child.once('error', reject);
