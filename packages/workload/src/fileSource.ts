@@ -27,6 +27,7 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { showValue } from '@tierswap/base';
+import { sourceMaxPages } from './sourceOptions.js';
 import type { PageSource, Region, SourcePage } from './types.js';
 import { WorkloadError, type WorkloadErrorCode } from './workloadError.js';
 
@@ -112,21 +113,7 @@ export function fileSource(
   options: FileSourceOptions = {},
 ): FileSource {
   const list = checkPaths(paths);
-  if (typeof options !== 'object' || options === null) {
-    throw new WorkloadError(
-      'INVALID_ARGUMENT',
-      WHERE,
-      `options must be an object, got ${showValue(options)}`,
-    );
-  }
-  const maxPages = options.maxPages ?? Number.MAX_SAFE_INTEGER;
-  if (!Number.isSafeInteger(maxPages) || maxPages < 0) {
-    throw new WorkloadError(
-      'INVALID_ARGUMENT',
-      WHERE,
-      `maxPages must be an integer >= 0, got ${showValue(options.maxPages)}`,
-    );
-  }
+  const maxPages = sourceMaxPages(options, WHERE);
 
   const regions: Region[] = [];
   const regionPages: number[] = [];

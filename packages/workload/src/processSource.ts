@@ -27,6 +27,7 @@
 
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { isIntInRange, showValue } from '@tierswap/base';
+import { sourceMaxPages } from './sourceOptions.js';
 import type { PageSource, Region, SourcePage } from './types.js';
 import { WorkloadError } from './workloadError.js';
 
@@ -191,21 +192,7 @@ export function processSource(pid: number, options: ProcessSourceOptions = {}): 
       `pid must be an integer in 1..${PID_MAX}, got ${showValue(pid)}`,
     );
   }
-  if (typeof options !== 'object' || options === null) {
-    throw new WorkloadError(
-      'INVALID_ARGUMENT',
-      WHERE,
-      `options must be an object, got ${showValue(options)}`,
-    );
-  }
-  const maxPages = options.maxPages ?? Number.MAX_SAFE_INTEGER;
-  if (!Number.isSafeInteger(maxPages) || maxPages < 0) {
-    throw new WorkloadError(
-      'INVALID_ARGUMENT',
-      WHERE,
-      `maxPages must be an integer >= 0, got ${showValue(options.maxPages)}`,
-    );
-  }
+  const maxPages = sourceMaxPages(options, WHERE);
   const anonymousOnly = options.anonymousOnly ?? false;
   if (typeof anonymousOnly !== 'boolean') {
     throw new WorkloadError(
