@@ -26,6 +26,7 @@ import {
   finishStudy,
   MiB,
   mdTable,
+  measurePanels,
   PAGE,
   round,
   type StudyChart,
@@ -238,27 +239,14 @@ function chart(d: IncompressibleData): StudyChart {
     { mode: r.mode, metric: 'disk refaults / min', value: r.diskRefaultsPerMinute },
     { mode: r.mode, metric: 'codec ms', value: r.codecMs },
   ]);
-  return {
-    id: 'modes',
-    title: 'Memory, refaults and CPU for each way of handling incompressible pages',
-    png: true,
-    caption: 'One panel per measure, one bar per mode.',
-    spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      data: { values },
-      facet: { field: 'metric', type: 'nominal', title: null },
-      columns: 2,
-      resolve: { scale: { y: 'independent' } },
-      spec: {
-        width: 200,
-        height: 150,
-        mark: 'bar',
-        encoding: {
-          x: { field: 'mode', type: 'nominal', title: null, sort: null },
-          y: { field: 'value', type: 'quantitative', title: null },
-          color: { field: 'mode', type: 'nominal', legend: null },
-        },
-      },
+  return measurePanels(
+    {
+      id: 'modes',
+      title: 'Memory, refaults and CPU for each way of handling incompressible pages',
+      caption: 'One panel per measure, one bar per mode.',
     },
-  };
+    'mode',
+    values,
+    { width: 200, height: 150 },
+  );
 }

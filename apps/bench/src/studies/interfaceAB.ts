@@ -21,6 +21,7 @@ import {
   finishStudy,
   MiB,
   mdTable,
+  measurePanels,
   PAGE,
   round,
   type StudyChart,
@@ -193,27 +194,14 @@ function chart(d: InterfaceABData): StudyChart {
     { interface: r.interface, metric: 'MiB saved', value: round(r.savedBytes / MiB, 3) },
     { interface: r.interface, metric: 'codec ms', value: r.codecMs },
   ]);
-  return {
-    id: 'interfaces',
-    title: 'The same budget through each interface',
-    png: true,
-    caption: 'One panel per measure, one bar per interface (none = no proactive writeback).',
-    spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      data: { values },
-      facet: { field: 'metric', type: 'nominal', title: null },
-      columns: 2,
-      resolve: { scale: { y: 'independent' } },
-      spec: {
-        width: 220,
-        height: 160,
-        mark: 'bar',
-        encoding: {
-          x: { field: 'interface', type: 'nominal', title: null, sort: null },
-          y: { field: 'value', type: 'quantitative', title: null },
-          color: { field: 'interface', type: 'nominal', legend: null },
-        },
-      },
+  return measurePanels(
+    {
+      id: 'interfaces',
+      title: 'The same budget through each interface',
+      caption: 'One panel per measure, one bar per interface (none = no proactive writeback).',
     },
-  };
+    'interface',
+    values,
+    { width: 220, height: 160 },
+  );
 }

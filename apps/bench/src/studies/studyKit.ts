@@ -74,3 +74,36 @@ export function mdTable(header: readonly string[], rows: readonly (readonly unkn
 
 export const MiB = 1 << 20;
 export const PAGE = 4096;
+
+/**
+ * A chart of one small bar panel per measure, one bar per variant (`field` names the
+ * variant: a mode, an interface): the shape of every "the same run, N ways" comparison.
+ * Each panel has its own y scale, since the measures' units differ.
+ */
+export function measurePanels(
+  chart: { id: string; title: string; caption: string },
+  field: string,
+  values: readonly { readonly metric: string; readonly value: number }[],
+  size: { width: number; height: number },
+): StudyChart {
+  return {
+    ...chart,
+    png: true,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      data: { values: values as { metric: string; value: number }[] },
+      facet: { field: 'metric', type: 'nominal', title: null },
+      columns: 2,
+      resolve: { scale: { y: 'independent' } },
+      spec: {
+        ...size,
+        mark: 'bar',
+        encoding: {
+          x: { field, type: 'nominal', title: null, sort: null },
+          y: { field: 'value', type: 'quantitative', title: null },
+          color: { field, type: 'nominal', legend: null },
+        },
+      },
+    },
+  };
+}
