@@ -16,6 +16,7 @@
  */
 
 import { showValue } from '@tierswap/base';
+import { seededWords } from './patternsRandom.js';
 import type { PageSource, Region, SourcePage } from './types.js';
 import { WorkloadError } from './workloadError.js';
 
@@ -73,18 +74,6 @@ function mix(seed: number, index: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** mulberry32: 32 random bits per call. */
-function words(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
 function fillRandom(page: Uint8Array, from: number, to: number, next: () => number): void {
   for (let i = from; i < to; i += 4) {
     const w = next();
@@ -114,7 +103,7 @@ function compressiblePage(page: Uint8Array, compressibility: number, next: () =>
 /** Make one page of `kind` for page `index` of a source with this seed. */
 function makePage(kind: number, seed: number, index: number, compressibility: number): Uint8Array {
   const page = new Uint8Array(PAGE_SIZE);
-  const next = words(mix(seed, index));
+  const next = seededWords(mix(seed, index));
   switch (kind) {
     case 0:
       break;
@@ -184,7 +173,7 @@ export function generatedSource(options: GeneratedSourceOptions): GeneratedSourc
   kinds.fill(2, zero + same, zero + same + inc);
   kinds.fill(3, zero + same + inc);
   // Fisher-Yates with the seed's own stream (index -1 is never a page's).
-  const next = words(mix(seed, -1));
+  const next = seededWords(mix(seed, -1));
   for (let i = pages - 1; i > 0; i--) {
     const j = next() % (i + 1);
     const t = kinds[i]!;

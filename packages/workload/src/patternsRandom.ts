@@ -1,8 +1,10 @@
 /**
- * The seeded random numbers of the synthetic access patterns: mulberry32 (32 bits of
- * state, uniform floats in [0, 1)), seeded from the caller's seed mixed with a salt
- * per use, so a pattern's page order and its access draws are independent streams and
- * two patterns with the same seed do not walk the same sequence.
+ * The package's seeded random numbers (the access patterns, the generated pages, the
+ * recipes' data): mulberry32 (32 bits of state; words, or uniform floats in [0, 1)),
+ * seeded from the caller's seed mixed with a salt per use, so a pattern's page order and
+ * its access draws are independent streams and two patterns with the same seed do not
+ * walk the same sequence. (The node-heap recipe's child program carries its own copy:
+ * it runs in another process.)
  *
  * Why a local copy and not @tierswap/bench-kit's: bench-kit is a private test package,
  * and this package must not depend on it at run time.
@@ -16,16 +18,22 @@ export function mixSeed(seed: number, salt: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Uniform floats in [0, 1) from a 32-bit state, the same sequence for the same seed. */
-export function seededRandom(seed: number): () => number {
+/** mulberry32: 32 random bits per call from a 32-bit state, the same sequence for the same seed. */
+export function seededWords(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return (t ^ (t >>> 14)) >>> 0;
   };
+}
+
+/** Uniform floats in [0, 1) from a 32-bit state, the same sequence for the same seed. */
+export function seededRandom(seed: number): () => number {
+  const next = seededWords(seed);
+  return () => next() / 4294967296;
 }
 
 /** A seeded permutation of 0..n-1 (Fisher-Yates). */

@@ -23,6 +23,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { isIntInRange, showValue } from '@tierswap/base';
+import { seededRandom } from './patternsRandom.js';
 import { type ProcessSource, processSource } from './processSource.js';
 import {
   readSnapshot,
@@ -263,14 +264,7 @@ function resp(args: readonly string[]): string {
 
 /** Commands holding about `bytes` of seeded JSON values and hashes. */
 function redisData(bytes: number, seed: number): Buffer {
-  let s = seed >>> 0;
-  const rnd = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = seededRandom(seed);
   const words = ['amber', 'basil', 'cedar', 'delta', 'ember', 'fjord', 'grove', 'harbor'];
   const pick = () => words[Math.floor(rnd() * words.length)]!;
   const parts: string[] = [];
