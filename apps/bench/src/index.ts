@@ -43,7 +43,11 @@ export {
 } from './studies/ageAdvisor.js';
 export { compressionCharts } from './studies/compressionCharts.js';
 export { hasTool, type NativeRun, runNative } from './studies/compressionNative.js';
-export { compressionSummary, writeCompressionReport } from './studies/compressionReport.js';
+export {
+  compressionSummary,
+  studyId,
+  writeCompressionReport,
+} from './studies/compressionReport.js';
 export {
   type BindingResult,
   type CodecResult,

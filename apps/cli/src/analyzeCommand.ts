@@ -12,6 +12,7 @@ import {
   compressionStudy,
   createReportWriter,
   parseCodecName,
+  studyId,
   writeCompressionReport,
 } from '@tierswap/bench';
 import type { PageSource } from '@tierswap/workload';
@@ -51,17 +52,6 @@ function codecList(value: string): string[] {
     }
   }
   return names;
-}
-
-/** The report's study id for a source: `compression-<slug of its name>`. */
-export function analyzeStudyId(sourceName: string): string {
-  const slug = sourceName
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(-40)
-    .replace(/^-+/, '');
-  return slug === '' ? 'compression' : `compression-${slug}`;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -211,7 +201,7 @@ export async function runAnalyze(
       await writeCompressionReport(
         createReportWriter(o.report),
         result,
-        analyzeStudyId(result.source.name),
+        studyId(result.source.name),
       )
     ).index;
   }
