@@ -24,32 +24,20 @@
  * from the node process when the addon is loaded, and the TLS library is the one Node
  * ships. OpenSSL's error queue is per thread and shared with Node's crypto, so it is
  * cleared before and after every TLS operation here.
+ *
+ * Beside this file: socketArgs.h (errors and argument checks), tlsContext.h (the `tls`
+ * argument and the OpenSSL context built from it).
  */
 
-#define _GNU_SOURCE /* strerrorname_np */
-#define NAPI_VERSION 8
-#include <arpa/inet.h>
-#include <errno.h>
+/* First: socketArgs.h defines _GNU_SOURCE, which must precede every system header. */
+#include "socketArgs.h"
+#include "tlsContext.h"
 #include <netdb.h>
-#include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <node_api.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <poll.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-#define MAX_HOST 255       /* longest DNS name */
-#define MAX_TIMEOUT 2147483647.0 /* poll(2) takes an int of milliseconds */
 
 /* Marks externals made here, so a foreign object passed as a handle is refused, not read. */
 static const napi_type_tag HANDLE_TAG = {0x7469657273776170ULL, 0x736f636b65743031ULL};
@@ -60,42 +48,6 @@ typedef struct {
   int tls_up;   /* handshake done and no fatal TLS error since: close_notify may be sent */
   char where[MAX_HOST + 8]; /* "host:port", for error messages */
 } sock_t;
-
-/* ---- errors ---- */
-
-static void throw_code(napi_env env, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void throw_code(napi_env env, const char *code, const char *fmt, ...) {
-  char msg[768];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  napi_throw_error(env, code, msg);
-}
-
-/* The codes the contract names, else the errno's own name (EHOSTUNREACH...). */
-static const char *errno_code(int err) {
-  const char *name = strerrorname_np(err);
-  return name != NULL ? name : "EIO";
-}
-
-static void throw_errno(napi_env env, const char *what, const char *where, int err) {
-  throw_code(env, errno_code(err), "%s %s: %s", what, where, strerror(err));
-}
-
-/* OpenSSL's oldest queued reason ("certificate verify failed"...), the queue emptied. */
-static void ssl_reason(char *out, size_t len) {
-  unsigned long e = ERR_get_error();
-  if (e == 0) {
-    snprintf(out, len, "no reason given by OpenSSL");
-  } else {
-    const char *r = ERR_reason_error_string(e);
-    if (r != NULL) snprintf(out, len, "%s", r);
-    else ERR_error_string_n(e, out, len);
-  }
-  ERR_clear_error();
-}
 
 /* ---- deadlines ---- */
 
@@ -123,47 +75,6 @@ static int wait_fd(int fd, short events, int64_t deadline) {
 
 /* ---- arguments ---- */
 
-static const char *type_name(napi_env env, napi_value v) {
-  static const char *names[] = {"undefined", "null",   "boolean",  "number", "string",
-                                "symbol",    "object", "function", "external", "bigint"};
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || (size_t)t >= sizeof names / sizeof names[0])
-    return "value of unknown type";
-  return names[t];
-}
-
-/* A JS number that is an integer in [lo, hi], else throws EINVAL naming `name`. */
-static int get_int(napi_env env, napi_value v, const char *call, const char *name, double lo,
-                   double hi, int64_t *out) {
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok) {
-    throw_code(env, "EINVAL", "%s: %s must be an integer in %.0f..%.0f, got a %s", call, name,
-               lo, hi, type_name(env, v));
-    return 0;
-  }
-  if (d != d || d < lo || d > hi || d != (double)(int64_t)d) {
-    throw_code(env, "EINVAL", "%s: %s must be an integer in %.0f..%.0f, got %g", call, name, lo,
-               hi, d);
-    return 0;
-  }
-  *out = (int64_t)d;
-  return 1;
-}
-
-static int get_bytes(napi_env env, napi_value v, const char *call, uint8_t **data, size_t *len) {
-  napi_typedarray_type type;
-  bool is_ta = false;
-  void *ptr = NULL;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
-      napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok ||
-      type != napi_uint8_array) {
-    throw_code(env, "EINVAL", "%s: bytes must be a Uint8Array", call);
-    return 0;
-  }
-  *data = ptr;
-  return 1;
-}
-
 /* The handle's socket, or NULL after throwing EINVAL (not ours) or ECLOSED. */
 static sock_t *get_sock(napi_env env, napi_value v, const char *call, int open_only) {
   napi_valuetype t;
@@ -183,184 +94,7 @@ static sock_t *get_sock(napi_env env, napi_value v, const char *call, int open_o
   return s;
 }
 
-/* A string or null property of the tls object, malloc()ed (NULL for null); 0 after throwing. */
-static int get_opt_string(napi_env env, napi_value obj, const char *name, char **out) {
-  napi_value v;
-  napi_valuetype t;
-  size_t len;
-  *out = NULL;
-  if (napi_get_named_property(env, obj, name, &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok)
-    return 0;
-  if (t == napi_null) return 1;
-  if (t != napi_string) {
-    throw_code(env, "EINVAL", "connect: tls.%s must be a string or null", name);
-    return 0;
-  }
-  napi_get_value_string_utf8(env, v, NULL, 0, &len);
-  *out = malloc(len + 1);
-  if (*out == NULL) {
-    throw_code(env, "ENOMEM", "connect: no memory for tls.%s", name);
-    return 0;
-  }
-  napi_get_value_string_utf8(env, v, *out, len + 1, &len);
-  if (strlen(*out) != len) { /* an embedded NUL would silently cut the PEM or name */
-    throw_code(env, "EINVAL", "connect: tls.%s contains a NUL character", name);
-    return 0;
-  }
-  return 1;
-}
-
-typedef struct {
-  char *ca, *cert, *key, *passphrase, *servername;
-  bool reject_unauthorized;
-} tls_opts_t;
-
-static void free_opts(tls_opts_t *o) {
-  free(o->ca);
-  free(o->cert);
-  free(o->key);
-  if (o->passphrase != NULL) OPENSSL_cleanse(o->passphrase, strlen(o->passphrase));
-  free(o->passphrase);
-  free(o->servername);
-}
-
-static int get_tls_opts(napi_env env, napi_value obj, tls_opts_t *o) {
-  napi_value v;
-  napi_valuetype t;
-  if (napi_typeof(env, obj, &t) != napi_ok || t != napi_object) {
-    throw_code(env, "EINVAL", "connect: tls must be an object or null");
-    return 0;
-  }
-  if (!get_opt_string(env, obj, "ca", &o->ca) || !get_opt_string(env, obj, "cert", &o->cert) ||
-      !get_opt_string(env, obj, "key", &o->key) ||
-      !get_opt_string(env, obj, "passphrase", &o->passphrase) ||
-      !get_opt_string(env, obj, "servername", &o->servername))
-    return 0;
-  if (napi_get_named_property(env, obj, "rejectUnauthorized", &v) != napi_ok ||
-      napi_get_value_bool(env, v, &o->reject_unauthorized) != napi_ok) {
-    throw_code(env, "EINVAL", "connect: tls.rejectUnauthorized must be a boolean");
-    return 0;
-  }
-  if ((o->cert == NULL) != (o->key == NULL)) {
-    throw_code(env, "EINVAL", "connect: tls.cert and tls.key must be given together");
-    return 0;
-  }
-  if (o->servername != NULL && (o->servername[0] == '\0' || strlen(o->servername) > MAX_HOST)) {
-    throw_code(env, "EINVAL", "connect: tls.servername must be 1..%d characters", MAX_HOST);
-    return 0;
-  }
-  return 1;
-}
-
-/* ---- TLS context ---- */
-
-/*
- * Hands OpenSSL the passphrase; without a callback OpenSSL would prompt on the terminal
- * for an encrypted key. No passphrase: -1, the key fails to load with a clear reason.
- */
-static int passphrase_cb(char *buf, int size, int rwflag, void *u) {
-  (void)rwflag;
-  if (u == NULL) return -1;
-  size_t n = strlen(u);
-  if (n > (size_t)size) return -1;
-  memcpy(buf, u, n);
-  return (int)n;
-}
-
-/*
- * An SSL_CTX holding the trust anchors and the client certificate; NULL after throwing
- * EINVAL naming what did not parse. Done before any socket exists, so bad PEM text is a
- * bad argument, not a network failure.
- */
-static SSL_CTX *make_ctx(napi_env env, tls_opts_t *o) {
-  char why[256];
-  const char *bad = NULL;
-  SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-  BIO *bio = NULL;
-  X509 *x = NULL;
-  EVP_PKEY *pkey = NULL;
-  if (ctx == NULL) {
-    bad = "cannot create an SSL context";
-    goto fail;
-  }
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  /* One SSL_write may then send part of a large buffer; send() loops over the rest. */
-  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
-  if (o->ca == NULL) {
-    if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-      bad = "cannot load OpenSSL's default verify paths";
-      goto fail;
-    }
-  } else {
-    X509_STORE *store = SSL_CTX_get_cert_store(ctx);
-    int n = 0;
-    bio = BIO_new_mem_buf(o->ca, -1);
-    while (bio != NULL && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-      if (X509_STORE_add_cert(store, x) != 1) {
-        bad = "tls.ca: cannot add a certificate";
-        goto fail;
-      }
-      X509_free(x);
-      x = NULL;
-      n++;
-    }
-    if (n == 0) {
-      bad = "tls.ca holds no PEM certificate";
-      goto fail;
-    }
-    ERR_clear_error(); /* the PEM loop ends on a "no start line" error */
-    BIO_free(bio);
-    bio = NULL;
-  }
-  if (o->cert != NULL) {
-    bio = BIO_new_mem_buf(o->cert, -1);
-    x = bio != NULL ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-    if (x == NULL || SSL_CTX_use_certificate(ctx, x) != 1) {
-      bad = "tls.cert is not a usable PEM certificate";
-      goto fail;
-    }
-    X509_free(x);
-    /* Certificates after the first are its chain, sent to the server with it. */
-    while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-      if (SSL_CTX_add0_chain_cert(ctx, x) != 1) {
-        bad = "tls.cert: cannot add a chain certificate";
-        goto fail;
-      }
-      x = NULL; /* add0: the context owns it now */
-    }
-    ERR_clear_error();
-    BIO_free(bio);
-    bio = BIO_new_mem_buf(o->key, -1);
-    pkey = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, passphrase_cb, o->passphrase) : NULL;
-    if (pkey == NULL) {
-      bad = "tls.key is not a usable PEM private key (or the passphrase is wrong)";
-      goto fail;
-    }
-    if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-      bad = "tls.key does not match tls.cert";
-      goto fail;
-    }
-    EVP_PKEY_free(pkey);
-    BIO_free(bio);
-  }
-  SSL_CTX_set_verify(ctx, o->reject_unauthorized ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
-  return ctx;
-fail:
-  ssl_reason(why, sizeof why);
-  throw_code(env, "EINVAL", "connect: %s (%s)", bad, why);
-  EVP_PKEY_free(pkey);
-  X509_free(x);
-  BIO_free(bio);
-  SSL_CTX_free(ctx);
-  return NULL;
-}
-
 /* ---- connect ---- */
-
-static int is_ip_literal(const char *s) {
-  unsigned char buf[sizeof(struct in6_addr)];
-  return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
 
 /* Connect one address before the deadline: the fd, or -1 with errno (ETIMEDOUT when late). */
 static int connect_one(const struct addrinfo *ai, int64_t deadline) {
@@ -491,18 +225,13 @@ static int handshake(napi_env env, sock_t *s, SSL_CTX *ctx, const char *host,
 }
 
 static napi_value js_connect(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
   char host[MAX_HOST + 1], port_s[8];
   size_t host_len = 0;
   int64_t port, timeout;
   napi_valuetype t;
   tls_opts_t o = {0};
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 4) {
-    throw_code(env, "EINVAL", "connect: 4 arguments expected (host, port, timeoutMs, tls)");
-    return NULL;
-  }
+  if (!get_args(env, info, 4, argv, "connect(host, port, timeoutMs, tls)")) return NULL;
   if (napi_typeof(env, argv[0], &t) != napi_ok || t != napi_string ||
       napi_get_value_string_utf8(env, argv[0], NULL, 0, &host_len) != napi_ok || host_len == 0 ||
       host_len > MAX_HOST) {
@@ -587,16 +316,11 @@ done:
 /* ---- send, recv, close ---- */
 
 static napi_value js_send(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
   uint8_t *data;
   size_t cap;
   int64_t length, timeout;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 4) {
-    throw_code(env, "EINVAL", "send: 4 arguments expected (handle, bytes, length, timeoutMs)");
-    return NULL;
-  }
+  if (!get_args(env, info, 4, argv, "send(handle, bytes, length, timeoutMs)")) return NULL;
   sock_t *s = get_sock(env, argv[0], "send", 0);
   if (s == NULL || !get_bytes(env, argv[1], "send", &data, &cap) ||
       !get_int(env, argv[2], "send", "length", 0, (double)cap, &length) ||
@@ -651,16 +375,11 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_recv(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4], out;
   uint8_t *data;
   size_t cap;
   int64_t offset, timeout;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 4) {
-    throw_code(env, "EINVAL", "recv: 4 arguments expected (handle, bytes, offset, timeoutMs)");
-    return NULL;
-  }
+  if (!get_args(env, info, 4, argv, "recv(handle, bytes, offset, timeoutMs)")) return NULL;
   sock_t *s = get_sock(env, argv[0], "recv", 0);
   if (s == NULL || !get_bytes(env, argv[1], "recv", &data, &cap)) return NULL;
   if (cap == 0) {
@@ -740,13 +459,8 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1) {
-    throw_code(env, "EINVAL", "close: 1 argument expected (handle)");
-    return NULL;
-  }
+  if (!get_args(env, info, 1, argv, "close(handle)")) return NULL;
   sock_t *s = get_sock(env, argv[0], "close", 0);
   if (s != NULL) sock_close(s);
   return NULL;
