@@ -46,7 +46,7 @@ typedef struct {
   int fd;       /* -1 once closed */
   SSL *ssl;     /* NULL for plain TCP */
   int tls_up;   /* handshake done and no fatal TLS error since: close_notify may be sent */
-  char where[MAX_HOST + 8]; /* "host:port", for error messages */
+  char where[MAX_HOST + 10]; /* "host:port" ([host]:port for IPv6), for error messages */
 } sock_t;
 
 /* ---- deadlines ---- */
@@ -264,7 +264,8 @@ static napi_value js_connect(napi_env env, napi_callback_info info) {
   }
   s->fd = -1;
   snprintf(port_s, sizeof port_s, "%d", (int)port);
-  snprintf(s->where, sizeof s->where, "%s:%s", host, port_s);
+  /* [::1]:6379, as an IPv6 literal's own colons would make "::1:6379" ambiguous. */
+  snprintf(s->where, sizeof s->where, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port_s);
   const int64_t deadline = now_ms() + timeout;
 
   /* No AI_ADDRCONFIG: it hides 127.0.0.1 / ::1 on hosts whose only interface is lo. The

@@ -359,6 +359,15 @@ describe('blockingSocket over TLS', () => {
     expect(ping(h)).toBe('+PONG');
   });
 
+  it('verifies against OpenSSL’s default paths when ca is null', () => {
+    // The system's trust store does not hold the test CA.
+    const e = thrown(() => bs.connect('127.0.0.1', tlsPort, T, noTls));
+    expect(e.code).toBe('TLS');
+    expect(e.message).toMatch(/certificate verify failed/);
+    const h = connect('127.0.0.1', tlsPort, T, { ...noTls, rejectUnauthorized: false });
+    expect(ping(h)).toBe('+PONG');
+  });
+
   it('refuses a certificate for another name when verifying', () => {
     const wrong = { ...withCa(), servername: 'redis.example.com' };
     const e = thrown(() => bs.connect('127.0.0.1', tlsPort, T, wrong));
