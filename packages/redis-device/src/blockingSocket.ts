@@ -34,6 +34,9 @@ export interface SocketTls {
   rejectUnauthorized: boolean;
 }
 
+/** An open socket: an external the addon recognises by its type tag. */
+export type SocketHandle = object;
+
 /**
  * What native/blockingSocket.c exports. Failures throw an Error with a string `code`:
  * ENOTFOUND, ECONNREFUSED, ETIMEDOUT, ECONNRESET, EPIPE, EOF, TLS, ECLOSED, EINVAL, or
@@ -47,13 +50,13 @@ export interface BlockingSocketAddon {
    * same deadline. Returns an opaque handle (an external whose finalizer closes the
    * socket). A malformed tls.ca / cert / key, or a wrong passphrase, throws EINVAL.
    */
-  connect(host: string, port: number, timeoutMs: number, tls: SocketTls | null): object;
+  connect(host: string, port: number, timeoutMs: number, tls: SocketTls | null): SocketHandle;
   /** Sends bytes[0, length) entirely before timeoutMs elapses (a deadline for the whole call), or throws. */
-  send(handle: object, bytes: Uint8Array, length: number, timeoutMs: number): void;
+  send(handle: SocketHandle, bytes: Uint8Array, length: number, timeoutMs: number): void;
   /** Waits up to timeoutMs for data and reads at least 1 byte into bytes[offset, bytes.length); returns how many. Throws on EOF, timeout, error. */
-  recv(handle: object, bytes: Uint8Array, offset: number, timeoutMs: number): number;
+  recv(handle: SocketHandle, bytes: Uint8Array, offset: number, timeoutMs: number): number;
   /** Closes (TLS close_notify best effort, then close(2)); idempotent. Calls on a closed handle throw code 'ECLOSED'. */
-  close(handle: object): void;
+  close(handle: SocketHandle): void;
 }
 
 function load(): BlockingSocketAddon {

@@ -95,7 +95,8 @@ describe('RedisDevice on a Redis Cluster', () => {
     replica.pause(false);
     replica.cli(['cluster', 'failover', 'takeover']);
     const out = new Uint8Array(4096);
-    // ioredis finds the new master on its next slots refresh; under a loaded CI that can take a while.
+    // The device asks the Cluster for the slot's new master once the old one refuses;
+    // the takeover itself can take a while on a loaded CI.
     await eventually(() => d.read(1, out), 45_000);
     for (const s of [1, 2, 3]) {
       expect(d.read(s, out)).toBe(4096);

@@ -100,6 +100,10 @@ describe('the server goes away', () => {
     d.discard(2, 1); // never fails for I/O
     expect(d.stats().ioErrors).toBeGreaterThanOrEqual(4);
 
+    // While it stays down, calls fail at once between spaced reconnection attempts.
+    const soon = failure(() => d.write(7, page(27)));
+    expect(soon.code).toBe('IO_ERROR');
+    expect(soon.message).toMatch(/trying again in \d+ ms/);
     await server.start(); // the same port, no persistence: an empty server
     await eventually(() => d.write(6, page(26)));
     expect(d.read(6, out)).toBe(4096);

@@ -3,12 +3,36 @@
  * package boundary before anything connects, and turned into what the worker needs.
  *
  * Credentials may come in the URL (`redis://user:password@host:port/db`) or as options;
- * they go to the worker and to ioredis only. The device's `name` and every message are
- * built from host, port and device name, never from the URL as given, so a password
- * never reaches a log, an error or `util.inspect`.
+ * they go to the connection's AUTH only, held in private fields. The device's `name` and
+ * every message are built from host, port and device name, never from the URL as given,
+ * so a password never reaches a log, an error or `util.inspect`.
  */
-import type { ConnectionOptions } from 'node:tls';
+import { rootCertificates } from 'node:tls';
 import { TieredStoreError } from '@tierswap/tiered-store';
+import type { SocketTls } from './blockingSocket.js';
+import type { NodeAddress } from './ownerLink.js';
+import type { ConnectionSetup } from './respConnection.js';
+
+/**
+ * TLS for `rediss://` or a Cluster behind TLS: the options of Node's tls.connect that a
+ * client needs. Others (ciphers, ...) are refused rather than ignored: the connection is
+ * made by the package's addon on the OpenSSL inside Node, not by tls.connect.
+ */
+export interface RedisTlsOptions {
+  /** CA certificates (PEM) to verify the server with; default: Node's (tls.rootCertificates). */
+  ca?: string | Buffer | readonly (string | Buffer)[];
+  /** Client certificate (PEM), for servers that check clients (`tls-auth-clients yes`). */
+  cert?: string | Buffer;
+  /** Its private key (PEM). */
+  key?: string | Buffer;
+  /** The key's passphrase, if it is encrypted. Never printed. */
+  passphrase?: string;
+  /** Name to verify the certificate against (and SNI); default: the host. */
+  servername?: string;
+  /** false = do not verify the server's certificate (default true). */
+  rejectUnauthorized?: boolean;
+}
+const TLS_KEYS = ['ca', 'cert', 'key', 'passphrase', 'servername', 'rejectUnauthorized'];
 
 export interface RedisDeviceOptions {
   /** The device's name in key names: `tierswap:{<device>}:<slot>`. 1..64 of [A-Za-z0-9._-]. */
@@ -27,8 +51,8 @@ export interface RedisDeviceOptions {
   username?: string;
   /** Password (overrides the URL's). Never printed. */
   password?: string;
-  /** TLS options passed through to tls.connect (must be structured-cloneable: no functions). */
-  tls?: ConnectionOptions;
+  /** TLS (implied by `rediss://`): CA, client certificate, servername; see RedisTlsOptions. */
+  tls?: RedisTlsOptions;
   /** Connecting, in ms (default 2000). */
   connectTimeoutMs?: number;
   /** One command, in ms (default 2000): a call fails with IO_ERROR after it. */
@@ -39,7 +63,7 @@ export interface RedisDeviceOptions {
   waitReplicas?: number;
   /** How long flush() waits for them, in ms (default 1000). */
   waitTimeoutMs?: number;
-  /** Pages per request to the worker (default 256, fewer for pages over 32 KiB); larger batches are split. */
+  /** Pages per MSET or MGET (default 256, fewer for pages over 32 KiB); larger batches are split. */
   maxBatch?: number;
 }
 
@@ -48,12 +72,11 @@ export interface ResolvedOptions {
   readonly slots: number;
   readonly pageSize: number;
   readonly cluster: boolean;
-  readonly nodes: readonly { readonly host: string; readonly port: number }[];
+  readonly nodes: readonly NodeAddress[];
   /** `redis://host:port/<device>` (or `redis-cluster://...`): no credentials. */
   readonly displayName: string;
-  readonly redisOptions: Record<string, unknown>;
-  readonly commandTimeoutMs: number;
-  readonly connectTimeoutMs: number;
+  /** How each connection is made and prepared (credentials, TLS, timeouts). */
+  readonly setup: ConnectionSetup;
   readonly lockTtlMs: number;
   readonly waitReplicas: number;
   readonly waitTimeoutMs: number;
@@ -171,29 +194,9 @@ export function resolveOptions(options: RedisDeviceOptions): ResolvedOptions {
       throw invalid(`${k} must be a string, got ${show(options[k])}`);
     }
   }
-  if (options.tls !== undefined) {
-    if (typeof options.tls !== 'object' || options.tls === null) {
-      throw invalid(`tls must be an object of tls.connect options, got ${show(options.tls)}`);
-    }
-    try {
-      structuredClone(options.tls);
-    } catch {
-      throw invalid(
-        'tls options must be structured-cloneable (no functions): they go to the worker',
-      );
-    }
-  }
+  const tls = tlsOf(options.tls, first.tls);
   const username = options.username ?? first.username;
   const password = options.password ?? first.password;
-  const redisOptions: Record<string, unknown> = {
-    connectTimeout: connectTimeoutMs,
-    commandTimeout: commandTimeoutMs,
-    connectionName: `tierswap:${device}`,
-  };
-  if (username !== '') redisOptions.username = username;
-  if (password !== '') redisOptions.password = password;
-  if (first.db !== 0) redisOptions.db = first.db;
-  if (options.tls !== undefined || first.tls) redisOptions.tls = options.tls ?? {};
   const scheme = cluster !== undefined ? 'redis-cluster' : first.tls ? 'rediss' : 'redis';
   const hostPort = first.host.includes(':')
     ? `[${first.host}]:${first.port}`
@@ -205,12 +208,69 @@ export function resolveOptions(options: RedisDeviceOptions): ResolvedOptions {
     cluster: cluster !== undefined,
     nodes: eps.map((e) => ({ host: e.host, port: e.port })),
     displayName: `${scheme}://${hostPort}/${device}`,
-    redisOptions,
-    commandTimeoutMs,
-    connectTimeoutMs,
+    setup: {
+      username,
+      password,
+      db: first.db,
+      clientName: `tierswap:${device}`,
+      tls,
+      connectTimeoutMs,
+      commandTimeoutMs,
+    },
     lockTtlMs,
     waitReplicas,
     waitTimeoutMs,
     maxBatch,
+  };
+}
+
+/** PEM text of a string or Buffer option. */
+function pem(name: string, v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  throw invalid(`tls.${name} must be PEM text (a string or Buffer), got ${show(v)}`);
+}
+
+function tlsOf(o: RedisTlsOptions | undefined, impliedByUrl: boolean): SocketTls | null {
+  if (o === undefined) {
+    if (!impliedByUrl) return null;
+    o = {};
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    throw invalid(`tls must be an object of TLS options, got ${show(o)}`);
+  }
+  for (const k of Object.keys(o)) {
+    if (!TLS_KEYS.includes(k)) {
+      throw invalid(`tls.${k.slice(0, 40)} is not supported (supported: ${TLS_KEYS.join(', ')})`);
+    }
+  }
+  const { ca, cert, key, passphrase, servername, rejectUnauthorized } = o;
+  if ((cert === undefined) !== (key === undefined)) {
+    throw invalid('tls.cert and tls.key go together: give both or neither');
+  }
+  for (const [k, v] of [
+    ['passphrase', passphrase],
+    ['servername', servername],
+  ] as const) {
+    if (v !== undefined && typeof v !== 'string') {
+      throw invalid(`tls.${k} must be a string, got ${show(v)}`);
+    }
+  }
+  if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean') {
+    throw invalid(`tls.rejectUnauthorized must be a boolean, got ${show(rejectUnauthorized)}`);
+  }
+  return {
+    // Node's own roots by default, as tls.connect would use, rather than OpenSSL's paths.
+    ca:
+      ca === undefined
+        ? rootCertificates.join('\n')
+        : Array.isArray(ca)
+          ? ca.map((c, i) => pem(`ca[${i}]`, c)).join('\n')
+          : pem('ca', ca),
+    cert: cert === undefined ? null : pem('cert', cert),
+    key: key === undefined ? null : pem('key', key),
+    passphrase: passphrase ?? null,
+    servername: servername ?? null,
+    rejectUnauthorized: rejectUnauthorized ?? true,
   };
 }

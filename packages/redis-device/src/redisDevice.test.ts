@@ -132,7 +132,6 @@ describe('RedisDevice on one server', () => {
       () => d.read(3, new Uint8Array(100)),
       () => d.readBatch([3], new Uint8Array(10), new Uint32Array(1)),
       () => d.discard(60, 10),
-      () => d.roundTrip('x' as 'ping'),
     ];
     for (const fn of bad) expect(codeOf(fn)).toBe('INVALID_ARGUMENT');
     expect(server.cli(['get', 'tierswap:{args}:3'])).toBe(before);
@@ -155,11 +154,30 @@ describe('RedisDevice on one server', () => {
       { device: 'x', slots: 1, url, pageSize: 100 },
       { device: 'x', slots: 1, url, commandTimeoutMs: 0 },
       { device: 'x', slots: 1, url, tls: { checkServerIdentity: () => undefined } },
+      { device: 'x', slots: 1, url, tls: { ciphers: 'HIGH' } },
+      { device: 'x', slots: 1, url, tls: { cert: 'PEM' } },
+      { device: 'x', slots: 1, url, tls: { ca: 42 } },
+      { device: 'x', slots: 1, url, tls: { ca: ['PEM', 7] } },
+      { device: 'x', slots: 1, url, tls: { rejectUnauthorized: 'no' } },
+      { device: 'x', slots: 1, url, tls: 'on' },
       { device: 'x', slots: 1, cluster: [] },
     ];
     for (const c of cases) {
       expect(codeOf(() => createRedisDevice(c as never))).toBe('INVALID_ARGUMENT');
     }
+    const named = (tls: unknown) => {
+      try {
+        createRedisDevice({ device: 'x', slots: 1, url, tls: tls as never });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    };
+    expect(named({ ciphers: 'HIGH' })).toMatch(
+      /tls\.ciphers is not supported \(supported: ca, cert, key, passphrase, servername, rejectUnauthorized\)/,
+    );
+    expect(named({ ca: ['PEM', 7] })).toMatch(/tls\.ca\[1\] must be PEM text .* got 7/);
+    expect(named({ key: 'PEM' })).toMatch(/tls\.cert and tls\.key go together/);
     expect(codeOf(() => createRedisDevice(null as never))).toBe('INVALID_ARGUMENT');
   });
 
@@ -195,7 +213,7 @@ describe('RedisDevice on one server', () => {
     const a = device('takeover', { lockTtlMs: 150 });
     a.write(0, page(0));
     server.cli(['set', 'tierswap:{takeover}:lock', 'intruder']);
-    // The worker's renewal (every 50 ms) sees the foreign token.
+    // The next renewal (due every 50 ms, before a call) sees the foreign token.
     const until = Date.now() + 5000;
     let code = 'none';
     while (Date.now() < until && code === 'none') {
@@ -206,6 +224,21 @@ describe('RedisDevice on one server', () => {
     a.close();
     expect(server.cli(['get', 'tierswap:{takeover}:lock'])).toBe('intruder');
     server.cli(['del', 'tierswap:{takeover}:lock']);
+  });
+
+  it('keeps its lock while idle (a timer renews it) and through a long synchronous run', async () => {
+    const idle = device('idle', { lockTtlMs: 150 });
+    await new Promise((r) => setTimeout(r, 600)); // four TTLs with no device call
+    expect(codeOf(() => device('idle'))).toBe('BUSY');
+    // No timer runs during a synchronous loop: calls renew once a third of the TTL passed.
+    const busy = device('busy', { lockTtlMs: 150 });
+    const until = Date.now() + 600;
+    let n = 0;
+    while (Date.now() < until) busy.write(n++ % 64, page(n));
+    expect(codeOf(() => device('busy'))).toBe('BUSY');
+    idle.close();
+    busy.close();
+    expect(server.cli(['exists', 'tierswap:{idle}:lock', 'tierswap:{busy}:lock'])).toBe('0');
   });
 
   it('wipes its namespace at open and leaves other keys alone', () => {
@@ -258,8 +291,7 @@ describe('RedisDevice on one server', () => {
     d.write(0, page(0));
     d.flush();
     expect(d.stats().flushes).toBe(1);
-    d.roundTrip('bridge');
-    d.roundTrip('ping');
+    d.ping();
   });
 });
 

@@ -19,36 +19,21 @@
  * changed or cut short is CHECKSUM_MISMATCH; an unreachable server is IO_ERROR. Wrong
  * or zeroed bytes are never returned as data: a failed read zeroes its output.
  *
- * The calls are synchronous (the swap layer's contract) over ioredis in a worker thread
- * (./syncBridge.ts, ./redisWorker.ts). Failures are thrown as TieredStoreError with the
- * codes the other devices use, so SwapSpace treats this device like them: a write that
- * throws IO_ERROR falls through to another device, a failed read is reported.
+ * The calls are synchronous, the swap layer's contract: the calling thread blocks on its
+ * socket for the round trip (./respConnection.ts, ./ownerLink.ts), as a task faulting on
+ * swap-in waits for its I/O. Failures are thrown as TieredStoreError with the codes the
+ * other devices use, so SwapSpace treats this device like them: a write that throws
+ * IO_ERROR falls through to another device, a failed read is reported.
  */
 import { randomBytes } from 'node:crypto';
 import type { BlockDevice, DeviceStats } from '@tierswap/tiered-store';
 import { crc32c, emptyDeviceStats, PageChecksums, TieredStoreError } from '@tierswap/tiered-store';
+import { DeviceLock } from './deviceLock.js';
 import type { RedisDeviceOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
-import type { DataLayout, WorkerConfig } from './protocol.js';
-import {
-  CONTROL_WORDS,
-  dataLayout,
-  MISSING,
-  OP_CLOSE,
-  OP_DELETE,
-  OP_FLUSH,
-  OP_NOP,
-  OP_OPEN,
-  OP_PING,
-  OP_READ,
-  OP_WRITE,
-  STATUS_BUSY,
-  STATUS_OK,
-  VALUE_AT,
-  VALUE_HEADER,
-} from './protocol.js';
-import { copyFromShared } from './sharedCopy.js';
-import { SyncBridge } from './syncBridge.js';
+import { OwnerLink } from './ownerLink.js';
+import type { Reply } from './respConnection.js';
+import { ErrorReply } from './respConnection.js';
 
 export interface RedisDeviceStats extends DeviceStats {
   /** Reads of acknowledged pages whose key was gone (each threw NOT_WRITTEN). */
@@ -56,6 +41,9 @@ export interface RedisDeviceStats extends DeviceStats {
   /** Times the connection came back after a loss. */
   reconnects: number;
 }
+
+/** Bytes before the payload in a stored value: its crc32c, little-endian. */
+const HEADER = 4;
 
 /** Connects, takes the device's lock, wipes its namespace: the documented way to make one. */
 export function createRedisDevice(options: RedisDeviceOptions): RedisDevice {
@@ -69,76 +57,64 @@ export class RedisDevice implements BlockDevice {
   readonly pageSize: number;
   readonly slots: number;
   readonly rotational = false;
-  readonly #bridge: SyncBridge;
-  readonly #layout: DataLayout;
-  readonly #slotsIn: Uint32Array;
-  readonly #lengths: Uint32Array;
-  readonly #values: Uint8Array;
-  readonly #view: DataView;
+  readonly #link: OwnerLink;
+  readonly #lock: DeviceLock;
+  readonly #prefix: string;
+  readonly #maxBatch: number;
+  /** The crc32c headers of the values of a write in flight, one 4-byte piece each. */
+  readonly #headers: Uint8Array;
+  readonly #headerView: DataView;
   readonly #sums: PageChecksums;
   readonly #counters: RedisDeviceStats = { ...emptyDeviceStats(), lostPages: 0, reconnects: 0 };
+  readonly #waitReplicas: number;
+  readonly #waitTimeoutMs: number;
   #closed = false;
-  readonly #closeTimeoutMs: number;
 
-  private constructor(o: ResolvedOptions, bridge: SyncBridge, config: WorkerConfig) {
+  private constructor(o: ResolvedOptions, link: OwnerLink, lock: DeviceLock, prefix: string) {
     this.name = o.displayName;
     this.pageSize = o.pageSize;
     this.slots = o.slots;
-    this.#bridge = bridge;
-    this.#layout = dataLayout(o.maxBatch, o.pageSize);
-    const l = this.#layout;
-    this.#slotsIn = new Uint32Array(config.data, l.slotsOffset, l.maxBatch);
-    this.#lengths = new Uint32Array(config.data, l.lengthsOffset, l.maxBatch);
-    this.#values = new Uint8Array(config.data, l.valuesOffset, l.maxBatch * l.stride);
-    this.#view = new DataView(config.data, l.valuesOffset, l.maxBatch * l.stride);
+    this.#link = link;
+    this.#lock = lock;
+    this.#prefix = prefix;
+    this.#maxBatch = o.maxBatch;
+    this.#headers = new Uint8Array(o.maxBatch * HEADER);
+    this.#headerView = new DataView(this.#headers.buffer);
     this.#sums = new PageChecksums(o.slots, o.pageSize);
-    this.#closeTimeoutMs = o.commandTimeoutMs * 10 + 30_000;
+    this.#waitReplicas = o.waitReplicas;
+    this.#waitTimeoutMs = o.waitTimeoutMs;
   }
 
   /** Same as createRedisDevice(). */
   static open(options: RedisDeviceOptions): RedisDevice {
     const o = resolveOptions(options);
-    const layout = dataLayout(o.maxBatch, o.pageSize);
     const prefix = `tierswap:{${o.device}}:`;
-    const config: WorkerConfig = {
-      control: new SharedArrayBuffer(CONTROL_WORDS * 4),
-      data: new SharedArrayBuffer(layout.bytes),
-      maxBatch: o.maxBatch,
-      pageSize: o.pageSize,
-      prefix,
-      lockKey: `${prefix}lock`,
-      token: randomBytes(16).toString('hex'),
-      lockTtlMs: o.lockTtlMs,
-      waitReplicas: o.waitReplicas,
-      waitTimeoutMs: o.waitTimeoutMs,
-      cluster: o.cluster,
-      nodes: o.nodes,
-      redisOptions: o.redisOptions,
+    const lockKey = `${prefix}lock`;
+    const link = new OwnerLink(o.nodes, o.cluster, lockKey, o.setup);
+    const lock = new DeviceLock(link, lockKey, randomBytes(16).toString('hex'), o.lockTtlMs);
+    const fail = (code: 'BUSY' | 'IO_ERROR', why: string): never => {
+      link.close();
+      throw new TieredStoreError(code, 'redisDevice.open', `cannot open ${o.displayName}: ${why}`);
     };
-    const bridge = new SyncBridge(config, layout.textOffset, o.commandTimeoutMs + 1000);
-    // Starting the worker (and, from sources, its TypeScript loader) takes a while.
-    const r = bridge.call(OP_OPEN, 0, o.connectTimeoutMs + o.commandTimeoutMs + 10_000);
-    if (r.status !== STATUS_OK) {
-      bridge.stop();
-      throw new TieredStoreError(
-        r.status === STATUS_BUSY ? 'BUSY' : 'IO_ERROR',
-        'redisDevice.open',
-        `cannot open ${o.displayName}: ${r.text}`,
-      );
+    try {
+      if (!lock.take()) {
+        fail(
+          'BUSY',
+          `the lock ${lockKey} is held by another opener (EBUSY); it is released when that device closes, or expires ${o.lockTtlMs} ms after its owner stops renewing it`,
+        );
+      }
+      // Wipe what an earlier owner left, as swapon wipes a swap area.
+      wipe(link, prefix, lockKey);
+    } catch (e) {
+      if (e instanceof TieredStoreError) throw e;
+      stopQuietly(lock);
+      fail('IO_ERROR', (e as Error).message);
     }
-    return new RedisDevice(o, bridge, config);
+    return new RedisDevice(o, link, lock, prefix);
   }
 
   write(slot: number, data: Uint8Array): void {
-    const where = 'redisDevice.write';
-    this.#sums.checkWrite(slot, data, where);
-    this.#assertUsable(where);
-    this.#sums.forget(slot, 1);
-    const crc = this.#stage(0, slot, data);
-    this.#call(OP_WRITE, 1, where, `writing slot ${slot}`);
-    this.#sums.set(slot, crc, data.length);
-    this.#counters.writes++;
-    this.#counters.bytesWritten += data.length;
+    this.writeBatch([slot], [data]);
   }
 
   read(slot: number, out: Uint8Array): number {
@@ -146,26 +122,42 @@ export class RedisDevice implements BlockDevice {
     const len = this.#sums.expect(slot, where);
     this.#sums.checkOut(out, this.pageSize, where);
     this.#assertUsable(where);
-    this.#slotsIn[0] = slot;
-    this.#call(OP_READ, 1, where, `reading slot ${slot}`);
-    this.#take(0, slot, len, out, 0, where);
+    const values = this.#command(['GET', this.#prefix + slot], where, `reading slot ${slot}`);
+    this.#take(values as Uint8Array | null, slot, len, out, 0, where);
     return len;
   }
 
   writeBatch(slots: ArrayLike<number>, pages: readonly Uint8Array[]): void {
-    const where = 'redisDevice.writeBatch';
-    this.#sums.checkWriteBatch(slots, pages, where);
+    const where = slots.length === 1 ? 'redisDevice.write' : 'redisDevice.writeBatch';
+    if (where === 'redisDevice.write') this.#sums.checkWrite(slots[0]!, pages[0]!, where);
+    else this.#sums.checkWriteBatch(slots, pages, where);
     this.#assertUsable(where);
-    const max = this.#layout.maxBatch;
     // Forgotten first: if a chunk fails, none of the batch's slots holds a page.
     this.#sums.forgetEach(slots);
     const crcs = new Uint32Array(slots.length);
+    const max = this.#maxBatch;
     try {
       for (let start = 0; start < slots.length; start += max) {
         const n = Math.min(max, slots.length - start);
-        for (let i = 0; i < n; i++)
-          crcs[start + i] = this.#stage(i, slots[start + i]!, pages[start + i]!);
-        this.#call(OP_WRITE, n, where, `writing ${n} pages from slot ${slots[start]!}`);
+        // One MSET: atomic, so a failed chunk wrote none of its pages.
+        const args: (string | Uint8Array[])[] = ['MSET'];
+        for (let i = 0; i < n; i++) {
+          const slot = slots[start + i]!;
+          const page = pages[start + i]!;
+          const crc = crc32c(page, 0, page.length, slot);
+          crcs[start + i] = crc;
+          this.#headerView.setUint32(i * HEADER, crc, true);
+          args.push(this.#prefix + slot, [
+            this.#headers.subarray(i * HEADER, (i + 1) * HEADER),
+            page,
+          ]);
+        }
+        const what =
+          n === 1
+            ? `writing slot ${slots[start]!}`
+            : `writing ${n} pages from slot ${slots[start]!}`;
+        const r = this.#command(args, where, what);
+        if (r !== 'OK') this.#fail(where, `${what}: the server answered ${describe(r)}`);
       }
     } catch (e) {
       this.#sums.forgetEach(slots);
@@ -184,15 +176,20 @@ export class RedisDevice implements BlockDevice {
     sums.checkReadBatch(slots, out, lengths, where);
     for (let i = 0; i < slots.length; i++) lengths[i] = sums.expect(slots[i]!, where);
     this.#assertUsable(where);
-    const max = this.#layout.maxBatch;
+    const max = this.#maxBatch;
     const ps = this.pageSize;
     for (let start = 0; start < slots.length; start += max) {
       const n = Math.min(max, slots.length - start);
-      for (let i = 0; i < n; i++) this.#slotsIn[i] = slots[start + i]!;
-      this.#call(OP_READ, n, where, `reading ${n} pages from slot ${slots[start]!}`);
+      const args: string[] = ['MGET'];
+      for (let i = 0; i < n; i++) args.push(this.#prefix + slots[start + i]!);
+      const what = `reading ${n} pages from slot ${slots[start]!}`;
+      const values = this.#command(args, where, what);
+      if (!Array.isArray(values) || values.length !== n) {
+        this.#fail(where, `${what}: the server answered ${describe(values)}`);
+      }
       for (let i = 0; i < n; i++) {
         const k = start + i;
-        this.#take(i, slots[k]!, lengths[k]!, out, k * ps, where);
+        this.#take(values[i] as Uint8Array | null, slots[k]!, lengths[k]!, out, k * ps, where);
       }
     }
   }
@@ -200,21 +197,25 @@ export class RedisDevice implements BlockDevice {
   discard(first: number, count: number): void {
     const where = 'redisDevice.discard';
     this.#sums.checkRange(first, count, where);
-    const max = this.#layout.maxBatch;
-    let n = 0;
+    let keys: string[] = ['UNLINK'];
     const send = () => {
       // discard never fails for I/O: a key left behind is overwritten or wiped later,
       // and the slot already reads as NOT_WRITTEN here.
-      if (n > 0 && !this.#closed && this.#bridge.call(OP_DELETE, n).status !== STATUS_OK) {
-        this.#counters.ioErrors++;
+      if (keys.length > 1 && !this.#closed && !this.#lock.lost) {
+        try {
+          const r = this.#link.call(keys);
+          if (r instanceof ErrorReply) this.#counters.ioErrors++;
+        } catch {
+          this.#counters.ioErrors++;
+        }
       }
-      n = 0;
+      keys = ['UNLINK'];
     };
     for (let s = first; s < first + count; s++) {
       if (this.#sums.lengthOf(s) === 0) continue;
       this.#sums.forget(s, 1);
-      this.#slotsIn[n++] = s;
-      if (n === max) send();
+      keys.push(this.#prefix + s);
+      if (keys.length > this.#maxBatch) send();
     }
     send();
     this.#counters.discards += count;
@@ -222,26 +223,52 @@ export class RedisDevice implements BlockDevice {
 
   /**
    * Acknowledged writes are in the server's memory already; with `waitReplicas` this
-   * waits (WAIT) until that many replicas have them too, else it checks the server answers.
+   * waits (WAIT, on the connection that wrote them) until that many replicas have them
+   * too, else it checks the server answers.
    */
   flush(): void {
     const where = 'redisDevice.flush';
     this.#assertUsable(where);
-    this.#call(OP_FLUSH, 0, where, 'flushing');
+    if (this.#waitReplicas <= 0) {
+      this.#command(['PING'], where, 'flushing');
+    } else {
+      const n = this.#waitReplicas;
+      const t = this.#waitTimeoutMs;
+      const acked = this.#command(['WAIT', String(n), String(t)], where, 'flushing');
+      if (typeof acked !== 'number' || acked < n) {
+        this.#fail(
+          where,
+          `WAIT ${n} ${t}: ${typeof acked === 'number' ? `only ${acked} replicas acknowledged the writes` : `the server answered ${describe(acked)}`}`,
+        );
+      }
+    }
     this.#counters.flushes++;
   }
 
-  /** Deletes the device's keys, releases its lock (if still ours) and stops the worker. */
+  /** One PING to the node holding the device's keys; throws IO_ERROR like the page calls. */
+  ping(): void {
+    const where = 'redisDevice.ping';
+    this.#assertUsable(where);
+    this.#command(['PING'], where, 'PING');
+  }
+
+  /** Deletes the device's keys, releases its lock (if still ours) and disconnects. Never throws for I/O. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // Deleting a large namespace takes many round trips: more than one command's time.
-    this.#bridge.call(OP_CLOSE, 0, this.#closeTimeoutMs);
-    this.#bridge.stop();
+    try {
+      if (!this.#lock.lost) wipe(this.#link, this.#prefix, this.#lock.key);
+      this.#lock.release();
+    } catch {
+      // Unreachable: the keys stay until the next opener wipes them; the lock expires.
+      stopQuietly(this.#lock);
+    } finally {
+      this.#link.close();
+    }
   }
 
   stats(): RedisDeviceStats {
-    return { ...this.#counters, reconnects: this.#bridge.reconnects };
+    return { ...this.#counters, reconnects: this.#link.reconnects };
   }
 
   /** Payload length stored in a slot (0 = empty). */
@@ -250,38 +277,18 @@ export class RedisDevice implements BlockDevice {
     return this.#sums.lengthOf(slot);
   }
 
-  /**
-   * One round trip through the worker: `'bridge'` without Redis, `'ping'` with a PING.
-   * For measuring what the synchronous bridge costs; throws IO_ERROR like the page calls.
-   */
-  roundTrip(kind: 'bridge' | 'ping'): void {
-    const where = 'redisDevice.roundTrip';
-    if (kind !== 'bridge' && kind !== 'ping') {
-      throw new TieredStoreError('INVALID_ARGUMENT', where, `kind must be 'bridge' or 'ping'`);
-    }
-    this.#assertUsable(where);
-    this.#call(kind === 'bridge' ? OP_NOP : OP_PING, 0, where, kind);
-  }
-
   // --- internals ---------------------------------------------------------------
 
-  /** Lays out value i (crc32c seeded with the slot, then the payload); returns the crc. */
-  #stage(i: number, slot: number, data: Uint8Array): number {
-    const crc = crc32c(data, 0, data.length, slot);
-    const at = i * this.#layout.stride + VALUE_AT;
-    this.#view.setUint32(at, crc, true);
-    this.#values.set(data, at + VALUE_HEADER);
-    this.#slotsIn[i] = slot;
-    this.#lengths[i] = VALUE_HEADER + data.length;
-    return crc;
-  }
-
-  /** Checks value i of a read against what was acknowledged for `slot`, then copies it out. */
-  #take(i: number, slot: number, len: number, out: Uint8Array, at: number, where: string): void {
-    const got = this.#lengths[i]!;
-    const want = this.#sums.crcOf(slot);
-    const v = i * this.#layout.stride + VALUE_AT;
-    if (got === MISSING) {
+  /** Checks a value read for `slot` against what was acknowledged, then copies it out. */
+  #take(
+    value: Uint8Array | null,
+    slot: number,
+    len: number,
+    out: Uint8Array,
+    at: number,
+    where: string,
+  ): void {
+    if (value === null) {
       out.fill(0, at, at + this.pageSize);
       this.#counters.lostPages++;
       throw new TieredStoreError(
@@ -290,12 +297,18 @@ export class RedisDevice implements BlockDevice {
         `slot ${slot} of ${this.name} was acknowledged but its key is gone (a restart without persistence, a failover, an eviction or a delete)`,
       );
     }
+    const want = this.#sums.crcOf(slot);
     let why = '';
-    if (got !== VALUE_HEADER + len) {
-      why = `value is ${got} bytes, expected ${VALUE_HEADER + len} (truncated or replaced)`;
-    } else if (this.#view.getUint32(v, true) !== want) {
+    if (!(value instanceof Uint8Array)) {
+      why = `the server answered ${describe(value)}`;
+    } else if (value.length !== HEADER + len) {
+      why = `value is ${value.length} bytes, expected ${HEADER + len} (truncated or replaced)`;
+    } else if (
+      (value[0]! | (value[1]! << 8) | (value[2]! << 16) | (value[3]! << 24)) >>> 0 !==
+      want
+    ) {
       why = 'stored crc32c differs from the acknowledged one';
-    } else if (crc32c(this.#values, v + VALUE_HEADER, v + VALUE_HEADER + len, slot) !== want) {
+    } else if (crc32c(value, HEADER, HEADER + len, slot) !== want) {
       why = 'crc32c mismatch';
     }
     if (why !== '') {
@@ -307,21 +320,37 @@ export class RedisDevice implements BlockDevice {
         `slot ${slot} of ${this.name}: ${why}`,
       );
     }
-    copyFromShared(this.#values, v + VALUE_HEADER, out, at, len);
+    out.set(value.subarray(HEADER), at);
     this.#counters.reads++;
     this.#counters.bytesRead += len;
   }
 
-  #call(op: number, count: number, where: string, what: string): void {
-    const r = this.#bridge.call(op, count);
-    if (r.status === STATUS_OK) return;
+  /** Sends one command; an unreachable server or an error reply throws IO_ERROR. */
+  #command(
+    args: readonly (string | Uint8Array | Uint8Array[])[],
+    where: string,
+    what: string,
+  ): Reply {
+    this.#lock.renewIfDue();
+    this.#assertUsable(where);
+    let r: Reply;
+    try {
+      r = this.#link.call(args);
+    } catch (e) {
+      this.#fail(where, `${what}: ${(e as Error).message}`);
+    }
+    if (r instanceof ErrorReply) this.#fail(where, `${what}: ${r.text}`);
+    return r;
+  }
+
+  #fail(where: string, detail: string): never {
     this.#counters.ioErrors++;
-    throw new TieredStoreError('IO_ERROR', where, `${what} of ${this.name}: ${r.text}`);
+    throw new TieredStoreError('IO_ERROR', where, `${detail} (${this.name})`);
   }
 
   #assertUsable(where: string): void {
     if (this.#closed) throw new TieredStoreError('CLOSED', where, `${this.name} is closed`);
-    if (this.#bridge.ownershipLost) {
+    if (this.#lock.lost) {
       this.#counters.ioErrors++;
       throw new TieredStoreError(
         'IO_ERROR',
@@ -330,4 +359,42 @@ export class RedisDevice implements BlockDevice {
       );
     }
   }
+}
+
+/** Unlinks every key of the device's namespace except the lock, on the node that holds them. */
+function wipe(link: OwnerLink, prefix: string, lockKey: string): void {
+  let cursor = '0';
+  do {
+    const r = link.call(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000']);
+    if (!Array.isArray(r)) throw new Error(`SCAN answered ${describe(r)}`);
+    cursor = text(r[0]);
+    const doomed = (r[1] as readonly Reply[]).map(text).filter((k) => k !== lockKey);
+    if (doomed.length > 0) {
+      const u = link.call(['UNLINK', ...doomed]);
+      if (u instanceof ErrorReply) throw new Error(`UNLINK answered ${u.text}`);
+    }
+  } while (cursor !== '0');
+}
+
+function stopQuietly(lock: DeviceLock): void {
+  try {
+    lock.release();
+  } catch {
+    // the lock expires after its TTL
+  }
+}
+
+function text(r: Reply | undefined): string {
+  if (typeof r === 'string') return r;
+  if (r instanceof Uint8Array) return Buffer.from(r).toString('latin1');
+  return String(r);
+}
+
+/** A reply as a message shows it (an error's text, a type otherwise; never a page). */
+function describe(r: Reply): string {
+  if (r instanceof ErrorReply) return r.text;
+  if (r === null) return 'nil';
+  if (r instanceof Uint8Array) return `${r.length} bytes`;
+  if (Array.isArray(r)) return `an array of ${r.length}`;
+  return JSON.stringify(r);
 }
