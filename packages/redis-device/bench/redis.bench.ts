@@ -12,6 +12,10 @@
  * MGET, GET and PING awaited in-process on ioredis, a well-kept asynchronous client
  * (what the device ran on before: docs/redis-tier-performance.md).
  *
+ * Over TLS too, reported without a goal: a second server with a TLS port (certificates
+ * from src/testing/tlsFixture.ts), the device on `rediss://` with the test CA, in the
+ * same rounds against `redis-benchmark --tls -c 1 -P 16` on that port.
+ *
  * `--quick` runs a smoke test (fewer operations, saved to bench-results only).
  */
 import { execFileSync } from 'node:child_process';
@@ -20,8 +24,9 @@ import { join } from 'node:path';
 import type { BenchGoal } from '@tierswap/bench-kit';
 import { median, saveBenchRecord } from '@tierswap/bench-kit';
 import { Redis } from 'ioredis';
-import { createRedisDevice } from '../src/index.js';
-import { startRedisServer } from '../src/testing.js';
+import { createRedisDevice, type RedisDevice } from '../src/index.js';
+import { makeTlsFixture } from '../src/testing/tlsFixture.js';
+import { freePort, startRedisServer } from '../src/testing.js';
 
 const quick = process.argv.includes('--quick');
 const PAGE = 4096;
@@ -35,6 +40,10 @@ const startLoad = loadavg()
   .join(' ');
 const server = await startRedisServer();
 const port = server.port;
+const certs = makeTlsFixture();
+const tlsPort = await freePort();
+// Its plain port serves redis-cli; the bench's clients use the TLS one.
+const tlsServer = await startRedisServer({ args: certs.serverArgs(tlsPort, 'no') });
 
 interface Native {
   setRps: number;
@@ -43,11 +52,15 @@ interface Native {
   getP50: number;
 }
 
-/** redis-benchmark -q prints `SET: 208333.34 requests per second, p50=1.855 msec`. */
-function redisBenchmark(pipeline: number, clients?: number, n = N): Native {
+/**
+ * redis-benchmark -q prints `SET: 208333.34 requests per second, p50=1.855 msec`.
+ * `tls`: against the TLS server's TLS port, verifying it against the test CA.
+ */
+function redisBenchmark(pipeline: number, clients?: number, n = N, tls = false): Native {
   const args = [
     '-p',
-    String(port),
+    String(tls ? tlsPort : port),
+    ...(tls ? ['--tls', '--cacert', certs.files.ca] : []),
     '-t',
     'set,get',
     '-d',
@@ -97,26 +110,39 @@ async function asyncLatencies(n: number, fn: (i: number) => Promise<unknown>): P
   return out;
 }
 
-try {
-  const native16 = redisBenchmark(DEPTH);
-  const native1 = redisBenchmark(1);
-  server.cli(['flushall']);
+const slots = 1 << 14;
+const pages = Array.from({ length: DEPTH }, (_, i) => page(i));
+const batches = N / DEPTH;
 
-  const slots = 1 << 14;
-  const dev = createRedisDevice({ device: 'bench', slots, url: server.url, maxBatch: 256 });
-  const pages = Array.from({ length: DEPTH }, (_, i) => page(i));
+/** Writes every slot once: a warm-up, and pages for the reads to find. */
+function fill(dev: RedisDevice): void {
   const batchSlots = new Uint32Array(DEPTH);
-  const out = new Uint8Array(DEPTH * PAGE);
-  const lengths = new Uint32Array(DEPTH);
-  const batches = N / DEPTH;
-  // Warm-up, and every slot written once so that reads find pages.
   for (let b = 0; b < slots / DEPTH; b++) {
     for (let i = 0; i < DEPTH; i++) batchSlots[i] = b * DEPTH + i;
     dev.writeBatch(batchSlots, pages);
   }
+}
+
+interface Throughput {
+  native16c1: Native;
+  writeRate: number;
+  readRate: number;
+  /** Median over the rounds of each round's device / redis-benchmark ratio. */
+  writeRatio: number;
+  readRatio: number;
+}
+
+/**
+ * ROUNDS rounds of: redis-benchmark -P 16 -c 1 (`native`), then at once N pages through
+ * the device's writeBatch(16) and N through its readBatch(16).
+ */
+function throughputRounds(dev: RedisDevice, native: () => Native): Throughput {
+  const batchSlots = new Uint32Array(DEPTH);
+  const out = new Uint8Array(DEPTH * PAGE);
+  const lengths = new Uint32Array(DEPTH);
   const rounds: { native: Native; writeRate: number; readRate: number }[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const native = redisBenchmark(DEPTH, 1);
+    const nat = native();
     let t = performance.now();
     for (let b = 0; b < batches; b++) {
       const base = (b * DEPTH) % slots;
@@ -131,18 +157,45 @@ try {
       dev.readBatch(batchSlots, out, lengths);
     }
     const readRate = N / ((performance.now() - t) / 1000);
-    rounds.push({ native, writeRate, readRate });
+    rounds.push({ native: nat, writeRate, readRate });
   }
-  const native16c1: Native = {
-    setRps: median(rounds.map((x) => x.native.setRps)),
-    getRps: median(rounds.map((x) => x.native.getRps)),
-    setP50: median(rounds.map((x) => x.native.setP50)),
-    getP50: median(rounds.map((x) => x.native.getP50)),
+  return {
+    native16c1: {
+      setRps: median(rounds.map((x) => x.native.setRps)),
+      getRps: median(rounds.map((x) => x.native.getRps)),
+      setP50: median(rounds.map((x) => x.native.setP50)),
+      getP50: median(rounds.map((x) => x.native.getP50)),
+    },
+    writeRate: median(rounds.map((x) => x.writeRate)),
+    readRate: median(rounds.map((x) => x.readRate)),
+    writeRatio: median(rounds.map((x) => x.writeRate / x.native.setRps)),
+    readRatio: median(rounds.map((x) => x.readRate / x.native.getRps)),
   };
-  const writeRate = median(rounds.map((x) => x.writeRate));
-  const readRate = median(rounds.map((x) => x.readRate));
-  const writeRatio = median(rounds.map((x) => x.writeRate / x.native.setRps));
-  const readRatio = median(rounds.map((x) => x.readRate / x.native.getRps));
+}
+
+try {
+  const native16 = redisBenchmark(DEPTH);
+  const native1 = redisBenchmark(1);
+  server.cli(['flushall']);
+
+  const dev = createRedisDevice({ device: 'bench', slots, url: server.url, maxBatch: 256 });
+  fill(dev);
+  const { native16c1, writeRate, readRate, writeRatio, readRatio } = throughputRounds(dev, () =>
+    redisBenchmark(DEPTH, 1),
+  );
+
+  // The same over TLS, on the TLS server (report only, no goal).
+  tlsServer.cli(['flushall']);
+  const tlsDev = createRedisDevice({
+    device: 'bench-tls',
+    slots,
+    url: `rediss://127.0.0.1:${tlsPort}`,
+    tls: { ca: certs.pem.ca },
+    maxBatch: 256,
+  });
+  fill(tlsDev);
+  const tls = throughputRounds(tlsDev, () => redisBenchmark(DEPTH, 1, N, true));
+  tlsDev.close();
 
   // Latency in rounds too: redis-benchmark's one-client GET p50, then the device's
   // one-page read p50, the ratio per round; the median of the ratios is the goal's.
@@ -191,6 +244,16 @@ try {
         { what: `redis-benchmark GET -P ${DEPTH} -c 1`, 'pages/s': r(native16c1.getRps, 0) },
         { what: `device writeBatch(${DEPTH})`, 'pages/s': r(writeRate, 0) },
         { what: `device readBatch(${DEPTH})`, 'pages/s': r(readRate, 0) },
+        {
+          what: `redis-benchmark SET -P ${DEPTH} -c 1 (TLS)`,
+          'pages/s': r(tls.native16c1.setRps, 0),
+        },
+        { what: `device writeBatch(${DEPTH}) (TLS)`, 'pages/s': r(tls.writeRate, 0) },
+        {
+          what: `redis-benchmark GET -P ${DEPTH} -c 1 (TLS)`,
+          'pages/s': r(tls.native16c1.getRps, 0),
+        },
+        { what: `device readBatch(${DEPTH}) (TLS)`, 'pages/s': r(tls.readRate, 0) },
         {
           what: `ioredis MSET ${DEPTH} in-process (awaited, no checks)`,
           'pages/s': r(inMsetRate, 0),
@@ -247,10 +310,13 @@ try {
     notes: [
       `redis-server ${execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).split(' ')[2]}, loopback, no persistence; ${N} operations per redis-benchmark run and per device throughput run`,
       'the device is one synchronous client: a batch waits for its reply before the next is sent, so redis-benchmark -c 1 is the like-for-like limit; its default 50 clients are shown for scale',
+      `TLS (report only, no goal): a second server's TLS port, the device on rediss:// verifying the test CA, redis-benchmark --tls --cacert; writeBatch(${DEPTH}) ${r(tls.writeRatio)}x and readBatch(${DEPTH}) ${r(tls.readRatio)}x of redis-benchmark -P ${DEPTH} -c 1 over TLS (median of ${ROUNDS} rounds' ratios)`,
       `load average at the start: ${startLoad}`,
     ],
   });
   console.log(`\nsaved ${written.join(', ')}`);
 } finally {
   server.stop();
+  tlsServer.stop();
+  certs.remove();
 }

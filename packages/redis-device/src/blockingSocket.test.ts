@@ -1,17 +1,15 @@
 /**
  * The tierswap_socket addon against real redis-server processes: RESP over plain TCP and
- * over TLS (a CA, server and client certificates made with openssl), and every failure
+ * over TLS (a CA, server and client certificates made with openssl: ./testing/tlsFixture.ts),
+ * and every failure
  * the contract names, provoked for real (nothing listening, a stopped server, a killed
  * server, bad certificates, bad arguments).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockingSocket as bs, type SocketTls } from './blockingSocket.js';
 import type { RedisServer } from './redisServers.js';
 import { freePort, startRedisServer } from './redisServers.js';
+import { makeTlsFixture, PASSPHRASE, type TlsFixture } from './testing/tlsFixture.js';
 
 const T = 2000;
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -251,77 +249,28 @@ const noTls: SocketTls = {
 };
 
 describe('blockingSocket over TLS', () => {
-  let dir: string;
+  let certs: TlsFixture;
   let tlsServer: RedisServer;
   let mtlsServer: RedisServer;
   let tlsPort: number;
   let mtlsPort: number;
-  const pem: Record<string, string> = {};
+  let pem: TlsFixture['pem'];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tierswap-socket-tls-'));
-    const f = (name: string) => join(dir, name);
-    const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-    const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'];
-    for (const ca of ['ca', 'other-ca']) {
-      openssl(
-        ['req', '-x509', ...ecKey, '-nodes', '-days', '1', '-keyout', f(`${ca}.key`)].concat([
-          '-out',
-          f(`${ca}.pem`),
-          '-subj',
-          `/CN=tierswap ${ca}`,
-        ]),
-      );
-    }
-    // The server's and the client's certificates, issued by `ca`.
-    writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-    writeFileSync(f('client.ext'), 'extendedKeyUsage=clientAuth\n');
-    for (const who of ['server', 'client']) {
-      openssl(
-        ['req', ...ecKey, '-nodes', '-keyout', f(`${who}.key`), '-out', f(`${who}.csr`)].concat([
-          '-subj',
-          `/CN=tierswap ${who}`,
-        ]),
-      );
-      openssl(
-        ['x509', '-req', '-in', f(`${who}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key')]
-          .concat(['-CAcreateserial', '-days', '1', '-out', f(`${who}.pem`)])
-          .concat(['-extfile', f(`${who}.ext`)]),
-      );
-    }
-    // The client key again, encrypted, for the passphrase.
-    openssl(
-      ['pkey', '-in', f('client.key'), '-aes256', '-passout', 'pass:sesame'].concat([
-        '-out',
-        f('client-enc.key'),
-      ]),
-    );
-    for (const name of ['ca.pem', 'other-ca.pem', 'client.pem', 'client.key', 'client-enc.key'])
-      pem[name] = readFileSync(f(name), 'utf8');
-    const tlsArgs = (port: number, auth: string) => [
-      '--tls-port',
-      String(port),
-      '--tls-cert-file',
-      f('server.pem'),
-      '--tls-key-file',
-      f('server.key'),
-      '--tls-ca-cert-file',
-      f('ca.pem'),
-      '--tls-auth-clients',
-      auth,
-    ];
+    certs = makeTlsFixture();
+    pem = certs.pem;
     tlsPort = await freePort();
-    tlsServer = await startRedisServer({ args: tlsArgs(tlsPort, 'no') });
+    tlsServer = await startRedisServer({ args: certs.serverArgs(tlsPort, 'no') });
     mtlsPort = await freePort();
-    mtlsServer = await startRedisServer({ args: tlsArgs(mtlsPort, 'yes') });
+    mtlsServer = await startRedisServer({ args: certs.serverArgs(mtlsPort, 'yes') });
   }, 30_000);
   afterAll(() => {
     tlsServer?.stop();
     mtlsServer?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    certs?.remove();
   });
 
-  const withCa = (): SocketTls => ({ ...noTls, ca: pem['ca.pem']! });
+  const withCa = (): SocketTls => ({ ...noTls, ca: pem.ca });
 
   it('speaks RESP through a server verified against the CA (by IP and by name)', () => {
     expect(ping(connect('127.0.0.1', tlsPort, T, withCa()))).toBe('+PONG');
@@ -331,7 +280,7 @@ describe('blockingSocket over TLS', () => {
       '+PONG',
     );
     // Several certificates in ca: the issuer is found among them.
-    const both = { ...noTls, ca: pem['other-ca.pem']! + pem['ca.pem']! };
+    const both = { ...noTls, ca: pem.otherCa + pem.ca };
     expect(ping(connect('127.0.0.1', tlsPort, T, both))).toBe('+PONG');
   });
 
@@ -340,9 +289,7 @@ describe('blockingSocket over TLS', () => {
   });
 
   it('refuses a server its CA did not issue: TLS with the verify reason', () => {
-    const e = thrown(() =>
-      bs.connect('127.0.0.1', tlsPort, T, { ...noTls, ca: pem['other-ca.pem']! }),
-    );
+    const e = thrown(() => bs.connect('127.0.0.1', tlsPort, T, { ...noTls, ca: pem.otherCa }));
     expect(e.code).toBe('TLS');
     expect(e.message).toContain(`127.0.0.1:${tlsPort}`);
     expect(e.message).toMatch(/certificate verify failed/);
@@ -353,7 +300,7 @@ describe('blockingSocket over TLS', () => {
     // Not verifying, the same CA is no obstacle.
     const h = connect('127.0.0.1', tlsPort, T, {
       ...noTls,
-      ca: pem['other-ca.pem']!,
+      ca: pem.otherCa,
       rejectUnauthorized: false,
     });
     expect(ping(h)).toBe('+PONG');
@@ -381,9 +328,9 @@ describe('blockingSocket over TLS', () => {
   });
 
   it('presents a client certificate where the server requires one', () => {
-    const client = { ...withCa(), cert: pem['client.pem']!, key: pem['client.key']! };
+    const client = { ...withCa(), cert: pem.clientCert, key: pem.clientKey };
     expect(ping(connect('127.0.0.1', mtlsPort, T, client))).toBe('+PONG');
-    const encrypted = { ...client, key: pem['client-enc.key']!, passphrase: 'sesame' };
+    const encrypted = { ...client, key: pem.clientKeyEncrypted, passphrase: PASSPHRASE };
     expect(ping(connect('127.0.0.1', mtlsPort, T, encrypted))).toBe('+PONG');
     const wrongPass = { ...encrypted, passphrase: 'open' };
     expect(thrown(() => bs.connect('127.0.0.1', mtlsPort, T, wrongPass)).code).toBe('EINVAL');

@@ -1,71 +1,35 @@
 /**
- * Connection options against real servers: TLS (a self-signed certificate made with
- * openssl, its CA passed through `tls`) and an ACL user limited to its device's keys.
+ * Connection options against real servers: TLS (certificates from the openssl CLI, see
+ * ./testing/tlsFixture.ts, the CA passed through `tls`) and an ACL user limited to its
+ * device's keys.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisDevice, type RedisDevice } from './index.js';
 import type { RedisServer } from './redisServers.js';
 import { freePort, startRedisServer } from './redisServers.js';
 import { failure } from './testing/testHelpers.js';
+import { makeTlsFixture, type TlsFixture } from './testing/tlsFixture.js';
 
-let dir: string;
+let certs: TlsFixture;
 let tlsServer: RedisServer;
 let tlsPort: number;
 let ca: string;
 const open: RedisDevice[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tierswap-redis-tls-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  ca = readFileSync(cert, 'utf8');
+  certs = makeTlsFixture();
+  ca = certs.pem.ca;
   tlsPort = await freePort();
   // The plain port stays open for the harness's redis-cli; the device uses the TLS one.
   tlsServer = await startRedisServer({
     password: 'tls-pw',
-    args: [
-      '--tls-port',
-      String(tlsPort),
-      '--tls-cert-file',
-      cert,
-      '--tls-key-file',
-      key,
-      '--tls-ca-cert-file',
-      cert,
-      '--tls-auth-clients',
-      'no',
-    ],
+    args: certs.serverArgs(tlsPort, 'no'),
   });
 }, 30_000);
 afterAll(() => {
   for (const d of open) d.close();
   tlsServer?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  certs?.remove();
 });
 
 describe('connection options', () => {

@@ -51,7 +51,9 @@ export class DeviceLock {
     const r = this.#link.call(['SET', this.key, this.#token, 'PX', String(this.#ttlMs), 'NX']);
     if (r === null) return false; // NX: the key exists
     if (r !== 'OK') {
-      throw new Error(`SET ${this.key} NX: ${r instanceof ErrorReply ? r.text : 'unexpected reply'}`);
+      throw new Error(
+        `SET ${this.key} NX: ${r instanceof ErrorReply ? r.text : 'unexpected reply'}`,
+      );
     }
     this.#due = performance.now() + this.#period();
     this.#timer = setInterval(() => this.renew(), this.#period());

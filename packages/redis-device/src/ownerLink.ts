@@ -7,7 +7,9 @@
  * a known node (the seeds, then every node an earlier map named, so the link survives
  * the loss of a seed), and the master of the range holding the slot. A MOVED reply (the
  * slot migrated, or a failover the link has not seen yet) names the new owner: the link
- * switches to it and sends the command again, as a MOVED command was not run.
+ * switches to it and sends the command again, as a MOVED command was not run. Only a
+ * command naming a key can draw MOVED: callKeyless() sends one that names none (SCAN,
+ * PING) behind a probe of the device's key, so it too reaches the slot's owner.
  *
  * A lost connection fails the call under way (the caller falls through to another tier)
  * and the next call connects again. While the node stays unreachable, attempts are
@@ -43,6 +45,8 @@ export class OwnerLink {
   #owner: NodeAddress;
   #conn: RespConnection | null = null;
   #everConnected = false;
+  /** The connection broke (not closed to follow MOVED): the next one is a reconnect. */
+  #lost = false;
   #reconnects = 0;
   #retryAt = 0;
   #backoffMs = FIRST_BACKOFF_MS;
@@ -71,6 +75,17 @@ export class OwnerLink {
     return this.pipeline([args])[0]!;
   }
 
+  /**
+   * A command naming no key (SCAN, PING) to the slot's owner. Alone it would run on
+   * whichever node the link is on, which after a migration is the old owner: a SCAN
+   * there finds none of the device's keys. In a Cluster it goes behind an EXISTS of the
+   * device's key, whose MOVED (if the slot moved) takes both to the new owner.
+   */
+  callKeyless(args: readonly Arg[]): Reply {
+    if (!this.#cluster) return this.call(args);
+    return this.pipeline([['EXISTS', this.#key], args])[1]!;
+  }
+
   /** Commands to the owner in one write; MOVED is followed once. Throws LinkError. */
   pipeline(commands: readonly (readonly Arg[])[]): Reply[] {
     let replies = this.#send(commands);
@@ -93,6 +108,7 @@ export class OwnerLink {
       return conn.pipeline(commands);
     } catch (e) {
       this.#conn = null; // a broken connection closes itself
+      this.#lost = true;
       this.#lastError = (e as Error).message;
       throw new LinkError((e as Error).message);
     }
@@ -100,6 +116,7 @@ export class OwnerLink {
 
   #connected(): RespConnection {
     if (this.#conn !== null && !this.#conn.closed) return this.#conn;
+    if (this.#conn !== null) this.#lost = true; // closed itself on an error
     const now = performance.now();
     if (now < this.#retryAt) {
       throw new LinkError(
@@ -120,8 +137,10 @@ export class OwnerLink {
           conn = this.#locate();
         }
       }
-      if (this.#everConnected) this.#reconnects++;
+      // Following MOVED opens a connection too, but nothing was lost.
+      if (this.#everConnected && this.#lost) this.#reconnects++;
       this.#everConnected = true;
+      this.#lost = false;
       this.#conn = conn;
       this.#backoffMs = FIRST_BACKOFF_MS;
       this.#retryAt = 0;
@@ -174,7 +193,9 @@ export class OwnerLink {
         continue;
       }
       const [slot, map, nodes] = answer;
-      const refused = [slot, map, nodes].find((r) => r instanceof ErrorReply) as ErrorReply | undefined;
+      const refused = [slot, map, nodes].find((r) => r instanceof ErrorReply) as
+        | ErrorReply
+        | undefined;
       if (refused !== undefined) {
         why.push(`${node.host}:${node.port}: ${refused.text}`);
         continue;
@@ -190,7 +211,9 @@ export class OwnerLink {
         this.#owner = owner;
         return conn;
       } catch (e) {
-        why.push(`${node.host}:${node.port} names ${owner.host}:${owner.port}: ${(e as Error).message}`);
+        why.push(
+          `${node.host}:${node.port} names ${owner.host}:${owner.port}: ${(e as Error).message}`,
+        );
       }
     }
     throw new LinkError(`no Cluster node leads to the device's slot: ${why.join('; ')}`);

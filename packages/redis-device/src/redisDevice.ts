@@ -230,7 +230,7 @@ export class RedisDevice implements BlockDevice {
     const where = 'redisDevice.flush';
     this.#assertUsable(where);
     if (this.#waitReplicas <= 0) {
-      this.#command(['PING'], where, 'flushing');
+      this.#command(['PING'], where, 'flushing', true);
     } else {
       const n = this.#waitReplicas;
       const t = this.#waitTimeoutMs;
@@ -249,7 +249,7 @@ export class RedisDevice implements BlockDevice {
   ping(): void {
     const where = 'redisDevice.ping';
     this.#assertUsable(where);
-    this.#command(['PING'], where, 'PING');
+    this.#command(['PING'], where, 'PING', true);
   }
 
   /** Deletes the device's keys, releases its lock (if still ours) and disconnects. Never throws for I/O. */
@@ -330,12 +330,13 @@ export class RedisDevice implements BlockDevice {
     args: readonly (string | Uint8Array | Uint8Array[])[],
     where: string,
     what: string,
+    keyless = false,
   ): Reply {
     this.#lock.renewIfDue();
     this.#assertUsable(where);
     let r: Reply;
     try {
-      r = this.#link.call(args);
+      r = keyless ? this.#link.callKeyless(args) : this.#link.call(args);
     } catch (e) {
       this.#fail(where, `${what}: ${(e as Error).message}`);
     }
@@ -365,7 +366,7 @@ export class RedisDevice implements BlockDevice {
 function wipe(link: OwnerLink, prefix: string, lockKey: string): void {
   let cursor = '0';
   do {
-    const r = link.call(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000']);
+    const r = link.callKeyless(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000']);
     if (!Array.isArray(r)) throw new Error(`SCAN answered ${describe(r)}`);
     cursor = text(r[0]);
     const doomed = (r[1] as readonly Reply[]).map(text).filter((k) => k !== lockKey);

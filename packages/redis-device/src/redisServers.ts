@@ -244,10 +244,21 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
         await sleep(10);
       }
       replica.cli(['cluster', 'replicate', id]);
+      const replicaId = replica.cli(['cluster', 'myid']);
+      // Every node must know the replica before this returns: a node that never heard of
+      // it ignores its takeover, and once its master is killed nobody gossips about it.
+      const knownEverywhere = () =>
+        nodes.every((n) =>
+          n
+            .cli(['cluster', 'nodes'])
+            .split('\n')
+            .some((l) => l.startsWith(replicaId) && !l.includes('handshake')),
+        );
       for (let i = 0; i < 400; i++) {
         if (
           replica.cli(['info', 'replication']).includes('master_link_status:up') &&
-          master.cli(['info', 'replication']).includes('state=online')
+          master.cli(['info', 'replication']).includes('state=online') &&
+          knownEverywhere()
         )
           return replica;
         await sleep(25);
