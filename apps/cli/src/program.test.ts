@@ -46,11 +46,16 @@ describe('tierswap conventions', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Usage: tierswap ${command}`);
     expect(r.stdout).toContain(command === 'shell' ? '--echo' : '--json');
-    if (words.length === 1) {
-      const viaHelp = await runBuiltCli(['help', command]);
-      expect(viaHelp.code).toBe(0);
-      expect(viaHelp.stdout).toBe(r.stdout);
-    }
+    const viaHelp = await runBuiltCli(['help', ...words]);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toBe(r.stdout);
+  });
+
+  it('help for an unknown nested command is a usage error: exit 2', async () => {
+    const r = await runBuiltCli(['help', 'study', 'nosuch']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'study nosuch'");
+    expect(r.stdout).toBe('');
   });
 
   it('an unknown command is a usage error: exit 2, message on stderr', async () => {

@@ -79,8 +79,22 @@ export async function runCli(
   const term = createTerminal(options);
   const state: ProgramState = { exitCode: 0 };
   const program = createProgram(term, state);
+  // `help study fairness` means `study fairness --help`: commander's help command only
+  // looks one level down, and the studies are a level below `study`.
+  let argv = [...args];
+  if (args[0] === 'help' && args.length > 2) {
+    const words = args.slice(1);
+    let at: Command | undefined = program;
+    for (const w of words) at = at?.commands.find((k) => k.name() === w || k.aliases().includes(w));
+    if (at === undefined) {
+      term.err(term.errorColors.red(`tierswap: unknown command '${words.join(' ')}'`));
+      term.err("(run 'tierswap help' for the commands)");
+      return 2;
+    }
+    argv = [...words, '--help'];
+  }
   try {
-    await program.parseAsync([...args], { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return state.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
