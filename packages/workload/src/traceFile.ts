@@ -110,22 +110,28 @@ export async function readTrace(path: string): Promise<AccessTrace | DamonTrace>
         }
         if (typeof o !== 'object' || o === null || Array.isArray(o))
           throw bad(lineNumber, `not a JSON object: ${showValue(s)}`);
-        const r = o as Record<string, unknown>;
-        time = r['time'];
-        process = typeof r['process'] === 'number' ? String(r['process']) : r['process'];
-        op = r['op'];
-        if (r['address'] !== undefined) {
-          page = pageOfAddress(r['address']);
+        const r = o as {
+          time?: unknown;
+          process?: unknown;
+          op?: unknown;
+          address?: unknown;
+          page?: unknown;
+        };
+        time = r.time;
+        process = typeof r.process === 'number' ? String(r.process) : r.process;
+        op = r.op;
+        if (r.address !== undefined) {
+          page = pageOfAddress(r.address);
           if (Number.isNaN(page))
             throw bad(
               lineNumber,
-              `address must be an unsigned integer or 0x-hex text, got ${showValue(r['address'])}`,
+              `address must be an unsigned integer or 0x-hex text, got ${showValue(r.address)}`,
             );
-        } else if (typeof r['page'] === 'number') page = r['page'];
+        } else if (typeof r.page === 'number') page = r.page;
         else
           throw bad(
             lineNumber,
-            `page must be a number (or give address), got ${showValue(r['page'])}`,
+            `page must be a number (or give address), got ${showValue(r.page)}`,
           );
       } else {
         const f = s.split(',');
