@@ -33,6 +33,7 @@
  * dropped once every descriptor in it is back to zero.
  */
 
+import type { SwapEntry } from './types.js';
 import { checkClusterSize } from './types.js';
 import { VswapError } from './vswapError.js';
 
@@ -73,6 +74,16 @@ export class DescriptorTable {
   flagsOf(entry: number): number {
     const f = this.flags[entry >>> this.shift];
     return f === undefined ? 0 : f[entry & this.mask]!;
+  }
+
+  /** The backend payload of a live entry (its cluster must exist). */
+  payloadOf(entry: number): number {
+    return this.payload[entry >>> this.shift]![entry & this.mask]!;
+  }
+
+  /** Sets the flags byte of a live entry (its cluster must exist). */
+  setFlags(entry: number, flags: number): void {
+    this.flags[entry >>> this.shift]![entry & this.mask] = flags;
   }
 
   /**
@@ -221,6 +232,18 @@ export class DescriptorTable {
   /** The highest cluster index the side arrays cover, plus one. */
   span(): number {
     return this.flags.length;
+  }
+
+  /** Every live entry, in id order. */
+  *entries(): IterableIterator<SwapEntry> {
+    const { clusterSize } = this;
+    for (let c = 0; c < this.span(); c++) {
+      for (let i = 0; i < clusterSize; i++) {
+        const flags = this.flags[c];
+        if (flags === undefined) break;
+        if (flags[i] !== 0) yield (c * clusterSize + i) as SwapEntry;
+      }
+    }
   }
 
   /** Bytes of the per-entry typed arrays. */

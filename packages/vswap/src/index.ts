@@ -45,16 +45,15 @@ export {
   type VirtualSwapMemory,
   type VirtualSwapOptions,
   type VirtualSwapStats,
+  VSWAP_DEFAULTS,
   type ZswapHandle,
 } from './types.js';
+export { createVirtualSwap, type VirtualSwap } from './virtualSwap.js';
+export { VSWAP_ERROR_CODES, VswapError, type VswapErrorCode } from './vswapError.js';
 export {
   type CacheAddResult,
-  createVirtualSwap,
   type TransferResult,
-  type VirtualSwap,
-  VSWAP_DEFAULTS,
   VSWAP_REFUSALS,
   type VswapRefusal,
   type VswapRefusalCode,
-} from './virtualSwap.js';
-export { VSWAP_ERROR_CODES, VswapError, type VswapErrorCode } from './vswapError.js';
+} from './vswapRefusals.js';

@@ -115,6 +115,15 @@ export interface VirtualSwapOptions {
   onRelease?: ReleaseCallback;
 }
 
+/** The option defaults (see VirtualSwapOptions for what each one sizes). */
+export const VSWAP_DEFAULTS = Object.freeze({
+  maxEntries: 2 ** 31,
+  segmentSlots: 2 ** 20,
+  clusterSize: 4096,
+  streams: 1,
+  rmapClusterSize: 4096,
+} as const);
+
 /** Live entries per backend. */
 export interface BackendCounts {
   none: number;

@@ -30,8 +30,9 @@ import type {
   ReleaseReason,
   SwapEntry,
 } from './types.js';
-import { createVirtualSwap, type VirtualSwap, VSWAP_REFUSALS } from './virtualSwap.js';
+import { createVirtualSwap, type VirtualSwap } from './virtualSwap.js';
 import { VswapError } from './vswapError.js';
+import { VSWAP_REFUSALS } from './vswapRefusals.js';
 
 interface ModelEntry {
   count: number;

@@ -25,9 +25,11 @@ import type {
   ZswapHandle,
 } from './types.js';
 import { NO_ENTRY } from './types.js';
-import type { VirtualSwap, VswapRefusal } from './virtualSwap.js';
-import { createVirtualSwap, VSWAP_REFUSALS } from './virtualSwap.js';
+import type { VirtualSwap } from './virtualSwap.js';
+import { createVirtualSwap } from './virtualSwap.js';
 import { VswapError } from './vswapError.js';
+import type { VswapRefusal } from './vswapRefusals.js';
+import { VSWAP_REFUSALS } from './vswapRefusals.js';
 
 /** The entry of a successful alloc(); a refusal here is a test failure. */
 function entry(r: SwapEntry | VswapRefusal): SwapEntry {

@@ -29,13 +29,18 @@
  * Charging. Only PHYS backends count toward memory.swap.current (swapCurrent(memcg)), as in
  * the series: zswap, zero and folio entries own no slot on any device.
  *
+ * Files. This class holds the per-entry operations and their state, in its own fields and
+ * in the typed arrays of its parts (descriptorTable.ts, virtualSpace.ts, reverseMap.ts),
+ * so a call on the swap path goes through no extra object. Beside it: the refusals
+ * (vswapRefusals.ts), the options and cold misuse checks (checks.ts), and stats(),
+ * memoryUsage() and verify(), which read the whole structure (inspection.ts).
+ *
  * Departures from the kernel: no locks or RCU (single-threaded; the swap cache serialises
  * I/O on one entry as the folio lock does); no shadow entries (workingset refault detection
  * is the stack's business); no large-folio entries (every entry is order 0).
  */
 
-import type { Refusal } from '@tierswap/base';
-import { isIntInRange, refuse, showValue } from '@tierswap/base';
+import { showValue } from '@tierswap/base';
 import {
   BackendTag,
   deviceOf,
@@ -45,7 +50,14 @@ import {
   slotOf,
   tagOf,
 } from './backend.js';
+import { badEntry, badMemcg, checkDevice, checkOptions, unknownEntry } from './checks.js';
 import { DescriptorTable, FLAG_IN_CACHE, TAG_MASK } from './descriptorTable.js';
+import {
+  type VirtualSwapParts,
+  verifyVirtualSwap,
+  virtualSwapMemory,
+  virtualSwapStats,
+} from './inspection.js';
 import { ReverseMap } from './reverseMap.js';
 import type {
   BackendWord,
@@ -59,60 +71,11 @@ import type {
   VirtualSwapOptions,
   VirtualSwapStats,
 } from './types.js';
-import { MAX_DEVICES, MAX_MEMCG_ID, MAX_VIRTUAL_ENTRIES } from './types.js';
+import { MAX_MEMCG_ID } from './types.js';
 import { VirtualSpace } from './virtualSpace.js';
 import { invalidArgument, VswapError } from './vswapError.js';
-
-/** The reasons vswap refuses: each is a Refusal code and its counter in stats().refused. */
-export type VswapRefusalCode = keyof VirtualSwapStats['refused'];
-export type VswapRefusal<Code extends VswapRefusalCode = VswapRefusalCode> = Refusal<Code>;
-
-// Frozen once here, so a refusal allocates nothing and callers may compare by identity.
-const REFUSED_NO_SPACE: VswapRefusal<'allocNoSpace'> = refuse(
-  'ENOSPC',
-  'the virtual swap space is full',
-  'allocNoSpace',
-);
-const REFUSED_CACHE_EXISTS: VswapRefusal<'cacheExists'> = refuse(
-  'EEXIST',
-  'the entry is already in the swap cache: another I/O owns it',
-  'cacheExists',
-);
-const REFUSED_TRANSFER_STALE: VswapRefusal<'transferStale'> = refuse(
-  'EAGAIN',
-  'the entry is no longer backed by the expected backend: nothing changed',
-  'transferStale',
-);
-
-/** vswap's three refusals, by code. */
-export const VSWAP_REFUSALS = Object.freeze({
-  allocNoSpace: REFUSED_NO_SPACE,
-  cacheExists: REFUSED_CACHE_EXISTS,
-  transferStale: REFUSED_TRANSFER_STALE,
-});
-
-/** What cacheAdd() returns: true when the entry is now in the swap cache, or EEXIST. */
-export type CacheAddResult = true | VswapRefusal<'cacheExists'>;
-/** What transfer() returns: true when the entry now has the new backend, or a stale refusal. */
-export type TransferResult = true | VswapRefusal<'transferStale'>;
-
-/** The option defaults (see VirtualSwapOptions for what each one sizes). */
-export const VSWAP_DEFAULTS = Object.freeze({
-  maxEntries: 2 ** 31,
-  segmentSlots: 2 ** 20,
-  clusterSize: 4096,
-  streams: 1,
-  rmapClusterSize: 4096,
-} as const);
-
-const OPTION_NAMES: readonly string[] = Object.freeze([
-  'maxEntries',
-  'segmentSlots',
-  'clusterSize',
-  'streams',
-  'rmapClusterSize',
-  'onRelease',
-]);
+import type { CacheAddResult, TransferResult, VswapRefusal } from './vswapRefusals.js';
+import { REFUSED_CACHE_EXISTS, REFUSED_NO_SPACE, REFUSED_TRANSFER_STALE } from './vswapRefusals.js';
 
 const U32_MAX = 0xffffffff;
 
@@ -157,36 +120,16 @@ export class VirtualSwap {
   private refusedTransferStale = 0;
 
   constructor(options: VirtualSwapOptions = {}) {
-    const where = 'virtualSwap.create';
-    if (typeof options !== 'object' || options === null) {
-      invalidArgument(where, `options must be an object, got ${showValue(options)}`);
-    }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_NAMES.includes(key)) invalidArgument(where, `unknown option ${showValue(key)}`);
-    }
-    if (options.onRelease !== undefined && typeof options.onRelease !== 'function') {
-      invalidArgument(where, `onRelease must be a function, got ${showValue(options.onRelease)}`);
-    }
-    const {
-      maxEntries = VSWAP_DEFAULTS.maxEntries,
-      segmentSlots = VSWAP_DEFAULTS.segmentSlots,
-      clusterSize = VSWAP_DEFAULTS.clusterSize,
-      streams = VSWAP_DEFAULTS.streams,
-      rmapClusterSize = VSWAP_DEFAULTS.rmapClusterSize,
-    } = options;
-    if (!isIntInRange(maxEntries, 1, MAX_VIRTUAL_ENTRIES)) {
-      invalidArgument(
-        where,
-        `maxEntries must be an integer from 1 to ${MAX_VIRTUAL_ENTRIES}, got ${showValue(maxEntries)}`,
-      );
-    }
+    // The sizes are checked by the parts below as they are built, in this order.
+    const { maxEntries, segmentSlots, clusterSize, streams, rmapClusterSize, onRelease } =
+      checkOptions(options);
     this.maxEntries = maxEntries;
     this.clusterSize = clusterSize;
     this.streams = streams;
     this.table = new DescriptorTable(clusterSize);
     this.space = new VirtualSpace({ maxEntries, segmentSlots, clusterSize, streams });
     this.rmap = new ReverseMap(rmapClusterSize);
-    this.onRelease = options.onRelease;
+    this.onRelease = onRelease;
   }
 
   // -------------------------------------------------------------------------------------
@@ -272,7 +215,7 @@ export class VirtualSwap {
   /** The current backend of a live entry. */
   lookup(entry: SwapEntry): BackendWord {
     const flags = this.#liveFlags(entry, 'lookup');
-    return packBackend(flags & TAG_MASK, this.#payloadOf(entry));
+    return packBackend(flags & TAG_MASK, this.table.payloadOf(entry));
   }
 
   memcgOf(entry: SwapEntry): number {
@@ -300,7 +243,7 @@ export class VirtualSwap {
       );
     }
     const tag = flags & TAG_MASK;
-    const payload = this.#payloadOf(entry);
+    const payload = this.table.payloadOf(entry);
     const old = packBackend(tag, payload);
     if (expected !== undefined) {
       if (!isValidBackend(expected)) {
@@ -374,7 +317,7 @@ export class VirtualSwap {
       return REFUSED_CACHE_EXISTS;
     }
     this.space.dup(entry);
-    this.#setFlags(entry, flags | FLAG_IN_CACHE);
+    this.table.setFlags(entry, flags | FLAG_IN_CACHE);
     this.cache.set(entry, folio);
     return true;
   }
@@ -403,7 +346,7 @@ export class VirtualSwap {
       );
     }
     const rest = flags & ~FLAG_IN_CACHE;
-    this.#setFlags(entry, rest);
+    this.table.setFlags(entry, rest);
     this.cache.delete(entry);
     if (this.space.put(entry) === 0) this.#free(entry, rest);
   }
@@ -449,66 +392,16 @@ export class VirtualSwap {
   }
 
   stats(): VirtualSwapStats {
-    let cacheOnly = 0;
-    for (const entry of this.cache.keys()) if (this.space.count(entry) === 1) cacheOnly++;
-    return {
-      live: this.liveCount,
-      byBackend: {
-        none: this.byTag[BackendTag.NONE]!,
-        zero: this.byTag[BackendTag.ZERO]!,
-        zswap: this.byTag[BackendTag.ZSWAP]!,
-        phys: this.byTag[BackendTag.PHYS]!,
-        folio: this.byTag[BackendTag.FOLIO]!,
-      },
-      inCache: this.cache.size,
-      cacheOnly,
-      allocs: this.allocs,
-      frees: this.frees,
-      dups: this.dups,
-      puts: this.puts,
-      transfers: this.transfers,
-      releases: this.releases,
-      refused: {
-        allocNoSpace: this.refusedAllocNoSpace,
-        cacheExists: this.refusedCacheExists,
-        transferStale: this.refusedTransferStale,
-      },
-      descriptorClusters: this.table.clusterCount(),
-      multiMemcgClusters: this.table.multiMemcgClusterCount(),
-      mixedMemcgClusters: this.table.mixedClusterCount(),
-      reverseMapTables: this.rmap.tables(),
-      segments: this.space.segmentCount(),
-    };
+    return virtualSwapStats(this.#parts());
   }
 
   memoryUsage(): VirtualSwapMemory {
-    const descriptorBytes = this.table.tableBytes();
-    const reverseMapBytes = this.rmap.tableBytes();
-    const allocatorBytes = this.space.allocatorBytes();
-    const sideBytes =
-      this.table.sideBytes() +
-      this.rmap.sideBytes() +
-      this.physByMemcg.byteLength +
-      this.byTag.byteLength;
-    return {
-      descriptorBytes,
-      reverseMapBytes,
-      allocatorBytes,
-      sideBytes,
-      total: descriptorBytes + reverseMapBytes + allocatorBytes + sideBytes,
-    };
+    return virtualSwapMemory(this.#parts());
   }
 
   /** Every live entry, in id order. */
-  *entries(): IterableIterator<SwapEntry> {
-    const { clusterSize } = this.table;
-    for (let c = 0; c < this.table.span(); c++) {
-      for (let i = 0; i < clusterSize; i++) {
-        const flags = this.table.flags[c];
-        if (flags === undefined) break;
-        if (flags[i] !== 0) yield (c * clusterSize + i) as SwapEntry;
-      }
-    }
+  entries(): IterableIterator<SwapEntry> {
+    return this.table.entries();
   }
 
   /**
@@ -518,73 +411,29 @@ export class VirtualSwap {
    * allocators agree. O(live entries + allocator space): for tests and debugging.
    */
   verify(): void {
-    const fail = (detail: string): never => {
-      throw new VswapError('CORRUPT', 'virtualSwap.verify', detail);
+    verifyVirtualSwap(this.#parts());
+  }
+
+  /** The parts, for the whole-structure reads of inspection.ts (cold: one object a call). */
+  #parts(): VirtualSwapParts {
+    return {
+      table: this.table,
+      space: this.space,
+      rmap: this.rmap,
+      cache: this.cache,
+      physByMemcg: this.physByMemcg,
+      byTag: this.byTag,
+      liveCount: this.liveCount,
+      allocs: this.allocs,
+      frees: this.frees,
+      dups: this.dups,
+      puts: this.puts,
+      transfers: this.transfers,
+      releases: this.releases,
+      refusedAllocNoSpace: this.refusedAllocNoSpace,
+      refusedCacheExists: this.refusedCacheExists,
+      refusedTransferStale: this.refusedTransferStale,
     };
-    const byTag = [0, 0, 0, 0, 0];
-    const phys = new Map<number, number>();
-    const perDevice = new Map<number, number>();
-    let live = 0;
-    let cached = 0;
-    for (const entry of this.entries()) {
-      live++;
-      const flags = this.table.flagsOf(entry);
-      const tag = flags & TAG_MASK;
-      if (tag > BackendTag.FOLIO || !this.table.memcgIndexValid(entry)) {
-        fail(`entry ${entry} has flags 0x${flags.toString(16)}`);
-      }
-      const word = packBackend(tag, this.#payloadOf(entry));
-      if (!isValidBackend(word)) fail(`entry ${entry} holds an invalid backend ${word}`);
-      byTag[tag]!++;
-      const inCache = (flags & FLAG_IN_CACHE) !== 0;
-      if (inCache) cached++;
-      if (inCache !== this.cache.has(entry)) {
-        fail(`entry ${entry}: cache flag ${inCache}, cache map ${this.cache.has(entry)}`);
-      }
-      const refs = this.space.count(entry);
-      // refs = swap count + cache reference; a live entry always holds at least one.
-      if (refs < 1) {
-        fail(`entry ${entry} is live with ${refs} references (in cache: ${inCache})`);
-      }
-      if (tag === BackendTag.PHYS) {
-        const device = deviceOf(word);
-        const back = this.rmap.get(device, slotOf(word));
-        if (back !== entry) {
-          fail(`entry ${entry} -> ${formatBackend(word)}, but the reverse map gives ${back}`);
-        }
-        const memcg = this.table.memcgOf(entry);
-        phys.set(memcg, (phys.get(memcg) ?? 0) + 1);
-        perDevice.set(device, (perDevice.get(device) ?? 0) + 1);
-      }
-    }
-    if (live !== this.liveCount) fail(`${live} live descriptors, ${this.liveCount} counted`);
-    if (cached !== this.cache.size) fail(`${cached} cached entries, map holds ${this.cache.size}`);
-    for (let t = 0; t < 5; t++) {
-      if (byTag[t] !== this.byTag[t])
-        fail(`tag ${t}: ${byTag[t]} entries, ${this.byTag[t]} counted`);
-    }
-    for (let d = 0; d < 32; d++) {
-      const n = perDevice.get(d) ?? 0;
-      if (this.rmap.count(d as DeviceId) !== n) {
-        fail(`device ${d}: reverse map holds ${this.rmap.count(d as DeviceId)}, ${n} PHYS entries`);
-      }
-      // Counts match and every PHYS entry was found at its slot, so there is no stale cell;
-      // walk the device anyway to catch a cell pointing at a non-PHYS entry.
-      for (const entry of this.rmap.entries(d as DeviceId)) {
-        if ((this.table.flagsOf(entry) & TAG_MASK) !== BackendTag.PHYS) {
-          fail(`device ${d}: the reverse map points at entry ${entry}, which is not PHYS`);
-        }
-      }
-    }
-    for (let m = 0; m < this.physByMemcg.length; m++) {
-      if (this.physByMemcg[m] !== (phys.get(m) ?? 0)) {
-        fail(`memcg ${m}: swap.current ${this.physByMemcg[m]}, ${phys.get(m) ?? 0} PHYS entries`);
-      }
-    }
-    if (this.space.liveEntries() !== live) {
-      fail(`${live} live descriptors, ${this.space.liveEntries()} allocated virtual slots`);
-    }
-    this.space.verify();
   }
 
   // -------------------------------------------------------------------------------------
@@ -597,34 +446,17 @@ export class VirtualSwap {
    */
   #liveFlags(entry: number, method: string): number {
     if (!(typeof entry === 'number' && entry >>> 0 === entry && entry < this.maxEntries)) {
-      invalidArgument(
-        `virtualSwap.${method}`,
-        `entry must be an integer from 0 to ${this.maxEntries - 1}, got ${showValue(entry)}`,
-      );
+      badEntry(method, entry, this.maxEntries);
     }
     const flags = this.table.flagsOf(entry);
-    if (flags === 0) {
-      throw new VswapError(
-        'UNKNOWN_ENTRY',
-        `virtualSwap.${method}`,
-        `entry ${entry} is not allocated (never allocated, or already freed)`,
-      );
-    }
+    if (flags === 0) unknownEntry(method, entry);
     return flags;
-  }
-
-  #payloadOf(entry: number): number {
-    return this.table.payload[entry >>> this.table.shift]![entry & this.table.mask]!;
-  }
-
-  #setFlags(entry: number, flags: number): void {
-    this.table.flags[entry >>> this.table.shift]![entry & this.table.mask] = flags;
   }
 
   /** The last reference is gone (the allocator slot is already free): drop the descriptor. */
   #free(entry: number, flags: number): void {
     const tag = flags & TAG_MASK;
-    const word = packBackend(tag, this.#payloadOf(entry));
+    const word = packBackend(tag, this.table.payloadOf(entry));
     const memcg = this.table.memcgOf(entry);
     if (tag === BackendTag.PHYS) {
       this.rmap.remove(deviceOf(word), slotOf(word), entry as SwapEntry);
@@ -651,24 +483,6 @@ export class VirtualSwap {
       this.physByMemcg = grown;
     }
     this.physByMemcg[memcg]! += delta;
-  }
-}
-
-// Misuse is reported from these cold functions so the checking methods stay small.
-
-function badMemcg(method: string, memcg: unknown): never {
-  return invalidArgument(
-    `virtualSwap.${method}`,
-    `memcg must be an id from 0 to ${MAX_MEMCG_ID}, got ${showValue(memcg)}`,
-  );
-}
-
-function checkDevice(method: string, device: unknown): void {
-  if (!(typeof device === 'number' && device >>> 0 === device && device < MAX_DEVICES)) {
-    invalidArgument(
-      `virtualSwap.${method}`,
-      `device must be an integer from 0 to ${MAX_DEVICES - 1}, got ${showValue(device)}`,
-    );
   }
 }
 
