@@ -236,6 +236,13 @@ export function checkRetryArgs(maxPages: number, minAgeSeconds: number): void {
   }
 }
 
+/** The page count of shrinkerScan. */
+export function checkScanCount(nrToScan: number): void {
+  if (!isIntInRange(nrToScan, 0, Number.MAX_SAFE_INTEGER)) {
+    bad('pool.shrinkerScan', 'nrToScan', nrToScan, 'an integer >= 0');
+  }
+}
+
 /** An entry id (a u32), returned for use in line. */
 export function checkEntryId(where: string, id: number): number {
   if (!isIntInRange(id, 0, 0xffffffff)) bad(where, 'entry id', id, 'a u32');

@@ -22,9 +22,9 @@ import type { Codec } from '@tierswap/compress';
 import type { CodecSlots } from './codecSlots.js';
 import { ageTicks, slotOf, stamp, TICK_MS, ticksAt, ticksOf } from './entryStamp.js';
 import type { EntryTable } from './entryTable.js';
+import type { PoolCounters } from './poolCounters.js';
 import type { ZsArena } from './zsArena.js';
 import type { ZswapCharges } from './zswapCharges.js';
-import type { PoolCounters } from './zswapReclaim.js';
 
 /** Most raw entries one retry pass tries. */
 export const RAW_RETRY_BATCH = 256;

@@ -16,29 +16,35 @@
  *   overwrite newer data).
  * - Refusals are the frozen STORE_REFUSALS / LOAD_REFUSALS, counted under their codes:
  *   refusing allocates nothing.
- * - Writeback and shrinking are ZswapReclaim's; this file keeps store / load /
- *   invalidate, the limits and the tunables.
+ * - Writeback and shrinking are ZswapReclaim's, the raw-entry retry RawRetry's. This
+ *   file keeps the data path (store / load / invalidate), the limits, and the API
+ *   that asks reclaim for work. The tunables and the compressor (PoolTunables) and
+ *   the reported figures (PoolStats) are base classes: the constructor builds the
+ *   parts (PoolParts) and hands the same objects to them, and the data path reads
+ *   them through this class's own fields, so the split adds no hop to a store or a
+ *   load.
  * - Codecs: up to 8 at once (CodecSlots); entries keep their codec after a switch.
  */
 
 import type { Clock, Refusal } from '@tierswap/base';
-import { isIntInRange, showValue } from '@tierswap/base';
-import type { Codec } from '@tierswap/compress';
+import { showValue } from '@tierswap/base';
 import { type GroupId, type MemcgTree, NO_GROUP } from '@tierswap/memcg';
 import { CodecSlots } from './codecSlots.js';
 import { slotOf, stamp, ticksAt } from './entryStamp.js';
 import { EntryTable } from './entryTable.js';
+import { newPoolCounters, type PoolCounters } from './poolCounters.js';
 import {
-  checkCodec,
   checkEntryId,
   checkGroup,
   checkOptions,
   checkProactiveRequest,
   checkRetryArgs,
+  checkScanCount,
   checkTunables,
   DEFAULT_TUNABLES,
   type Tunables,
 } from './poolOptions.js';
+import { type PoolParts, PoolStats } from './poolStats.js';
 import { RAW_RETRY_BATCH, RawRetry } from './rawRetry.js';
 import {
   LOAD_REFUSALS,
@@ -48,22 +54,18 @@ import {
 } from './refusals.js';
 import type {
   LoadResult,
-  MemcgZswapStats,
   ProactiveWritebackRequest,
   ProactiveWritebackResult,
   StoreResult,
   WritebackResult,
   ZswapPoolOptions,
-  ZswapStats,
-  ZswapTunables,
 } from './types.js';
-import { ZsArena, type ZsArenaStats } from './zsArena.js';
+import { ZsArena } from './zsArena.js';
 import { ZswapCharges } from './zswapCharges.js';
 import { ZswapError } from './zswapError.js';
-import { type PoolCounters, ZswapReclaim } from './zswapReclaim.js';
+import { ZswapReclaim } from './zswapReclaim.js';
 
-export class ZswapPool {
-  readonly pageSize: number;
+export class ZswapPool extends PoolStats {
   readonly #tree: MemcgTree;
   readonly #charges: ZswapCharges;
   readonly #clock: Clock;
@@ -72,55 +74,49 @@ export class ZswapPool {
   readonly #reclaim: ZswapReclaim;
   readonly #queueShrinkWork: (() => void) | undefined;
   readonly #rawRetry: RawRetry;
-  #retryCodec: Codec | undefined;
 
-  // ------------------------------------------------------------ tunables
-  #tun: Tunables;
-
-  // ------------------------------------------------------------ codecs
+  // ------------------------------------------------------------ tunables and codecs
+  /** PoolTunables' objects, read here on every store (it changes them in place). */
+  readonly #tun: Tunables;
   readonly #codecs: CodecSlots;
 
   // ------------------------------------------------------------ state and counters
   #reachedFull = false;
   #shrinkQueued = false;
   /** The debugfs counters but pool_total_size (the arena's); reclaim adds to them too. */
-  readonly #c: PoolCounters = {
-    pool_limit_hit: 0,
-    reject_reclaim_fail: 0,
-    reject_alloc_fail: 0,
-    reject_compress_fail: 0,
-    reject_compress_poor: 0,
-    reject_memcg_limit: 0,
-    decompress_fail: 0,
-    written_back_pages: 0,
-    stored_pages: 0,
-    stored_incompressible_pages: 0,
-    recompress_attempts: 0,
-    recompressed_pages: 0,
-  };
+  readonly #c: PoolCounters;
   #compressedBytes = 0;
 
   /** Use createZswapPool(options). */
   constructor(options: ZswapPoolOptions) {
     const o = checkOptions(options);
     const { codec, clock, target, queue, cap, cacheBytes, chain, retryCodec } = o;
-    this.pageSize = codec.pageSize;
-    this.#tun = checkTunables(
-      DEFAULT_TUNABLES(this.pageSize),
-      o.tunables,
-      this.pageSize,
-      'pool.constructor',
-    );
-    this.#tree = options.memcg;
-    this.#charges = new ZswapCharges(this.#tree, this.pageSize);
+    const P = codec.pageSize;
+    const tree = options.memcg;
+    const parts: PoolParts = {
+      pageSize: P,
+      tun: checkTunables(DEFAULT_TUNABLES(P), o.tunables, P, 'pool.constructor'),
+      tree,
+      charges: new ZswapCharges(tree, P),
+      arena: new ZsArena(P, {
+        ...(chain !== undefined && { chainSize: chain }),
+        ...(cacheBytes !== undefined && { cacheLimitBytes: cacheBytes }),
+      }),
+      codecs: new CodecSlots(codec),
+      entries: new EntryTable(Math.max(64, cap)),
+      counters: newPoolCounters(),
+      retryCodec,
+    };
+    super(parts);
+    this.#tun = parts.tun;
+    this.#tree = tree;
+    this.#charges = parts.charges;
     this.#clock = clock;
     this.#queueShrinkWork = queue;
-    this.#arena = new ZsArena(this.pageSize, {
-      ...(chain !== undefined && { chainSize: chain }),
-      ...(cacheBytes !== undefined && { cacheLimitBytes: cacheBytes }),
-    });
-    this.#codecs = new CodecSlots(codec);
-    this.#entries = new EntryTable(Math.max(64, cap));
+    this.#arena = parts.arena;
+    this.#codecs = parts.codecs;
+    this.#entries = parts.entries;
+    this.#c = parts.counters;
     const arena = this.#arena;
     this.#reclaim = new ZswapReclaim({
       pageSize: this.pageSize,
@@ -138,7 +134,6 @@ export class ZswapPool {
       decode: (idx, dst) => this.#decode(idx, dst),
       freeEntry: (idx) => this.#freeEntry(idx),
     });
-    this.#retryCodec = retryCodec;
     this.#rawRetry = new RawRetry({
       pageSize: this.pageSize,
       entries: this.#entries,
@@ -147,75 +142,14 @@ export class ZswapPool {
       charges: this.#charges,
       counters: this.#c,
       maxCompressedBytes: () => this.#tun.maxCompressedBytes,
-      retryCodec: () => this.#retryCodec ?? this.compressor,
+      retryCodec: () => this.retryCodec,
       addCompressedBytes: (d) => {
         this.#compressedBytes += d;
       },
     });
   }
 
-  // ================================================================ tunables
-
-  /** zswap.compressor: new stores use `codec`; existing entries keep theirs. */
-  setCompressor(codec: Codec): void {
-    checkCodec(codec, 'pool.setCompressor');
-    if (codec.pageSize !== this.pageSize) {
-      throw new ZswapError(
-        'INVALID_ARGUMENT',
-        'pool.setCompressor',
-        `codec page size ${codec.pageSize} != pool page size ${this.pageSize}`,
-      );
-    }
-    this.#codecs.switchTo(codec);
-  }
-
-  get compressor(): Codec {
-    return this.#codecs.codec(this.#codecs.current);
-  }
-
-  /**
-   * Set zswap.max_pool_percent / accept_threshold_percent / RAM size / poor threshold /
-   * shrinker_enabled. All or nothing: a refused call applies none of them.
-   */
-  setTunables(t: ZswapTunables): void {
-    this.#tun = checkTunables(this.#tun, t, this.pageSize, 'pool.setTunables');
-  }
-
-  /** The tunables now (what setTunables last applied, over the options and defaults). */
-  tunables(): Required<ZswapTunables> {
-    const { maxPoolBytes: _a, acceptBytes: _b, ...t } = this.#tun;
-    return t;
-  }
-
-  /** The codec 'retry' mode recompresses raw entries with (undefined: the current compressor). */
-  setRetryCodec(codec: Codec | undefined): void {
-    if (codec !== undefined) {
-      checkCodec(codec, 'pool.setRetryCodec');
-      if (codec.pageSize !== this.pageSize) {
-        throw new ZswapError(
-          'INVALID_ARGUMENT',
-          'pool.setRetryCodec',
-          `codec page size ${codec.pageSize} != pool page size ${this.pageSize}`,
-        );
-      }
-    }
-    this.#retryCodec = codec;
-  }
-
-  /** The codec raw entries are retried with. */
-  get retryCodec(): Codec {
-    return this.#retryCodec ?? this.compressor;
-  }
-
-  /** Maximum pool footprint in bytes (max_pool_percent of RAM). */
-  get maxPoolBytes(): number {
-    return this.#tun.maxPoolBytes;
-  }
-
-  /** Footprint below which stores are accepted again after the limit was hit. */
-  get acceptThresholdBytes(): number {
-    return this.#tun.acceptBytes;
-  }
+  // ================================================================ limits
 
   /** True when the pool hit its limit and has not yet come back under the threshold. */
   get reachedFull(): boolean {
@@ -516,13 +450,7 @@ export class ZswapPool {
   /** zswap_shrinker_scan(): second-chance walk of up to `nrToScan` entries. */
   shrinkerScan(memcg: GroupId, nrToScan: number): { written: number; stop: boolean } {
     checkGroup(this.#tree, 'pool.shrinkerScan', memcg);
-    if (!isIntInRange(nrToScan, 0, Number.MAX_SAFE_INTEGER)) {
-      throw new ZswapError(
-        'INVALID_ARGUMENT',
-        'pool.shrinkerScan',
-        `nrToScan must be an integer >= 0, got ${showValue(nrToScan)}`,
-      );
-    }
+    checkScanCount(nrToScan);
     return this.#reclaim.shrinkerScan(memcg, nrToScan);
   }
 
@@ -535,12 +463,7 @@ export class ZswapPool {
     return this.#reclaim.proactiveWriteback(r.memcg, r.maxBytes, r.unit, r.minAgeSeconds);
   }
 
-  // ================================================================ arena, stats
-
-  /** The cgroup tree the pool charges. */
-  get memcg(): MemcgTree {
-    return this.#tree;
-  }
+  // ================================================================ arena
 
   /** zs_compact(): pack the arena; returns the zspages released. */
   compact(): number {
@@ -550,57 +473,9 @@ export class ZswapPool {
     });
   }
 
-  stats(): ZswapStats {
-    return { ...this.#c, pool_total_size: this.#arena.footprintBytes };
-  }
-
-  /** The group's memory.stat zswap lines, local (not recursive), as the tree holds them. */
-  memcgStats(memcg: GroupId): MemcgZswapStats {
-    checkGroup(this.#tree, 'pool.memcgStats', memcg);
-    return this.#charges.local(memcg);
-  }
-
-  /** memory.zswap.current: compressed bytes of the group and its descendants (the tree's counter). */
-  zswapCurrent(memcg: GroupId): number {
-    checkGroup(this.#tree, 'pool.zswapCurrent', memcg);
-    return this.#tree.usagePages(memcg, 'zswap');
-  }
-
-  /** Entries on a group's LRU. */
-  lruLength(memcg: GroupId): number {
-    checkGroup(this.#tree, 'pool.lruLength', memcg);
-    return this.#entries.lru.length(memcg);
-  }
-
   /** Sum of compressed lengths of stored entries (raw ones count pageSize). */
   get compressedBytes(): number {
     return this.#compressedBytes;
-  }
-
-  /** The arena's own packing figures. */
-  arenaStats(): ZsArenaStats {
-    return this.#arena.stats();
-  }
-
-  /**
-   * Bytes of metadata: entry arrays (24 B per capacity slot), the id index, the
-   * per-memcg LRU heads and the arena's tables. Divide by stored_pages for a per-entry cost.
-   */
-  metadataBytes(): {
-    entryArrays: number;
-    index: number;
-    memcgTable: number;
-    arena: number;
-    perEntryArrays: number;
-  } {
-    const e = this.#entries;
-    return {
-      entryArrays: e.byteLength,
-      index: e.index.byteLength,
-      memcgTable: e.lru.memcgBytes,
-      arena: this.#arena.stats().metadataBytes,
-      perEntryArrays: e.byteLength / e.capacity,
-    };
   }
 }
 

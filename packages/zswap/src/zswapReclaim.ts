@@ -28,8 +28,9 @@ import { isRefusal, showValue } from '@tierswap/base';
 import { type GroupId, NO_GROUP, SubtreeCursor } from '@tierswap/memcg';
 import { TICK_MS, ticksAt } from './entryStamp.js';
 import type { EntryTable } from './entryTable.js';
+import type { PoolCounters } from './poolCounters.js';
 import { WRITEBACK_REFUSALS } from './refusals.js';
-import type { BudgetUnit, ProactiveWritebackResult, WritebackTarget, ZswapStats } from './types.js';
+import type { BudgetUnit, ProactiveWritebackResult, WritebackTarget } from './types.js';
 import type { ZswapCharges } from './zswapCharges.js';
 import { ZswapError } from './zswapError.js';
 
@@ -50,11 +51,6 @@ interface WalkResult {
   /** -EEXIST met: stop walking this LRU. */
   stop: boolean;
 }
-
-/** The pool's debugfs counters (all of ZswapStats but pool_total_size), shared with reclaim. */
-export type PoolCounters = {
-  -readonly [K in Exclude<keyof ZswapStats, 'pool_total_size'>]: number;
-};
 
 /** What reclaim needs of the pool. The objects are shared, not copies. */
 export interface ReclaimHost {
