@@ -21,7 +21,8 @@
  *   zspage at all. The gap to it is the one partly filled zspage per class, which large
  *   pools amortize.
  *
- * Run: pnpm --filter @tierswap/zswap bench:packing
+ * Run: pnpm --filter @tierswap/zswap bench:packing (`--quick`: saved to bench-results only,
+ * not the history).
  */
 
 import { join } from 'node:path';
@@ -166,6 +167,7 @@ async function main(): Promise<void> {
   for (const n of notes) console.log(`kernel zram not measured: ${n}`);
   saveBenchRecord(join(import.meta.dirname, '..'), {
     name: 'packing',
+    quick: process.argv.includes('--quick'),
     tables: [{ title: 'packing overhead (footprint / compressed - 1) against kernel zram', rows }],
     notes: [...notes].map((n) => `kernel zram not measured: ${n}`),
   });

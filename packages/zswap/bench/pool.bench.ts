@@ -17,6 +17,7 @@
  * record is saved with saveBenchRecord (docs/benchmarks/data/zswap.jsonl).
  *
  * Run: pnpm --filter @tierswap/zswap bench (node --conditions=@tierswap/source --import tsx).
+ * `--quick` runs a smoke test (fewer rounds, saved to bench-results only, not the history).
  */
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,8 +45,9 @@ function newPool(codec: Codec): { pool: ZswapPool; g: GroupId } {
 
 const PAGE = 4096;
 const PAGES = 2048; // 8 MiB per corpus
-const ROUNDS = 12;
-const LATENCY_PASSES = 5;
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 2 : 12;
+const LATENCY_PASSES = quick ? 1 : 5;
 
 /** Native CLI benchmark at level 1 (`lz4 -b1` / `zstd -b1`, 4 KiB blocks). */
 function cli(tool: 'lz4' | 'zstd', file: string): Native {
@@ -293,6 +295,7 @@ async function main(): Promise<void> {
   console.table(rows);
   saveBenchRecord(join(import.meta.dirname, '..'), {
     name: 'pool',
+    quick,
     tables: [
       {
         title: 'pool store/load vs the native lz4/zstd CLIs (us per page; ratio = native / ours)',
