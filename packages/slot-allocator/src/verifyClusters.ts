@@ -4,12 +4,26 @@
  *
  * It walks every slot (O(slots)) and is meant for tests and for debugging a caller, like
  * the kernel's VM_BUG_ONs; nothing on the allocation path needs it, so it lives apart from
- * the class it checks. It reads only through ClusterAllocator's query methods, so
- * checking can change nothing.
+ * the class it checks. It reads only through ClusterQueries, read-only views that
+ * ClusterAllocator hands out (its state is protected), so checking can change nothing.
  */
 
-import type { ClusterAllocator } from './clusterAllocator.js';
+import type { ClusterState } from './types.js';
 import { COUNT_BAD, COUNT_FREE } from './usageCounts.js';
+
+/** What verifyClusters() reads of a ClusterAllocator (ClusterAllocator.clusterQueries()). */
+export interface ClusterQueries {
+  /** Slots of cluster c not free: in use, bad, or past the end of the device. */
+  usedOf(c: number): number;
+  orderOf(c: number): number;
+  stateOf(c: number): ClusterState;
+  /** The first-free hint of cluster c: no slot of c below this offset is free. */
+  firstFreeOf(c: number): number;
+  /** The order of the nonfull or frag list cluster c is on. */
+  listOrderOf(c: number): number;
+  /** Checks the lists themselves (ClusterLists.verify()); `fail` throws. */
+  verifyLists(fail: (detail: string) => never): void;
+}
 
 /**
  * Calls `fail` (which throws) with the first broken invariant: each cluster's use count
@@ -18,7 +32,7 @@ import { COUNT_BAD, COUNT_FREE } from './usageCounts.js';
  * the caller's totals.
  */
 export function verifyClusters(
-  clusters: ClusterAllocator,
+  clusters: ClusterQueries,
   bytes: Uint8Array,
   clusterSize: number,
   fail: (detail: string) => never,
