@@ -4,7 +4,8 @@
  *
  * Each cluster is on at most one list, and the list it is on names its state, so "which
  * state is this cluster in" and "which list holds it" can never disagree. A cluster off
- * every list is isolated (being scanned). Every operation is O(1) and allocates nothing.
+ * every list is isolated (being scanned). Every list operation is O(1) and allocates
+ * nothing; verify(), for tests and debugging, walks everything.
  *
  * Layout: one Int32Array holds [next, prev, owner] for each cluster and one holds
  * [head, tail, length] for each list. Packing the three fields side by side keeps a move
@@ -93,5 +94,30 @@ export class ClusterLists {
 
   byteLength(): number {
     return this.link.byteLength + this.ends.byteLength;
+  }
+
+  /**
+   * Checks that the lists are whole and calls `fail` (which throws) with the first broken
+   * invariant: each list's length is the number of clusters that name it as their owner,
+   * and walking it from its head meets exactly those clusters, with no cycle.
+   */
+  verify(fail: (detail: string) => never): void {
+    const seen = new Int32Array(this.lists);
+    for (let c = 0; c < this.clusters; c++) {
+      const list = this.owner(c);
+      if (list !== NIL) seen[list]!++;
+    }
+    for (let l = 0; l < seen.length; l++) {
+      if (seen[l] !== this.length(l)) {
+        fail(`list ${l} says ${this.length(l)} clusters, ${seen[l]} are on it`);
+      }
+      let walked = 0;
+      for (let c = this.first(l); c !== NIL; c = this.next(c)) {
+        if (this.owner(c) !== l)
+          fail(`cluster ${c} is linked into list ${l} but owned by ${this.owner(c)}`);
+        if (++walked > this.clusters) fail(`list ${l} has a cycle`);
+      }
+      if (walked !== seen[l]) fail(`list ${l} links ${walked} clusters, ${seen[l]} claim it`);
+    }
   }
 }
