@@ -1,8 +1,8 @@
 /**
  * A scenario's swap devices, made for one run: file and SQLite devices in a temporary
  * directory the run removes (or at the path a device names, kept afterwards), Redis
- * devices on the server a device's url names, each under a namespace of its own so two
- * runs never share keys. close() closes every device and removes the directory, and
+ * devices on the server a device's url names or the Cluster its seed nodes lead to,
+ * each under a namespace of its own so two runs never share keys. close() closes every device and removes the directory, and
  * is safe to call after a failed creation (what was made is undone).
  */
 
@@ -62,7 +62,10 @@ export async function createScenarioDevices(
         // Loaded only when a scenario asks for Redis, so other runs never load a network client.
         const { createRedisDevice } = await import('@tierswap/redis-device');
         const device = `scenario-${randomBytes(4).toString('hex')}-${d.name}`.slice(0, 64);
-        dev = createRedisDevice({ device, slots, url: d.url! });
+        dev =
+          d.cluster !== undefined
+            ? createRedisDevice({ device, slots, cluster: d.cluster })
+            : createRedisDevice({ device, slots, url: d.url! });
       }
       byName.set(d.name, dev);
     }

@@ -78,6 +78,23 @@ describe('parseScenario', () => {
     expect(msg).toMatch(/timeline\[2\]\.kind: .*'write'.*\(got "explode"\)/);
   });
 
+  it('takes a Redis device by url or by cluster, never both, and neither for other kinds', () => {
+    const dev = (extra: Record<string, unknown>) =>
+      thrown(() => parseScenario({ ...minimal, devices: [{ name: 'n', slots: 8, ...extra }] }));
+    expect(dev({ kind: 'redis', url: 'redis://a:1', cluster: ['redis://b:2'] })).toContain(
+      'devices[0].url: a redis device needs a url (one server) or cluster',
+    );
+    expect(dev({ kind: 'file', cluster: ['redis://b:2'] })).toContain(
+      'devices[0].cluster: a file device takes no cluster',
+    );
+    expect(dev({ kind: 'redis', cluster: [] })).toContain('devices[0].cluster');
+    const ok = parseScenario({
+      ...minimal,
+      devices: [{ name: 'n', kind: 'redis', slots: 8, cluster: ['redis://b:2'] }],
+    });
+    expect(ok.devices[0]!.cluster).toEqual(['redis://b:2']);
+  });
+
   it('checks names and times across fields', () => {
     const msg = thrown(() =>
       parseScenario({
@@ -95,7 +112,9 @@ describe('parseScenario', () => {
         ],
       }),
     );
-    expect(msg).toContain('devices[1].url: a redis device needs a url');
+    expect(msg).toContain(
+      'devices[1].url: a redis device needs a url (one server) or cluster (seed node URLs), not both',
+    );
     // The cross-field checks run once every part is valid on its own.
     const fixed = thrown(() =>
       parseScenario({

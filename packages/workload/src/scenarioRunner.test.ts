@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { entropyPage, rng, textPages } from '@tierswap/bench-kit';
-import { startRedisServer } from '@tierswap/redis-device/testing';
+import { startRedisCluster, startRedisServer } from '@tierswap/redis-device/testing';
 import { describe, expect, it } from 'vitest';
 import type { ScenarioSample } from './metrics.js';
 import { seriesToCsv } from './metricsCsv.js';
@@ -364,6 +364,28 @@ describe('runScenario', () => {
       }),
     ).rejects.toThrow(RangeError);
   });
+
+  it('puts a tier on a Redis Cluster, by its seed nodes', async () => {
+    const cluster = await startRedisCluster(3);
+    try {
+      const base = scenario('vswap');
+      const r = await runScenario(
+        {
+          ...base,
+          durationSeconds: 10,
+          stack: { ...base.stack, tiers: '+net:-1' },
+          devices: [{ name: 'net', kind: 'redis', slots: 512, cluster: [cluster.urls[1]!] }],
+          timeline: [],
+        },
+        inputs,
+      );
+      const last = r.series.at(-1)!;
+      expect(last.tiers.net!.swpout).toBeGreaterThan(0);
+      expect(last.devices.net!.bytesRead).toBeGreaterThan(0);
+    } finally {
+      cluster.stop();
+    }
+  }, 60_000);
 
   it('puts a tier on a Redis server', async () => {
     const server = await startRedisServer();

@@ -155,7 +155,9 @@ export const deviceSpecSchema = z
     name,
     kind: z
       .enum(['file', 'sqlite', 'redis'])
-      .describe('A preallocated swapfile, a SQLite table, or a Redis server (with url).'),
+      .describe(
+        'A preallocated swapfile, a SQLite table, or Redis (a server with url, a Cluster with cluster).',
+      ),
     slots: z
       .number()
       .int()
@@ -182,7 +184,16 @@ export const deviceSpecSchema = z
       .describe(
         'file / sqlite: where to create it (kept after the run); default a temporary directory the run removes.',
       ),
-    url: z.string().min(1).optional().describe("redis: the server's URL (redis://host:port)."),
+    url: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("redis: the server's URL (redis://host:port, rediss:// for TLS)."),
+    cluster: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('redis: a Cluster instead, by seed node URLs (the other nodes are discovered).'),
   })
   .superRefine((d, ctx) => {
     if ((d.slots === undefined) === (d.size === undefined)) {
@@ -196,11 +207,17 @@ export const deviceSpecSchema = z
         message: 'must hold 1..2^26 pages of 4 KiB (4K..256G)',
       });
     }
-    if (d.kind === 'redis' && d.url === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['url'], message: 'a redis device needs a url' });
+    if (d.kind === 'redis' && (d.url === undefined) === (d.cluster === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: 'a redis device needs a url (one server) or cluster (seed node URLs), not both',
+      });
     }
-    if (d.kind !== 'redis' && d.url !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['url'], message: `a ${d.kind} device takes no url` });
+    for (const k of ['url', 'cluster'] as const) {
+      if (d.kind !== 'redis' && d[k] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [k], message: `a ${d.kind} device takes no ${k}` });
+      }
     }
     if (d.kind === 'redis' && d.path !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['path'], message: 'a redis device takes no path' });
