@@ -365,21 +365,26 @@ describe('runScenario', () => {
     ).rejects.toThrow(RangeError);
   });
 
+  /** A 10-second vswap run with one tier, `net`, on the Redis device given; its last sample. */
+  async function netTierRun(device: Record<string, unknown>) {
+    const base = scenario('vswap');
+    const r = await runScenario(
+      {
+        ...base,
+        durationSeconds: 10,
+        stack: { ...base.stack, tiers: '+net:-1' },
+        devices: [{ name: 'net', kind: 'redis', slots: 512, ...device }],
+        timeline: [],
+      } as typeof base,
+      inputs,
+    );
+    return r.series.at(-1)!;
+  }
+
   it('puts a tier on a Redis Cluster, by its seed nodes', async () => {
     const cluster = await startRedisCluster(3);
     try {
-      const base = scenario('vswap');
-      const r = await runScenario(
-        {
-          ...base,
-          durationSeconds: 10,
-          stack: { ...base.stack, tiers: '+net:-1' },
-          devices: [{ name: 'net', kind: 'redis', slots: 512, cluster: [cluster.urls[1]!] }],
-          timeline: [],
-        },
-        inputs,
-      );
-      const last = r.series.at(-1)!;
+      const last = await netTierRun({ cluster: [cluster.urls[1]!] });
       expect(last.tiers.net!.swpout).toBeGreaterThan(0);
       expect(last.devices.net!.bytesRead).toBeGreaterThan(0);
     } finally {
@@ -390,18 +395,7 @@ describe('runScenario', () => {
   it('puts a tier on a Redis server', async () => {
     const server = await startRedisServer();
     try {
-      const base = scenario('vswap');
-      const r = await runScenario(
-        {
-          ...base,
-          durationSeconds: 10,
-          stack: { ...base.stack, tiers: '+net:-1' },
-          devices: [{ name: 'net', kind: 'redis', slots: 512, url: server.url }],
-          timeline: [],
-        },
-        inputs,
-      );
-      const last = r.series.at(-1)!;
+      const last = await netTierRun({ url: server.url });
       expect(last.tiers.net!.swpout).toBeGreaterThan(0);
       expect(last.devices.net!.bytesWritten).toBeGreaterThan(0);
       expect(last.devices.net!.bytesRead).toBeGreaterThan(0);
