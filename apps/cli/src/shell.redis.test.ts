@@ -11,6 +11,7 @@ import { PassThrough, Writable } from 'node:stream';
 import type { RedisServer } from '@tierswap/redis-device/testing';
 import { freePort, startRedisServer } from '@tierswap/redis-device/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunShellOptions } from './shell.js';
 import { runShell } from './shell.js';
 
 let server: RedisServer;
@@ -39,29 +40,41 @@ async function transcript(script: string): Promise<{ text: string; status: numbe
   return { text, status };
 }
 
+/**
+ * A shell fed line by line: `send` waits (bounded) until it has run the lines, `out.text`
+ * is everything it printed, `end` closes its input and resolves to its exit status.
+ */
+function liveShell(options: Partial<RunShellOptions> = {}) {
+  const input = new PassThrough();
+  const out = { text: '' };
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      out.text += String(chunk);
+      done();
+    },
+  });
+  const done = runShell({ input, output: sink, errorOutput: sink, interactive: false, ...options });
+  const send = async (lines: readonly string[]) => {
+    const mark = `-- done ${lines.length} --`;
+    input.write(`${lines.join('\n')}\necho ${mark}\n`);
+    for (let i = 0; i < 3000 && !out.text.includes(mark); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(out.text).toContain(mark);
+  };
+  const end = () => {
+    input.end();
+    return done;
+  };
+  return { out, send, end };
+}
+
 const keys = () => Number(server.cli(['dbsize']));
 
 describe('swapon redis://', () => {
   it('switches a Redis device on as the top tier, fills it, and drains it at swapoff', async () => {
     const url = server.url;
-    const input = new PassThrough();
-    let text = '';
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        text += String(chunk);
-        done();
-      },
-    });
-    const done = runShell({ input, output: sink, errorOutput: sink, interactive: false });
-    /** Sends lines and waits (bounded) until the shell has run them. */
-    const send = async (lines: readonly string[]) => {
-      const mark = `-- done ${lines.length} --`;
-      input.write(`${lines.join('\n')}\necho ${mark}\n`);
-      for (let i = 0; i < 3000 && !text.includes(mark); i++) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      expect(text).toContain(mark);
-    };
+    const { out, send, end: finish } = liveShell();
     await send([
       `swapon -p 200 --size 4M --name shelltest ${url}`,
       'swapon --show',
@@ -71,23 +84,22 @@ describe('swapon redis://', () => {
       'echo "400K zswap_writeback_only" > /sys/fs/cgroup/app/memory.reclaim',
       'ps',
     ]);
-    const show = text.split('\n').find((l) => l.startsWith(`${url}/shelltest`));
+    const show = out.text.split('\n').find((l) => l.startsWith(`${url}/shelltest`));
     expect(show).toMatch(/^redis:\/\/127\.0\.0\.1:\d+\/shelltest +redis +4M +0B +200 ssd$/);
     // PID CGROUP PAGES RESIDENT ZERO ZSWAP SSD HDD: the written-back pages are on the ssd tier,
     // whose best device is the Redis one: one key per page there (and the device's lock).
-    const ps = text.split('\n').find((l) => /^ +1 \/app/.test(l));
+    const ps = out.text.split('\n').find((l) => /^ +1 \/app/.test(l));
     const onSsd = Number(ps!.trim().split(/ +/)[6]);
     expect(onSsd).toBeGreaterThan(0);
     expect(keys()).toBe(onSsd + 1);
 
     await send([`swapoff -v ${url}`, 'swapon --show']);
-    expect(text).toContain(`swapoff ${url}/shelltest: ${onSsd} pages moved\n`);
-    expect(text.split('pages moved\n').pop()).toMatch(
+    expect(out.text).toContain(`swapoff ${url}/shelltest: ${onSsd} pages moved\n`);
+    expect(out.text.split('pages moved\n').pop()).toMatch(
       /^NAME .*\n\S+\/ssd\.swap .*\n\S+\/hdd\.db .*\n-- done 2 --\n$/,
     );
     expect(keys()).toBe(0);
-    input.end();
-    expect(await done).toBe(1); // the zero pages among the 400K had nothing to write back: EAGAIN
+    expect(await finish()).toBe(1); // the zero pages among the 400K had nothing to write back: EAGAIN
   });
 
   it('refuses a server that is not there (EIO), a name in use (EBUSY) and a URL without a host (EINVAL)', async () => {
@@ -113,29 +125,7 @@ describe('swapon redis://', () => {
   });
 
   it('a server that dies with pages on it: swapoff is EIO, the workload is killed at its next fault, the shell goes on', async () => {
-    const input = new PassThrough();
-    let text = '';
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        text += String(chunk);
-        done();
-      },
-    });
-    const done = runShell({
-      input,
-      output: sink,
-      errorOutput: sink,
-      interactive: false,
-      stackOptions: { defaultDevices: false },
-    });
-    const send = async (lines: readonly string[]) => {
-      const mark = `-- done ${lines.length} --`;
-      input.write(`${lines.join('\n')}\necho ${mark}\n`);
-      for (let i = 0; i < 3000 && !text.includes(mark); i++) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      expect(text).toContain(mark);
-    };
+    const { out, send, end: finish } = liveShell({ stackOptions: { defaultDevices: false } });
     try {
       await send([
         `swapon --size 4M --name dying ${server.url}`,
@@ -146,14 +136,13 @@ describe('swapon redis://', () => {
       ]);
       expect(keys()).toBeGreaterThan(1);
       server.kill();
-      text = '';
+      out.text = '';
       await send([`swapoff ${server.url}`, 'advance 10', 'ps']);
-      const lines = text.split('\n');
+      const lines = out.text.split('\n');
       expect(lines[0]).toBe(`swapoff: ${server.url}: swapoff failed: Input/output error`);
       expect(lines).toContainEqual(expect.stringMatching(/^advance: pid 1 \(\/app\) killed: /));
       expect(lines).toContainEqual('PID CGROUP PAGES RESIDENT ZERO ZSWAP PATTERN');
-      input.end();
-      expect(await done).toBe(1);
+      expect(await finish()).toBe(1);
     } finally {
       await server.start();
     }

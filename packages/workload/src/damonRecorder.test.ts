@@ -89,6 +89,24 @@ function meanAccesses(trace: DamonTrace, [lo, hi]: [number, number]): number {
 }
 
 /**
+ * A recorder of `pid` in a process of its own (60 s, pausing the others), which prints a
+ * line at its first snapshot, so a test can kill it while it records.
+ */
+function spawnRecorder(pid: number): ChildProcess {
+  const script = [
+    "import { recordDamon } from './src/damonRecorder.ts';",
+    `await recordDamon({ pid: ${pid}, seconds: 60, pauseOthers: true, onSnapshot: () => console.log('snapshot') });`,
+  ].join('\n');
+  const recorder = spawn(
+    process.execPath,
+    ['--conditions=@tierswap/source', '--import', 'tsx', '--input-type=module', '-e', script],
+    { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  children.push(recorder);
+  return recorder;
+}
+
+/**
  * The kdamonds while no recorder runs: other worktrees' tests and examples may record on
  * this machine too, and a recorder holds the lock for as long as its kdamond is there.
  */
@@ -176,16 +194,7 @@ describe('recordDamon', () => {
       const target = spawn('sleep', ['60'], { stdio: 'ignore' });
       children.push(target);
       const before = await quietKdamonds();
-      const script = [
-        "import { recordDamon } from './src/damonRecorder.ts';",
-        `await recordDamon({ pid: ${target.pid}, seconds: 60, pauseOthers: true, onSnapshot: () => console.log('snapshot') });`,
-      ].join('\n');
-      const recorder = spawn(
-        process.execPath,
-        ['--conditions=@tierswap/source', '--import', 'tsx', '--input-type=module', '-e', script],
-        { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      children.push(recorder);
+      const recorder = spawnRecorder(target.pid as number);
       const exited = new Promise<[number | null, string | null]>((resolve) =>
         recorder.once('exit', (c, sig) => resolve([c, sig])),
       );
@@ -210,16 +219,7 @@ describe('recordDamon', () => {
       const target = spawn('sleep', ['60'], { stdio: 'ignore' });
       children.push(target);
       const before = await quietKdamonds();
-      const script = [
-        "import { recordDamon } from './src/damonRecorder.ts';",
-        `await recordDamon({ pid: ${target.pid}, seconds: 60, pauseOthers: true, onSnapshot: () => console.log('snapshot') });`,
-      ].join('\n');
-      const recorder = spawn(
-        process.execPath,
-        ['--conditions=@tierswap/source', '--import', 'tsx', '--input-type=module', '-e', script],
-        { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      children.push(recorder);
+      const recorder = spawnRecorder(target.pid as number);
       const exited = new Promise((resolve) => recorder.once('exit', resolve));
       try {
         await new Promise((resolve) => recorder.stdout?.once('data', resolve));
