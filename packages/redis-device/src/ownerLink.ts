@@ -17,7 +17,7 @@
  * dead server costs each swap call a failed check, not a connect timeout.
  */
 import type { Arg, ConnectionSetup, Reply } from './respConnection.js';
-import { ErrorReply, RespConnection } from './respConnection.js';
+import { ErrorReply, RespConnection, replyText } from './respConnection.js';
 
 export interface NodeAddress {
   readonly host: string;
@@ -200,7 +200,7 @@ export class OwnerLink {
         why.push(`${node.host}:${node.port}: ${refused.text}`);
         continue;
       }
-      this.#learnNodes(text(nodes), node);
+      this.#learnNodes(replyText(nodes), node);
       const owner = this.#ownerIn(map ?? null, slot as number, node);
       if (owner === null) {
         why.push(`${node.host}:${node.port}: no master serves slot ${slot as number}`);
@@ -224,12 +224,9 @@ export class OwnerLink {
     for (const line of list.split('\n')) {
       const addr = line.split(' ')[1];
       if (addr === undefined || line.includes('noaddr') || line.includes('handshake')) continue;
-      const hostPort = addr.split('@')[0]!;
-      const colon = hostPort.lastIndexOf(':');
-      const port = Number(hostPort.slice(colon + 1));
-      if (colon < 0 || !Number.isInteger(port) || port <= 0) continue;
-      const host = hostPort.slice(0, colon).replace(/^\[|\]$/g, '');
-      this.#learn({ host: host === '' ? asked.host : host, port });
+      const node = hostPortOf(addr.split('@')[0]!);
+      if (node === null) continue;
+      this.#learn({ host: node.host === '' ? asked.host : node.host, port: node.port });
     }
   }
 
@@ -240,7 +237,7 @@ export class OwnerLink {
     for (const range of map as readonly Reply[][]) {
       for (let i = 2; i < range.length; i++) {
         const entry = range[i] as readonly Reply[];
-        const host = text(entry[0]);
+        const host = replyText(entry[0]);
         // An empty or unknown address means "the node you asked".
         const node = {
           host: host === '' || host === '?' ? asked.host : host,
@@ -254,21 +251,20 @@ export class OwnerLink {
   }
 }
 
-function text(r: Reply | undefined): string {
-  if (typeof r === 'string') return r;
-  if (r instanceof Uint8Array) return Buffer.from(r).toString('utf8');
-  return '';
+/** `host:port` (an IPv6 host in brackets or not) as an address, or null if malformed. */
+function hostPortOf(text: string): NodeAddress | null {
+  const colon = text.lastIndexOf(':');
+  const port = Number(text.slice(colon + 1));
+  if (colon < 0 || !Number.isInteger(port) || port <= 0) return null;
+  return { host: text.slice(0, colon).replace(/^\[|\]$/g, ''), port };
 }
 
 /** `MOVED <slot> <host>:<port>` in any of the replies: the node named. */
 function movedTo(replies: readonly Reply[]): NodeAddress | null {
   for (const r of replies) {
     if (!(r instanceof ErrorReply) || !r.text.startsWith('MOVED ')) continue;
-    const target = r.text.split(' ')[2] ?? '';
-    const colon = target.lastIndexOf(':');
-    const port = Number(target.slice(colon + 1));
-    if (colon < 0 || !Number.isInteger(port)) continue;
-    return { host: target.slice(0, colon).replace(/^\[|\]$/g, ''), port };
+    const target = hostPortOf(r.text.split(' ')[2] ?? '');
+    if (target !== null) return target;
   }
   return null;
 }

@@ -127,6 +127,7 @@ describe('RedisDevice on one server', () => {
       () => d.write(3, new Uint8Array(4097)),
       () => d.write(3, 'abc' as unknown as Uint8Array),
       () => d.writeBatch([3, 4], [page(1)]),
+      () => d.writeBatch([3], [page(1), page(2)]),
       () => d.writeBatch([3, 99], [page(1), page(2)]),
       () => d.writeBatch([3, 4], [page(1), new Uint8Array(0)]),
       () => d.read(3, new Uint8Array(100)),

@@ -33,7 +33,7 @@ import type { RedisDeviceOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { OwnerLink } from './ownerLink.js';
 import type { Reply } from './respConnection.js';
-import { ErrorReply } from './respConnection.js';
+import { ErrorReply, replyText } from './respConnection.js';
 
 export interface RedisDeviceStats extends DeviceStats {
   /** Reads of acknowledged pages whose key was gone (each threw NOT_WRITTEN). */
@@ -114,7 +114,9 @@ export class RedisDevice implements BlockDevice {
   }
 
   write(slot: number, data: Uint8Array): void {
-    this.writeBatch([slot], [data]);
+    const where = 'redisDevice.write';
+    this.#sums.checkWrite(slot, data, where);
+    this.#writePages([slot], [data], where);
   }
 
   read(slot: number, out: Uint8Array): number {
@@ -128,9 +130,13 @@ export class RedisDevice implements BlockDevice {
   }
 
   writeBatch(slots: ArrayLike<number>, pages: readonly Uint8Array[]): void {
-    const where = slots.length === 1 ? 'redisDevice.write' : 'redisDevice.writeBatch';
-    if (where === 'redisDevice.write') this.#sums.checkWrite(slots[0]!, pages[0]!, where);
-    else this.#sums.checkWriteBatch(slots, pages, where);
+    const where = 'redisDevice.writeBatch';
+    this.#sums.checkWriteBatch(slots, pages, where);
+    this.#writePages(slots, pages, where);
+  }
+
+  /** Writes checked pages, one MSET per maxBatch of them. */
+  #writePages(slots: ArrayLike<number>, pages: readonly Uint8Array[], where: string): void {
     this.#assertUsable(where);
     // Forgotten first: if a chunk fails, none of the batch's slots holds a page.
     this.#sums.forgetEach(slots);
@@ -368,8 +374,8 @@ function wipe(link: OwnerLink, prefix: string, lockKey: string): void {
   do {
     const r = link.callKeyless(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000']);
     if (!Array.isArray(r)) throw new Error(`SCAN answered ${describe(r)}`);
-    cursor = text(r[0]);
-    const doomed = (r[1] as readonly Reply[]).map(text).filter((k) => k !== lockKey);
+    cursor = replyText(r[0]);
+    const doomed = (r[1] as readonly Reply[]).map(replyText).filter((k) => k !== lockKey);
     if (doomed.length > 0) {
       const u = link.call(['UNLINK', ...doomed]);
       if (u instanceof ErrorReply) throw new Error(`UNLINK answered ${u.text}`);
@@ -383,12 +389,6 @@ function stopQuietly(lock: DeviceLock): void {
   } catch {
     // the lock expires after its TTL
   }
-}
-
-function text(r: Reply | undefined): string {
-  if (typeof r === 'string') return r;
-  if (r instanceof Uint8Array) return Buffer.from(r).toString('latin1');
-  return String(r);
 }
 
 /** A reply as a message shows it (an error's text, a type otherwise; never a page). */

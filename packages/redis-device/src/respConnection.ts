@@ -34,6 +34,15 @@ export class ErrorReply {
   constructor(readonly text: string) {}
 }
 
+/** A reply's text: a simple or bulk string (UTF-8), an integer in decimal, else ''. */
+export function replyText(r: Reply | undefined): string {
+  if (typeof r === 'string') return r;
+  if (r instanceof Uint8Array)
+    return Buffer.from(r.buffer, r.byteOffset, r.length).toString('utf8');
+  if (typeof r === 'number') return String(r);
+  return '';
+}
+
 /** The connection broke (socket error, timeout, unparsable reply); `code` as the addon's. */
 export class ConnectionError extends Error {
   constructor(
