@@ -195,7 +195,9 @@ export class RespConnection {
     let need = 0;
     for (const args of commands) {
       need += 16;
-      for (const a of args) need += bytesOf(a) + 16;
+      // An upper bound, so that strings are measured once, when written: UTF-8 takes at
+      // most 3 bytes per UTF-16 unit.
+      for (const a of args) need += (typeof a === 'string' ? a.length * 3 : bytesOf(a)) + 16;
     }
     if (need > this.#out.length) this.#out = Buffer.allocUnsafeSlow(need * 2);
     const out = this.#out;
